@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# ward: one Makefile, everything built under build/.
+
+BUILD	?= build
+CC	?= gcc
+CLANG	?= clang
+BPFTOOL	?= bpftool
+ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
+	   -Iinclude -Isrc/lib -I$(BUILD) -D_GNU_SOURCE
+LDLIBS	+= -lbpf -lelf -lz -lyaml
+BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+	   -Iinclude -Ibpf -I$(BUILD)
+
+LIB_SRC	:= $(wildcard src/lib/*.c)
+LIB_OBJ	:= $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
+BPF_HDR	:= $(wildcard bpf/lib/*.h) include/ward/abi.h $(BUILD)/vmlinux.h
+SKEL	:= $(BUILD)/ward.skel.h
+
+.PHONY: all deps check unit bpftest e2e config-test demo bench clean
+all: $(BUILD)/wardd $(BUILD)/ward_bpf_test $(BUILD)/test_unit $(BUILD)/ward_microbench
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDR)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One object holds both entry points and a single set of maps.
+$(BUILD)/ward.bpf.o: $(BUILD)/bpf/xdp.bpf.o $(BUILD)/bpf/tc.bpf.o
+	$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/ward.bpf.o
+	$(BPFTOOL) gen skeleton $< name ward_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h) include/ward/abi.h $(SKEL)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libward.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/wardd: $(wildcard src/wardd/*.c) $(wildcard src/wardd/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
+$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
+$(BUILD)/ward_microbench: $(wildcard bench/microbench*.c) $(wildcard bench/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Ibench $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lm -o $@
+
+$(BUILD)/test_unit: $(wildcard tests/unit/*.c) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lcmocka -o $@
+
+# Debian packages by name: the only thing a fresh machine needs.
+deps:
+	./tools/install-deps.sh
+
+unit: $(BUILD)/test_unit
+	$(BUILD)/test_unit
+
+config-test: $(BUILD)/wardd
+	./tests/config/run.sh
+
+bpftest: $(BUILD)/ward_bpf_test
+	$(BUILD)/ward_bpf_test
+
+e2e: all
+	./tests/e2e/run.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit config-test bpftest e2e
+	@echo "make check: all suites passed"
+
+demo: deps
+	$(MAKE) all
+	./examples/demo.sh
+
+bench: deps
+	$(MAKE) all
+	./bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * bpf/lib/classify.h: which rule decides a packet (first match wins).
+ *
+ * Tuple space search (Srinivasan, Suri, Varghese, SIGCOMM '99; the shape of
+ * Open vSwitch's classifier). The compiler groups rule entries by match shape
+ * (a tuple: family, fields matched, prefix lengths as masks) and stores each
+ * entry in ward_cls under its masked fields. Here a packet is masked by each
+ * tuple in turn and looked up: one hash lookup per tuple, none per rule. The
+ * tuples are sorted by the lowest rule they hold, so the walk stops as soon
+ * as no remaining tuple can hold a rule earlier than the best one found.
+ */
+#ifndef WARD_BPF_CLASSIFY_H
+#define WARD_BPF_CLASSIFY_H
+
+#include "maps.h"
+#include "parse.h"
+
+#define WARD_NO_RULE	0xffffffffu
+
+static __always_inline void cls_mask_addr(__be32 *out, const __be32 *addr,
+					  const __be32 *mask, __u8 family)
+{
+	out[0] = addr[0] & mask[0];
+	if (family == WARD_FAM_V6) {
+		out[1] = addr[1] & mask[1];
+		out[2] = addr[2] & mask[2];
+		out[3] = addr[3] & mask[3];
+	}
+}
+
+/* Returns the lowest rule index matching p in the given slot, or WARD_NO_RULE. */
+static __always_inline __u32 classify(struct ward_policy_hdr *hdr, __u32 slot,
+				      struct packet *p, struct ward_iface *ifc)
+{
+	__u32 best = WARD_NO_RULE;
+	__u32 n = hdr->n_tuples;
+	__u32 i;
+
+	for (i = 0; i < WARD_MAX_TUPLES; i++) {
+		struct ward_tuple *t;
+		struct ward_cls_key key = {};
+		struct ward_cls_val *v;
+
+		if (i >= n)
+			break;
+		t = &hdr->tuples[i];
+		/* Sorted by min_rule: nothing further on can win. */
+		if (t->min_rule >= best)
+			break;
+		if (t->family != p->family)
+			continue;
+
+		key.tuple = (slot << WARD_CLS_SLOT_SHIFT) | i;
+		key.family = p->family;
+		if (t->flags & WARD_TF_PROTO)
+			key.proto = p->proto;
+		if (t->flags & WARD_TF_IN_ZONE)
+			key.in_zone = ifc->in_zone;
+		if (t->flags & WARD_TF_IN_IF)
+			key.in_if = ifc->in_if;
+		/* A non-first fragment has no ports: a shape that matches on
+		 * ports cannot claim it. */
+		if (t->sport_mask | t->dport_mask) {
+			if (!p->l4)
+				continue;
+			key.sport = p->sport & t->sport_mask;
+			key.dport = p->dport & t->dport_mask;
+		}
+		cls_mask_addr(key.src, p->src, t->src_mask, p->family);
+		cls_mask_addr(key.dst, p->dst, t->dst_mask, p->family);
+
+		v = bpf_map_lookup_elem(&ward_cls, &key);
+		if (v && v->rule < best)
+			best = v->rule;
+	}
+	return best;
+}
+
+#endif /* WARD_BPF_CLASSIFY_H */

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * bpf/lib/parse.h: headers -> struct packet, in one bounds-checked place.
+ *
+ * Ethernet (up to two 802.1Q/802.1ad tags), IPv4 (options, fragments), IPv6
+ * (a bounded walk of extension headers), TCP, UDP, SCTP ports, ICMP and
+ * ICMPv6 type and code. Every length a header claims is checked against the
+ * bytes present; a packet that lies about its lengths is malformed and the
+ * caller drops it under the returned reason. BPF-only; include after maps.h.
+ */
+#ifndef WARD_BPF_PARSE_H
+#define WARD_BPF_PARSE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include "ward/abi.h"
+
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+
+#define IPPROTO_HOPOPTS_	0
+#define IPPROTO_ICMP_		1
+#define IPPROTO_TCP_		6
+#define IPPROTO_UDP_		17
+#define IPPROTO_ROUTING_	43
+#define IPPROTO_FRAGMENT_	44
+#define IPPROTO_ESP_		50
+#define IPPROTO_AH_		51
+#define IPPROTO_ICMPV6_		58
+#define IPPROTO_NONE_		59
+#define IPPROTO_DSTOPTS_	60
+#define IPPROTO_SCTP_		132
+
+#define WARD_VLAN_MAX		2	/* 802.1ad outer + 802.1Q inner */
+#define WARD_IP6_EXT_MAX	8	/* more is refused, not skipped */
+/* The verifier needs packet offsets it can bound; no header we parse starts
+ * further in than this (2 tags + IPv6 + 8 extension headers of 2 KiB...
+ * is more than any real packet carries before its L4 header). */
+#define WARD_L4_OFF_MAX		1024
+
+/* Internal result of a stage: go on, or stop with a counter to bump. */
+#define WARD_CONTINUE		(-1)
+
+struct packet {
+	__be32	src[4];
+	__be32	dst[4];
+	__be16	sport;
+	__be16	dport;
+	__u8	family;		/* WARD_FAM_V4 / WARD_FAM_V6 */
+	__u8	proto;		/* final protocol after IPv6 extension headers */
+	__u8	l4;		/* 1: the L4 header is present and parsed */
+	__u8	fragment;	/* 1: a non-first fragment (no L4 header) */
+	__u8	icmp_type;
+	__u8	icmp_code;
+	__u16	l3_off;
+	__u16	l4_off;
+	__u16	l3_len;		/* IP total length as the header claims it */
+};
+
+struct vlan_hdr_ {
+	__be16	tci;
+	__be16	proto;
+};
+
+struct sctp_ports_ {
+	__be16	sport;
+	__be16	dport;
+	__be32	vtag;
+	__be32	csum;
+};
+
+struct ip6_ext_ {
+	__u8	nexthdr;
+	__u8	hdrlen;
+};
+
+struct ip6_frag_ {
+	__u8	nexthdr;
+	__u8	reserved;
+	__be16	frag_off;
+	__be32	id;
+};
+
+/* L4: off is where it starts, end where the IP packet ends (both from data). */
+static __always_inline int parse_l4(void *data, void *data_end, struct packet *p,
+				    __u32 off, __u32 end)
+{
+	void *l4;
+
+	if (off > WARD_L4_OFF_MAX)
+		return WARD_CNT_DROP_BAD_L4;
+	l4 = data + off;
+	p->l4_off = off;
+
+	switch (p->proto) {
+	case IPPROTO_TCP_: {
+		struct tcphdr *th = l4;
+		__u32 hlen;
+
+		if ((void *)(th + 1) > data_end || off + sizeof(*th) > end)
+			return WARD_CNT_DROP_BAD_L4;
+		hlen = th->doff * 4;
+		if (hlen < sizeof(*th) || off + hlen > end)
+			return WARD_CNT_DROP_BAD_L4;
+		p->sport = th->source;
+		p->dport = th->dest;
+		break;
+	}
+	case IPPROTO_UDP_: {
+		struct udphdr *uh = l4;
+		__u32 ulen;
+
+		if ((void *)(uh + 1) > data_end || off + sizeof(*uh) > end)
+			return WARD_CNT_DROP_BAD_L4;
+		ulen = bpf_ntohs(uh->len);
+		if (ulen < sizeof(*uh) || off + ulen > end)
+			return WARD_CNT_DROP_BAD_L4;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		break;
+	}
+	case IPPROTO_SCTP_: {
+		struct sctp_ports_ *sh = l4;
+
+		if ((void *)(sh + 1) > data_end || off + sizeof(*sh) > end)
+			return WARD_CNT_DROP_BAD_L4;
+		p->sport = sh->sport;
+		p->dport = sh->dport;
+		break;
+	}
+	case IPPROTO_ICMP_:
+	case IPPROTO_ICMPV6_: {
+		/* Every ICMP and ICMPv6 message has at least 8 bytes of header. */
+		__u8 *ih = l4;
+
+		if ((void *)(ih + 8) > data_end || off + 8 > end)
+			return WARD_CNT_DROP_BAD_L4;
+		p->icmp_type = ih[0];
+		p->icmp_code = ih[1];
+		/* The classifier matches the type in the dport slot. */
+		p->dport = bpf_htons(ih[0]);
+		break;
+	}
+	default:
+		/* GRE, ESP, ...: classified on addresses and protocol. */
+		return WARD_CONTINUE;
+	}
+	p->l4 = 1;
+	return WARD_CONTINUE;
+}
+
+static __always_inline int parse_ipv4(void *data, void *data_end, struct packet *p,
+				      __u32 off, __u32 pkt_len)
+{
+	struct iphdr *iph = data + off;
+	__u32 hlen, tot;
+
+	if ((void *)(iph + 1) > data_end)
+		return WARD_CNT_DROP_BAD_IP4;
+	hlen = iph->ihl * 4;
+	tot = bpf_ntohs(iph->tot_len);
+	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen ||
+	    off + tot > pkt_len)
+		return WARD_CNT_DROP_BAD_IP4;
+
+	p->family = WARD_FAM_V4;
+	p->proto = iph->protocol;
+	p->src[0] = iph->saddr;
+	p->dst[0] = iph->daddr;
+	p->l3_off = off;
+	p->l3_len = tot;
+
+	/* A non-first fragment carries no L4 header: it is classified on
+	 * addresses and protocol alone. */
+	if (iph->frag_off & bpf_htons(0x1fff)) {
+		p->fragment = 1;
+		return WARD_CONTINUE;
+	}
+	return parse_l4(data, data_end, p, off + hlen, off + tot);
+}
+
+static __always_inline int parse_ipv6(void *data, void *data_end, struct packet *p,
+				      __u32 off, __u32 pkt_len)
+{
+	struct ipv6hdr *ip6h = data + off;
+	__u32 end, i;
+	__u8 nh;
+
+	if ((void *)(ip6h + 1) > data_end)
+		return WARD_CNT_DROP_BAD_IP6;
+	end = off + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+	if (ip6h->version != 6 || end > pkt_len)
+		return WARD_CNT_DROP_BAD_IP6;
+
+	p->family = WARD_FAM_V6;
+	__builtin_memcpy(p->src, &ip6h->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6h->daddr, 16);
+	p->l3_off = off;
+	p->l3_len = end - off;
+	nh = ip6h->nexthdr;
+	off += sizeof(*ip6h);
+
+	for (i = 0; i < WARD_IP6_EXT_MAX; i++) {
+		struct ip6_ext_ *ext;
+
+		if (off > WARD_L4_OFF_MAX)
+			return WARD_CNT_DROP_BAD_IP6_EXT;
+		ext = data + off;
+		switch (nh) {
+		case IPPROTO_HOPOPTS_:
+		case IPPROTO_ROUTING_:
+		case IPPROTO_DSTOPTS_:
+			if ((void *)(ext + 1) > data_end)
+				return WARD_CNT_DROP_BAD_IP6_EXT;
+			nh = ext->nexthdr;
+			off += (ext->hdrlen + 1) * 8;
+			break;
+		case IPPROTO_AH_:
+			if ((void *)(ext + 1) > data_end)
+				return WARD_CNT_DROP_BAD_IP6_EXT;
+			nh = ext->nexthdr;
+			off += (ext->hdrlen + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT_: {
+			struct ip6_frag_ *fh = data + off;
+
+			if ((void *)(fh + 1) > data_end)
+				return WARD_CNT_DROP_BAD_IP6_EXT;
+			nh = fh->nexthdr;
+			off += sizeof(*fh);
+			if (fh->frag_off & bpf_htons(0xfff8)) {
+				p->proto = nh;
+				p->fragment = 1;
+				if (off > end)
+					return WARD_CNT_DROP_BAD_IP6_EXT;
+				return WARD_CONTINUE;
+			}
+			break;
+		}
+		default:
+			if (off > end)
+				return WARD_CNT_DROP_BAD_IP6_EXT;
+			p->proto = nh;
+			if (nh == IPPROTO_NONE_)
+				return WARD_CONTINUE;
+			return parse_l4(data, data_end, p, off, end);
+		}
+	}
+	/* Still inside the extension headers after the last allowed one. */
+	return WARD_CNT_DROP_BAD_IP6_EXT;
+}
+
+/*
+ * pkt_len is the whole frame's length, which in tc may exceed the linear
+ * bytes between data and data_end.
+ * Returns WARD_CONTINUE with p filled for an IP packet, WARD_CNT_PASS_NON_IP
+ * for anything else (ARP, LLDP: not ours to decide), or a drop reason.
+ */
+static __always_inline int parse_packet(void *data, void *data_end, __u32 pkt_len,
+					struct packet *p)
+{
+	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
+	__be16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > data_end)
+		return WARD_CNT_DROP_TRUNC_L2;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < WARD_VLAN_MAX; i++) {
+		struct vlan_hdr_ *vh;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		vh = data + off;
+		if ((void *)(vh + 1) > data_end)
+			return WARD_CNT_DROP_TRUNC_L2;
+		proto = vh->proto;
+		off += sizeof(*vh);
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(data, data_end, p, off, pkt_len);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(data, data_end, p, off, pkt_len);
+	/* A third tag is not parsed: drop rather than let IP hide behind it. */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+		return WARD_CNT_DROP_TRUNC_L2;
+	return WARD_CNT_PASS_NON_IP;
+}
+
+#endif /* WARD_BPF_PARSE_H */

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop. */
+#include "lib/path.h"
+
+SEC("xdp")
+int ward_xdp_ingress(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (ward_decide(data, data_end, data_end - data, ctx->ingress_ifindex) == WARD_DROP)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

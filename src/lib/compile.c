@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* src/lib/compile.c: see compile.h; the choice of algorithm is in docs/classifier.md. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compile.h"
+
+/* A leaf's effective match: its own fields intersected with its ancestors'. */
+struct flat {
+	int	family;		/* 0, 4 or 6 */
+	int	proto;		/* POL_ANY or a number */
+	int	icmp_type;	/* POL_ANY or a type */
+	int	zone;		/* 0 or a zone id */
+	int	in_if;		/* 0 or an interface name id */
+	struct pol_cidr_list from, to;		/* n == 0: any; owned */
+	struct pol_port_list sport, dport;	/* n == 0: any; owned */
+	bool	dry_run;
+	bool	log;
+	bool	never;		/* the intersection is empty: no packet matches */
+};
+
+struct port_block {
+	__be16	value;
+	__be16	mask;
+};
+
+struct builder {
+	const struct pol_policy *pol;
+	struct compiled *out;
+	size_t	cap_rules;
+	size_t	cap_entries;
+	char	*err;
+	size_t	errlen;
+};
+
+static int fail(struct builder *b, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct builder *b, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, b->errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static int find_str(char **v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return (int)i;
+	return -1;
+}
+
+static int add_str(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+
+	if (find_str(*v, *n, s) >= 0)
+		return 0;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int collect_if_names(struct compiled *c, const struct pol_rule *r, size_t n)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].in && find_str(c->zones, c->n_zones, r[i].in) < 0) {
+			err = add_str(&c->if_names, &c->n_if_names, r[i].in);
+			if (err)
+				return err;
+		}
+		err = collect_if_names(c, r[i].children, r[i].n_children);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void prefix_mask(__be32 *mask, int family, int plen)
+{
+	int i, words = family == 4 ? 1 : 4;
+
+	memset(mask, 0, 16);
+	for (i = 0; i < words; i++) {
+		int bits = plen - 32 * i;
+
+		if (bits >= 32)
+			mask[i] = 0xffffffff;
+		else if (bits > 0)
+			mask[i] = htonl(~0u << (32 - bits));
+	}
+}
+
+/* Does prefix a contain prefix b? */
+static bool cidr_contains(const struct pol_cidr *a, const struct pol_cidr *b)
+{
+	__be32 mask[4], aw[4] = {}, bw[4] = {};
+	int i;
+
+	if (a->family != b->family || a->plen > b->plen)
+		return false;
+	prefix_mask(mask, a->family, a->plen);
+	memcpy(aw, a->addr, a->family == 4 ? 4 : 16);
+	memcpy(bw, b->addr, b->family == 4 ? 4 : 16);
+	for (i = 0; i < 4; i++)
+		if ((aw[i] & mask[i]) != (bw[i] & mask[i]))
+			return false;
+	return true;
+}
+
+/* out = a ∩ b; sets *never when they share no address. */
+static int cidr_intersect(const struct pol_cidr_list *a, const struct pol_cidr_list *b,
+			  struct pol_cidr_list *out, bool *never)
+{
+	size_t i, j;
+
+	if (!a->n || !b->n) {
+		const struct pol_cidr_list *src = a->n ? a : b;
+
+		out->n = src->n;
+		out->v = NULL;
+		if (!src->n)
+			return 0;
+		out->v = malloc(src->n * sizeof(*out->v));
+		if (!out->v)
+			return -ENOMEM;
+		memcpy(out->v, src->v, src->n * sizeof(*out->v));
+		return 0;
+	}
+	out->v = malloc(a->n * b->n * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	out->n = 0;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n; j++) {
+			if (cidr_contains(&a->v[i], &b->v[j]))
+				out->v[out->n++] = b->v[j];
+			else if (cidr_contains(&b->v[j], &a->v[i]))
+				out->v[out->n++] = a->v[i];
+		}
+	}
+	if (!out->n)
+		*never = true;
+	return 0;
+}
+
+static int port_intersect(const struct pol_port_list *a, const struct pol_port_list *b,
+			  struct pol_port_list *out, bool *never)
+{
+	size_t i, j;
+
+	if (!a->n || !b->n) {
+		const struct pol_port_list *src = a->n ? a : b;
+
+		out->n = src->n;
+		out->v = NULL;
+		if (!src->n)
+			return 0;
+		out->v = malloc(src->n * sizeof(*out->v));
+		if (!out->v)
+			return -ENOMEM;
+		memcpy(out->v, src->v, src->n * sizeof(*out->v));
+		return 0;
+	}
+	out->v = malloc(a->n * b->n * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	out->n = 0;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n; j++) {
+			uint16_t lo = a->v[i].lo > b->v[j].lo ? a->v[i].lo : b->v[j].lo;
+			uint16_t hi = a->v[i].hi < b->v[j].hi ? a->v[i].hi : b->v[j].hi;
+
+			if (lo <= hi)
+				out->v[out->n++] = (struct pol_ports){ lo, hi };
+		}
+	}
+	if (!out->n)
+		*never = true;
+	return 0;
+}
+
+static void flat_free(struct flat *f)
+{
+	free(f->from.v);
+	free(f->to.v);
+	free(f->sport.v);
+	free(f->dport.v);
+}
+
+static int merge_int(int parent, int child, int any, bool *never)
+{
+	if (parent == any)
+		return child;
+	if (child != any && child != parent)
+		*never = true;
+	return parent;
+}
+
+/* child = parent ∩ r */
+static int flat_merge(struct builder *b, const struct flat *parent,
+		      const struct pol_rule *r, struct flat *child)
+{
+	struct compiled *c = b->out;
+	int zone = 0, in_if = 0, err;
+
+	memset(child, 0, sizeof(*child));
+	child->never = parent->never;
+	child->family = merge_int(parent->family, r->family, 0, &child->never);
+	child->proto = merge_int(parent->proto, r->proto, POL_ANY, &child->never);
+	child->icmp_type = merge_int(parent->icmp_type, r->icmp_type, POL_ANY, &child->never);
+	if (r->in) {
+		int z = find_str(c->zones, c->n_zones, r->in);
+
+		if (z >= 0)
+			zone = z + 1;
+		else
+			in_if = find_str(c->if_names, c->n_if_names, r->in) + 1;
+	}
+	child->zone = merge_int(parent->zone, zone, 0, &child->never);
+	child->in_if = merge_int(parent->in_if, in_if, 0, &child->never);
+	child->dry_run = parent->dry_run || r->dry_run;
+	child->log = parent->log || r->log;
+
+	err = cidr_intersect(&parent->from, &r->from, &child->from, &child->never);
+	if (!err)
+		err = cidr_intersect(&parent->to, &r->to, &child->to, &child->never);
+	if (!err)
+		err = port_intersect(&parent->sport, &r->sport, &child->sport, &child->never);
+	if (!err)
+		err = port_intersect(&parent->dport, &r->dport, &child->dport, &child->never);
+	if (err)
+		return fail(b, err, "rule %s: out of memory", r->name);
+	return 0;
+}
+
+/* Inclusive host-order range -> value/mask blocks, network order. */
+static size_t port_blocks(const struct pol_port_list *l, struct port_block **out)
+{
+	struct port_block *v = NULL, *nv;
+	size_t n = 0, cap = 0, i;
+
+	if (!l->n) {
+		v = calloc(1, sizeof(*v));
+		*out = v;
+		return v ? 1 : 0;
+	}
+	for (i = 0; i < l->n; i++) {
+		uint32_t lo = l->v[i].lo, hi = l->v[i].hi;
+		bool exact = hi - lo < COMPILE_EXACT_PORT_SPAN;
+
+		while (lo <= hi) {
+			uint32_t size = 1;
+
+			if (!exact)
+				while (!(lo & size) && size < 65536 && lo + 2 * size - 1 <= hi)
+					size *= 2;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return 0;
+				}
+				v = nv;
+			}
+			v[n].value = htons(lo);
+			v[n].mask = htons(~(size - 1) & 0xffff);
+			n++;
+			lo += size;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+static int tuple_index(struct builder *b, const struct ward_tuple *t, const char *rule)
+{
+	struct ward_policy_hdr *h = &b->out->hdr;
+	__u32 i;
+
+	for (i = 0; i < h->n_tuples; i++)
+		if (!memcmp(&h->tuples[i], t, sizeof(*t)))
+			return (int)i;
+	if (h->n_tuples == WARD_MAX_TUPLES)
+		return fail(b, -E2BIG,
+			    "rule %s: the policy needs more than %d distinct match shapes "
+			    "(combinations of fields, prefix lengths and port blocks); "
+			    "merge prefixes of similar length or use fewer port ranges",
+			    rule, WARD_MAX_TUPLES);
+	h->tuples[h->n_tuples] = *t;
+	return (int)h->n_tuples++;
+}
+
+static int add_entry(struct builder *b, const struct cls_entry *e, const char *rule)
+{
+	struct compiled *c = b->out;
+
+	if (c->n_entries == b->cap_entries) {
+		size_t cap = b->cap_entries ? b->cap_entries * 2 : 1024;
+		struct cls_entry *nv;
+
+		if (c->n_entries >= COMPILE_MAX_ENTRIES)
+			return fail(b, -E2BIG, "rule %s: the policy expands to more than %d "
+				    "classifier entries (lists multiply: from x to x ports)",
+				    rule, COMPILE_MAX_ENTRIES);
+		nv = realloc(c->entries, cap * sizeof(*nv));
+		if (!nv)
+			return fail(b, -ENOMEM, "rule %s: out of memory", rule);
+		c->entries = nv;
+		b->cap_entries = cap;
+	}
+	c->entries[c->n_entries++] = *e;
+	return 0;
+}
+
+static size_t cidrs_of_family(const struct pol_cidr_list *l, int fam,
+			      const struct pol_cidr **out)
+{
+	static const struct pol_cidr any;
+	size_t i, n = 0;
+
+	if (!l->n) {
+		out[0] = &any;
+		return 1;
+	}
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].family == fam)
+			out[n++] = &l->v[i];
+	return n;
+}
+
+static int expand_family(struct builder *b, const struct flat *f, int fam, __u32 rule,
+			 const char *name, struct port_block *sp, size_t nsp,
+			 struct port_block *dp, size_t ndp)
+{
+	const struct pol_cidr **src = NULL, **dst = NULL;
+	size_t ns, nd, i, j, k, l;
+	struct ward_tuple t;
+	struct cls_entry e;
+	int ret = -ENOMEM;
+
+	src = calloc(f->from.n + 1, sizeof(*src));
+	dst = calloc(f->to.n + 1, sizeof(*dst));
+	if (!src || !dst) {
+		ret = fail(b, -ENOMEM, "rule %s: out of memory", name);
+		goto out;
+	}
+	ns = cidrs_of_family(&f->from, fam, src);
+	nd = cidrs_of_family(&f->to, fam, dst);
+	ret = 0;
+
+	for (i = 0; i < ns; i++) {
+		for (j = 0; j < nd; j++) {
+			for (k = 0; k < nsp; k++) {
+				for (l = 0; l < ndp; l++) {
+					int ti, w;
+
+					memset(&t, 0, sizeof(t));
+					memset(&e, 0, sizeof(e));
+					t.family = fam == 4 ? WARD_FAM_V4 : WARD_FAM_V6;
+					prefix_mask(t.src_mask, fam, src[i]->plen);
+					prefix_mask(t.dst_mask, fam, dst[j]->plen);
+					t.sport_mask = sp[k].mask;
+					t.dport_mask = dp[l].mask;
+					if (f->proto != POL_ANY) {
+						t.flags |= WARD_TF_PROTO;
+						e.key.proto = f->proto;
+					}
+					if (f->zone) {
+						t.flags |= WARD_TF_IN_ZONE;
+						e.key.in_zone = f->zone;
+					}
+					if (f->in_if) {
+						t.flags |= WARD_TF_IN_IF;
+						e.key.in_if = f->in_if;
+					}
+					ti = tuple_index(b, &t, name);
+					if (ti < 0) {
+						ret = ti;
+						goto out;
+					}
+					e.key.tuple = ti;
+					e.key.family = t.family;
+					e.key.sport = sp[k].value & sp[k].mask;
+					e.key.dport = dp[l].value & dp[l].mask;
+					memcpy(e.key.src, src[i]->addr, fam == 4 ? 4 : 16);
+					memcpy(e.key.dst, dst[j]->addr, fam == 4 ? 4 : 16);
+					for (w = 0; w < 4; w++) {
+						e.key.src[w] &= t.src_mask[w];
+						e.key.dst[w] &= t.dst_mask[w];
+					}
+					e.rule = rule;
+					ret = add_entry(b, &e, name);
+					if (ret)
+						goto out;
+				}
+			}
+		}
+	}
+out:
+	free(src);
+	free(dst);
+	return ret;
+}
+
+static int add_leaf(struct builder *b, const struct pol_rule *r, const struct flat *f)
+{
+	struct compiled *c = b->out;
+	struct port_block *sp = NULL, *dp = NULL;
+	size_t nsp, ndp;
+	__u32 rule;
+	int fam, ret;
+
+	if (c->n_rules == WARD_MAX_RULES)
+		return fail(b, -E2BIG, "rule %s: more than %d rules", r->name, WARD_MAX_RULES);
+	if (c->n_rules == b->cap_rules) {
+		size_t cap = b->cap_rules ? b->cap_rules * 2 : 64;
+		struct ward_rule *nr = realloc(c->rules, cap * sizeof(*nr));
+		char (*nn)[WARD_RULE_NAME_MAX];
+
+		if (!nr)
+			return fail(b, -ENOMEM, "rule %s: out of memory", r->name);
+		c->rules = nr;
+		nn = realloc(c->names, cap * sizeof(*nn));
+		if (!nn)
+			return fail(b, -ENOMEM, "rule %s: out of memory", r->name);
+		c->names = nn;
+		b->cap_rules = cap;
+	}
+	rule = c->n_rules++;
+	memset(&c->rules[rule], 0, sizeof(c->rules[rule]));
+	c->rules[rule].action = r->action;
+	c->rules[rule].flags = (f->dry_run ? WARD_RF_DRY_RUN : 0) | (f->log ? WARD_RF_LOG : 0);
+	snprintf(c->names[rule], WARD_RULE_NAME_MAX, "%s", r->name);
+
+	/* A rule no packet can match still counts as a rule (its counters stay
+	 * at zero), it just has no classifier entries. */
+	if (f->never)
+		return 0;
+
+	nsp = port_blocks(&f->sport, &sp);
+	if (f->icmp_type != POL_ANY) {
+		dp = malloc(sizeof(*dp));
+		if (dp) {
+			dp->value = htons(f->icmp_type);
+			dp->mask = 0xffff;
+		}
+		ndp = dp ? 1 : 0;
+	} else {
+		ndp = port_blocks(&f->dport, &dp);
+	}
+	if (!nsp || !ndp) {
+		ret = fail(b, -ENOMEM, "rule %s: out of memory", r->name);
+		goto out;
+	}
+	ret = 0;
+	for (fam = 4; fam <= 6 && !ret; fam += 2) {
+		if (f->family && f->family != fam)
+			continue;
+		if ((f->proto == 1 && fam == 6) || (f->proto == 58 && fam == 4))
+			continue;
+		ret = expand_family(b, f, fam, rule, r->name, sp, nsp, dp, ndp);
+	}
+out:
+	free(sp);
+	free(dp);
+	return ret;
+}
+
+static int walk(struct builder *b, const struct flat *parent,
+		const struct pol_rule *rules, size_t n)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		const struct pol_rule *r = &rules[i];
+		struct flat f;
+
+		ret = flat_merge(b, parent, r, &f);
+		if (!ret) {
+			if (r->n_children)
+				ret = walk(b, &f, r->children, r->n_children);
+			else
+				ret = add_leaf(b, r, &f);
+		}
+		flat_free(&f);
+	}
+	return ret;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct cls_entry *x = a, *y = b;
+	int r = memcmp(&x->key, &y->key, sizeof(x->key));
+
+	if (r)
+		return r;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static const struct ward_tuple *sort_tuples_base;
+
+static int cmp_tuple_order(const void *a, const void *b)
+{
+	__u32 x = sort_tuples_base[*(const __u32 *)a].min_rule;
+	__u32 y = sort_tuples_base[*(const __u32 *)b].min_rule;
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return *(const __u32 *)a < *(const __u32 *)b ? -1 : 1;
+}
+
+/* Order tuples by their first rule so the data plane can stop early, and
+ * drop duplicate keys: the lowest rule of a key is the one that matches. */
+static void finish(struct compiled *c)
+{
+	struct ward_policy_hdr *h = &c->hdr;
+	struct ward_tuple sorted[WARD_MAX_TUPLES];
+	__u32 order[WARD_MAX_TUPLES], remap[WARD_MAX_TUPLES];
+	size_t i, n;
+
+	for (i = 0; i < h->n_tuples; i++) {
+		h->tuples[i].min_rule = 0xffffffff;
+		order[i] = i;
+	}
+	for (i = 0; i < c->n_entries; i++) {
+		struct ward_tuple *t = &h->tuples[c->entries[i].key.tuple];
+
+		if (c->entries[i].rule < t->min_rule)
+			t->min_rule = c->entries[i].rule;
+	}
+	sort_tuples_base = h->tuples;
+	qsort(order, h->n_tuples, sizeof(order[0]), cmp_tuple_order);
+	for (i = 0; i < h->n_tuples; i++) {
+		sorted[i] = h->tuples[order[i]];
+		remap[order[i]] = i;
+	}
+	memcpy(h->tuples, sorted, h->n_tuples * sizeof(sorted[0]));
+	for (i = 0; i < c->n_entries; i++)
+		c->entries[i].key.tuple = remap[c->entries[i].key.tuple];
+
+	qsort(c->entries, c->n_entries, sizeof(c->entries[0]), cmp_entry);
+	for (i = 0, n = 0; i < c->n_entries; i++) {
+		if (n && !memcmp(&c->entries[n - 1].key, &c->entries[i].key,
+				 sizeof(c->entries[i].key)))
+			continue;
+		c->entries[n++] = c->entries[i];
+	}
+	c->n_entries = n;
+}
+
+int compile_policy(const struct pol_policy *pol, struct compiled *out,
+		   char *err, size_t errlen)
+{
+	struct builder b = { .pol = pol, .out = out, .err = err, .errlen = errlen };
+	struct flat root = { .proto = POL_ANY, .icmp_type = POL_ANY };
+	size_t i;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->hdr.default_action = pol->default_action;
+	out->hdr.flags = pol->dry_run ? WARD_RF_DRY_RUN : 0;
+
+	for (i = 0; i < pol->n_ifaces; i++) {
+		if (!pol->ifaces[i].role)
+			continue;
+		ret = add_str(&out->zones, &out->n_zones, pol->ifaces[i].role);
+		if (ret)
+			goto err_nomem;
+	}
+	if (out->n_zones > 255) {
+		ret = fail(&b, -E2BIG, "interfaces: more than 255 roles");
+		goto err;
+	}
+	ret = collect_if_names(out, pol->rules, pol->n_rules);
+	if (ret)
+		goto err_nomem;
+
+	ret = walk(&b, &root, pol->rules, pol->n_rules);
+	if (ret)
+		goto err;
+	finish(out);
+	return 0;
+
+err_nomem:
+	ret = fail(&b, -ENOMEM, "out of memory");
+err:
+	compiled_free(out);
+	return ret;
+}
+
+void compiled_free(struct compiled *c)
+{
+	size_t i;
+
+	free(c->rules);
+	free(c->names);
+	free(c->entries);
+	for (i = 0; i < c->n_zones; i++)
+		free(c->zones[i]);
+	free(c->zones);
+	for (i = 0; i < c->n_if_names; i++)
+		free(c->if_names[i]);
+	free(c->if_names);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct pol_iface *compiled_iface(const struct compiled *c,
+				       const struct pol_policy *pol,
+				       const char *ifname, struct ward_iface *out)
+{
+	size_t i;
+	int id;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < pol->n_ifaces; i++) {
+		const struct pol_iface *pi = &pol->ifaces[i];
+
+		if (fnmatch(pi->match, ifname, 0))
+			continue;
+		if (pi->role)
+			out->in_zone = find_str(c->zones, c->n_zones, pi->role) + 1;
+		id = find_str(c->if_names, c->n_if_names, ifname);
+		out->in_if = id + 1;
+		return pi;
+	}
+	return NULL;
+}

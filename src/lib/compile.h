@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * src/lib/compile.h: policy model -> map contents.
+ *
+ * The rule tree is flattened (a child's match is its own intersected with
+ * its ancestors'), every leaf is expanded into classifier entries (lists and
+ * port ranges multiply out), entries are grouped into tuples by match shape,
+ * and tuples are ordered by the first rule they hold. The result is plain
+ * data; dataplane.c writes it into a policy slot.
+ */
+#ifndef WARD_COMPILE_H
+#define WARD_COMPILE_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "ward/abi.h"
+#include "policy.h"
+
+/* Port ranges up to this span become exact entries (one shape); wider ones
+ * become power-of-two blocks (a few shapes). Entries cost memory, shapes
+ * cost time on every packet. */
+#define COMPILE_EXACT_PORT_SPAN	256
+
+/* One slot's share of ward_cls. */
+#define COMPILE_MAX_ENTRIES	(WARD_MAX_CLS / WARD_SLOTS)
+
+struct cls_entry {
+	struct ward_cls_key key;	/* key.tuple: tuple index, no slot bit */
+	__u32	rule;
+};
+
+struct compiled {
+	struct ward_policy_hdr hdr;	/* generation is set at commit */
+	struct ward_rule *rules;	/* indexed by rule (priority); stat set at commit */
+	char	(*names)[WARD_RULE_NAME_MAX];
+	size_t	n_rules;
+	struct cls_entry *entries;
+	size_t	n_entries;
+	char	**zones;		/* zone id = index + 1 */
+	size_t	n_zones;
+	char	**if_names;		/* in_if id = index + 1 */
+	size_t	n_if_names;
+};
+
+/* 0, or -EINVAL/-E2BIG/-ENOMEM with err saying which rule and why. */
+int compile_policy(const struct pol_policy *pol, struct compiled *out,
+		   char *err, size_t errlen);
+void compiled_free(struct compiled *c);
+
+/*
+ * What a link of this name is to the rules: fills *out and returns the
+ * interfaces: entry it matches, or NULL when ward should leave it alone.
+ */
+const struct pol_iface *compiled_iface(const struct compiled *c,
+				       const struct pol_policy *pol,
+				       const char *ifname, struct ward_iface *out);
+
+#endif /* WARD_COMPILE_H */

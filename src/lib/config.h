@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * src/lib/config.h: ward.yaml -> struct pol_policy (libyaml).
+ *
+ * Errors are written into err as "FILE:LINE: field: message", the first one
+ * found; nothing is returned on error. Unknown keys are errors.
+ */
+#ifndef WARD_CONFIG_H
+#define WARD_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "policy.h"
+
+#define CFG_ERR_MAX	512
+
+/* The embedded default of CONTRACT.md: every interface but loopback, dry-run, policy drop. */
+extern const char cfg_embedded_default[];
+
+/* 0, or -EINVAL with err filled (or -errno when the file can't be read). */
+int cfg_parse_file(const char *path, struct pol_policy *out, char *err, size_t errlen);
+int cfg_parse_string(const char *name, const char *text, size_t len,
+		     struct pol_policy *out, char *err, size_t errlen);
+
+/* Writes the normalized policy as YAML that parses back to the same policy. */
+int cfg_print(const struct pol_policy *pol, FILE *f);
+
+#endif /* WARD_CONFIG_H */

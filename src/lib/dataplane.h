@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * src/lib/dataplane.h: load, pin, attach, and the atomic policy swap.
+ *
+ * The maps and programs live under a pin directory (WARD_PIN_DIR by
+ * default) so that enforcement outlives the daemon: a restarted daemon
+ * reuses the pinned maps, keeps the live policy until it has written its
+ * own into the other slot, and replaces the programs on their links in
+ * place. Only this module touches the maps.
+ */
+#ifndef WARD_DATAPLANE_H
+#define WARD_DATAPLANE_H
+
+#include <linux/types.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "ward/abi.h"
+#include "compile.h"
+
+struct ward_bpf;
+
+/* A link ward runs on, or is about to. */
+struct dp_link {
+	int	ifindex;
+	char	name[IF_NAMESIZE];
+	enum pol_mode want;		/* what the config asks for */
+	__u8	mode;			/* WARD_MODE_* in effect (NONE: not attached) */
+	struct ward_iface info;		/* zone and name ids for the rules */
+};
+
+struct dataplane {
+	struct ward_bpf *skel;
+	char	pin_dir[256];
+	__u32	active_slot;
+	__u64	generation;
+	struct dp_link *links;		/* attached */
+	size_t	n_links;
+	/* Keys of the live slot, to clear it after the next swap; unknown
+	 * (NULL with known false) after a restart, then found by a scan. */
+	struct cls_entry *live_entries;
+	size_t	n_live_entries;
+	bool	live_known;
+	bool	inactive_clean;
+	struct ward_rule_name *names;	/* mmap of ward_rule_names */
+	int	ncpus;
+};
+
+/* Mounts bpffs under the pin directory's parent if needed, loads the
+ * programs and reuses or creates the pinned maps. With pin_dir NULL nothing
+ * is pinned (tests and benchmarks: the state goes with the process). */
+int dp_open(struct dataplane *dp, const char *pin_dir);
+
+/* Writes c into the inactive slot (links give the interface ids) and makes
+ * it live with one map write. On error the live policy is untouched. */
+int dp_commit(struct dataplane *dp, const struct compiled *c,
+	      const struct dp_link *links, size_t n_links);
+
+/* Attaches to every link of want[] and detaches from attached links that are
+ * no longer wanted. A link that refuses its mode is logged and skipped.
+ * Returns the number of links that failed. */
+int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want);
+
+/* Closes; with detach, removes exactly the programs ward attached and the pins. */
+void dp_close(struct dataplane *dp, bool detach);
+
+/* Links of this namespace that the policy names (never lo). Caller frees. */
+int dp_scan_links(const struct compiled *c, const struct pol_policy *pol,
+		  struct dp_link **out, size_t *n_out);
+
+void dp_print_stats(struct dataplane *dp, FILE *f);
+const char *dp_counter_name(int counter);
+const char *dp_mode_name(int mode);
+
+#endif /* WARD_DATAPLANE_H */

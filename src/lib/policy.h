@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * src/lib/policy.h: the policy model, what ward.yaml says once parsed and
+ * checked, before it is compiled into map contents. The config reader
+ * (config.c) builds it; the compiler (compile.c) consumes it. Sets ($name)
+ * are already expanded here: a rule holds plain lists.
+ */
+#ifndef WARD_POLICY_H
+#define WARD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POL_ANY		(-1)
+
+enum pol_mode {
+	POL_MODE_AUTO = 0,	/* native XDP where the driver has it, tc on virtual links */
+	POL_MODE_XDP,		/* native XDP, generic as fallback */
+	POL_MODE_TC,		/* tc clsact ingress */
+};
+
+enum pol_log {
+	POL_LOG_NONE = 0,
+	POL_LOG_DROPS,
+	POL_LOG_ALL,
+};
+
+/* An address or prefix. family is 4 or 6; addr holds 4 or 16 bytes, network order. */
+struct pol_cidr {
+	uint8_t	family;
+	uint8_t	plen;
+	uint8_t	addr[16];
+};
+
+/* An inclusive port range; a single port has lo == hi. */
+struct pol_ports {
+	uint16_t lo;
+	uint16_t hi;
+};
+
+struct pol_cidr_list {
+	struct pol_cidr *v;
+	size_t	n;		/* 0: any address */
+};
+
+struct pol_port_list {
+	struct pol_ports *v;
+	size_t	n;		/* 0: any port */
+};
+
+struct pol_rule {
+	char	*name;		/* unique; generated for unnamed rules */
+	int	line;		/* where it starts in the file, for messages */
+	char	*in;		/* zone (a role) or interface name; NULL: any */
+	struct pol_cidr_list from;
+	struct pol_cidr_list to;
+	int	proto;		/* IP protocol number, or POL_ANY */
+	struct pol_port_list sport;
+	struct pol_port_list dport;	/* "port:" */
+	int	icmp_type;	/* or POL_ANY; needs proto icmp or icmpv6 */
+	int	family;		/* 4, 6 or 0 for both */
+	int	action;		/* WARD_ACT_*, or 0 for a branch */
+	bool	dry_run;
+	bool	log;
+	struct pol_rule *children;	/* a branch: rules: */
+	size_t	n_children;
+};
+
+struct pol_iface {
+	char	*match;		/* a name or an fnmatch(3) glob */
+	char	*role;		/* zone name, or NULL */
+	enum pol_mode mode;
+	int	line;
+};
+
+struct pol_policy {
+	char	*source;	/* file name, or "<embedded>" */
+	struct pol_iface *ifaces;
+	size_t	n_ifaces;
+	int	default_action;	/* WARD_ACT_ACCEPT or WARD_ACT_DROP */
+	bool	dry_run;
+	enum pol_log log;
+	struct pol_rule *rules;
+	size_t	n_rules;
+};
+
+void pol_free(struct pol_policy *pol);
+
+#endif /* WARD_POLICY_H */

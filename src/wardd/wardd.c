@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * src/wardd/wardd.c: the daemon. A thin main over libward: read the policy,
+ * compile it, swap it into the data plane, attach to the links it names,
+ * and reload on SIGHUP. The data plane keeps enforcing after we exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "config.h"
+#include "compile.h"
+#include "dataplane.h"
+#include "log.h"
+
+struct wardd {
+	const char *config_path;	/* NULL: the embedded default */
+	struct dataplane dp;
+	struct pol_policy pol;		/* the live policy */
+	struct compiled comp;
+	bool	have_policy;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: wardd [-d] [-v] [-c ward.yaml] [-p PIN_DIR] [--detach-on-exit] [--reset]\n"
+		"       wardd -n [-c ward.yaml]\n"
+		"  -c FILE           policy file (default: the embedded dry-run default)\n"
+		"  -n                check the file, print it normalized, and exit\n"
+		"  -d                log to stderr instead of syslog\n"
+		"  -v                debug logging\n"
+		"  -p DIR            pin directory (default " WARD_PIN_DIR ")\n"
+		"  --detach-on-exit  on SIGTERM, remove ward's programs and pins\n"
+		"  --reset           remove pinned maps of an earlier run before loading\n"
+		"signals: SIGHUP reloads the file, SIGUSR1 logs counters, SIGTERM stops\n");
+}
+
+static int load_policy(const char *path, struct pol_policy *pol)
+{
+	char err[CFG_ERR_MAX];
+	int ret;
+
+	if (path)
+		ret = cfg_parse_file(path, pol, err, sizeof(err));
+	else
+		ret = cfg_parse_string("<embedded>", cfg_embedded_default,
+				       strlen(cfg_embedded_default), pol, err, sizeof(err));
+	if (ret)
+		pr_warn("%s\n", err);
+	return ret;
+}
+
+/* parse -> compile -> links -> commit -> attach. Until the commit nothing
+ * changes; an error before it leaves the running policy as it was. */
+static int apply(struct wardd *w)
+{
+	struct pol_policy pol = {};
+	struct compiled comp = {};
+	struct dp_link *links = NULL;
+	size_t n_links = 0;
+	char err[CFG_ERR_MAX];
+	int ret;
+
+	ret = load_policy(w->config_path, &pol);
+	if (ret)
+		return ret;
+	ret = compile_policy(&pol, &comp, err, sizeof(err));
+	if (ret) {
+		pr_warn("%s: %s\n", pol.source ? pol.source : "policy", err);
+		goto err_pol;
+	}
+	ret = dp_scan_links(&comp, &pol, &links, &n_links);
+	if (ret) {
+		pr_warn("listing links: %s\n", strerror(-ret));
+		goto err_comp;
+	}
+	ret = dp_commit(&w->dp, &comp, links, n_links);
+	if (ret)
+		goto err_links;
+	dp_attach(&w->dp, links, n_links);
+	free(links);
+
+	if (w->have_policy) {
+		compiled_free(&w->comp);
+		pol_free(&w->pol);
+	}
+	w->pol = pol;
+	w->comp = comp;
+	w->have_policy = true;
+	return 0;
+
+err_links:
+	free(links);
+err_comp:
+	compiled_free(&comp);
+err_pol:
+	pol_free(&pol);
+	return ret;
+}
+
+static int check_only(const char *path)
+{
+	struct pol_policy pol = {};
+	struct compiled comp = {};
+	char err[CFG_ERR_MAX];
+
+	if (load_policy(path, &pol))
+		return 1;
+	/* A policy the compiler refuses (too many shapes...) is invalid too. */
+	if (compile_policy(&pol, &comp, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", pol.source ? pol.source : "policy", err);
+		pol_free(&pol);
+		return 1;
+	}
+	cfg_print(&pol, stdout);
+	compiled_free(&comp);
+	pol_free(&pol);
+	return 0;
+}
+
+static void reset_pins(const char *dir)
+{
+	char cmd[512];
+
+	/* Pins are plain files in bpffs; unlinking them drops our references. */
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
+	if (system(cmd))
+		pr_warn("%s: could not remove\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "detach-on-exit", no_argument, NULL, 'D' },
+		{ "reset", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct wardd w = {};
+	const char *pin_dir = WARD_PIN_DIR;
+	bool check = false, to_stderr = false, detach = false, reset = false;
+	enum log_level level = LOG_LVL_INFO;
+	struct signalfd_siginfo si;
+	struct pollfd pfd;
+	sigset_t mask;
+	int c, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "c:np:dvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': w.config_path = optarg; break;
+		case 'n': check = true; break;
+		case 'p': pin_dir = optarg; break;
+		case 'd': to_stderr = true; break;
+		case 'v': level = LOG_LVL_DEBUG; break;
+		case 'D': detach = true; break;
+		case 'R': reset = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	log_init("wardd", !to_stderr && !check, level);
+	if (check)
+		return check_only(w.config_path);
+
+	/* Signals are read from a descriptor, so that the main loop can
+	 * later poll netlink and API sockets beside them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	pfd.fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	pfd.events = POLLIN;
+	if (pfd.fd < 0) {
+		pr_warn("signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+
+	if (reset)
+		reset_pins(pin_dir);
+	if (dp_open(&w.dp, pin_dir)) {
+		pr_warn("cannot load the data plane\n");
+		goto out_close;
+	}
+	if (apply(&w)) {
+		pr_warn("no policy could be applied; exiting\n");
+		goto out_dp;
+	}
+	pr_info("ready: generation %llu, %zu links, pins in %s\n",
+		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
+
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("poll: %s\n", strerror(errno));
+			break;
+		}
+		if (read(pfd.fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			pr_info("SIGHUP: reloading %s\n",
+				w.config_path ? w.config_path : "the embedded default");
+			if (apply(&w))
+				pr_warn("reload failed; generation %llu stays live\n",
+					(unsigned long long)w.dp.generation);
+		} else if (si.ssi_signo == SIGUSR1) {
+			dp_print_stats(&w.dp, stderr);
+		} else {
+			pr_info("stopping%s\n", detach ? ": detaching" :
+				"; the data plane keeps enforcing");
+			ret = 0;
+			break;
+		}
+	}
+out_dp:
+	dp_close(&w.dp, detach);
+	if (w.have_policy) {
+		compiled_free(&w.comp);
+		pol_free(&w.pol);
+	}
+out_close:
+	close(pfd.fd);
+	return ret;
+}

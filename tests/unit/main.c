@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* tests/unit/main.c: runs every cmocka group of tests/unit. */
+int run_config_tests(void);
+int run_compile_tests(void);
+
+int main(void)
+{
+	int failed = 0;
+
+	failed += run_config_tests();
+	failed += run_compile_tests();
+	return failed ? 1 : 0;
+}
