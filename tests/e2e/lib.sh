@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# tests/e2e/lib.sh: namespaces, veths and a real wardd for end-to-end tests.
+#
+# Topology (e2e_topology): client namespace A <-> veth <-> namespace B, where
+# wardd runs on B's end and protects B (a host firewall):
+#   A: wt-a<id>  dev wt-xa  10.77.0.1/24  fd77::1/64
+#   B: wt-b<id>  dev wt-xb  10.77.0.2/24  fd77::2/64
+# A bpffs of the test's own is mounted on the host and handed to wardd, since
+# `ip netns exec` gives each process a fresh /sys whose bpffs dies with it:
+# pins must outlive a killed wardd for the restart tests.
+# Everything is removed on exit, also when the test fails.
+
+set -eu
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WARDD=${WARDD:-$ROOT/build/wardd}
+ID=${ID:-$$}
+NS_A=wt-a$ID
+NS_B=wt-b$ID
+DEV_A=wt-xa
+DEV_B=wt-xb
+IP_A=10.77.0.1
+IP_B=10.77.0.2
+IP6_A=fd77::1
+IP6_B=fd77::2
+TMP=$(mktemp -d /tmp/wt-e2e.XXXXXX)
+BPFFS=$TMP/bpffs
+PIN=$BPFFS/ward
+WARDD_PID=
+BG_PIDS=()
+
+e2e_cleanup() {
+	local p
+	for p in ${WARDD_PID:-} "${BG_PIDS[@]}"; do
+		[ -n "$p" ] || continue
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	ip netns del "$NS_A" 2>/dev/null || true
+	ip netns del "$NS_B" 2>/dev/null || true
+	mountpoint -q "$BPFFS" 2>/dev/null && umount "$BPFFS"
+	rm -rf "$TMP"
+}
+trap e2e_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -f "$TMP/wardd.log" ]; then
+		echo "--- wardd log" >&2
+		tail -n 30 "$TMP/wardd.log" >&2
+	fi
+	exit 1
+}
+
+ok() { echo "ok: $*"; }
+
+e2e_topology() {
+	ip netns add "$NS_A"
+	ip netns add "$NS_B"
+	ip link add "$DEV_A" netns "$NS_A" type veth peer name "$DEV_B" netns "$NS_B"
+	ip -n "$NS_A" addr add $IP_A/24 dev $DEV_A
+	ip -n "$NS_B" addr add $IP_B/24 dev $DEV_B
+	ip -n "$NS_A" addr add $IP6_A/64 dev $DEV_A nodad
+	ip -n "$NS_B" addr add $IP6_B/64 dev $DEV_B nodad
+	ip -n "$NS_A" link set lo up
+	ip -n "$NS_B" link set lo up
+	ip -n "$NS_A" link set $DEV_A up
+	ip -n "$NS_B" link set $DEV_B up
+	mkdir -p "$BPFFS"
+	mount -t bpf bpf "$BPFFS"
+	# Baseline: without ward, both families get through.
+	in_a ping -c1 -W2 $IP_B >/dev/null || fail "baseline IPv4 ping"
+	in_a ping -6 -c1 -W2 $IP6_B >/dev/null || fail "baseline IPv6 ping"
+}
+
+in_a() { ip netns exec "$NS_A" "$@"; }
+in_b() { ip netns exec "$NS_B" "$@"; }
+
+# wardd_start CONFIG [extra args]: start wardd in B and wait for "ready".
+wardd_start() {
+	local cfg=$1 i
+	shift
+	: >"$TMP/wardd.log"
+	if [ "$cfg" = - ]; then
+		ip netns exec "$NS_B" "$WARDD" -d -p "$PIN" "$@" >>"$TMP/wardd.log" 2>&1 &
+	else
+		ip netns exec "$NS_B" "$WARDD" -d -c "$cfg" -p "$PIN" "$@" >>"$TMP/wardd.log" 2>&1 &
+	fi
+	WARDD_PID=$!
+	for i in $(seq 50); do
+		grep -q 'ready:' "$TMP/wardd.log" && return 0
+		kill -0 "$WARDD_PID" 2>/dev/null || fail "wardd exited before ready"
+		sleep 0.1
+	done
+	fail "wardd not ready after 5 s"
+}
+
+wardd_stop() {
+	[ -n "${WARDD_PID:-}" ] || return 0
+	kill -TERM "$WARDD_PID" 2>/dev/null || true
+	wait "$WARDD_PID" 2>/dev/null || true
+	WARDD_PID=
+}
+
+# wardd_signal SIG PATTERN: send SIG and wait for a log line matching PATTERN.
+wardd_signal() {
+	local sig=$1 pat=$2 n i
+	n=$(grep -c -- "$pat" "$TMP/wardd.log" || true)
+	kill -"$sig" "$WARDD_PID"
+	for i in $(seq 50); do
+		[ "$(grep -c -- "$pat" "$TMP/wardd.log" || true)" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "no '$pat' in the log after SIG$sig"
+}
+
+# stats: ask wardd for a counter dump (SIGUSR1) and keep the newest one.
+stats() {
+	wardd_signal USR1 'counter accept'
+	awk '/ generation [0-9]+$|^generation [0-9]+$/ { buf = "" } { buf = buf $0 "\n" }
+	     END { printf "%s", buf }' "$TMP/wardd.log" >"$TMP/stats"
+}
+
+# rule_packets NAME / counter NAME: from the newest dump.
+rule_packets() {
+	stats
+	awk -v r="$1" '$1 == "rule" && $2 == r { print $4 }' "$TMP/stats" | tail -n1
+}
+
+counter() {
+	stats
+	awk -v c="$1" '($1 == "drop" || $1 == "counter") && $2 == c { print $3 }' \
+		"$TMP/stats" | tail -n1
+}
+
+generation() {
+	grep -o 'policy generation [0-9]* live' "$TMP/wardd.log" | tail -n1 | awk '{print $3}'
+}
+
+# Reachability probes from A; each returns 0 when the traffic got through.
+ping4() { in_a ping -c1 -W1 $IP_B >/dev/null 2>&1; }
+ping6() { in_a ping -6 -c1 -W1 $IP6_B >/dev/null 2>&1; }
+
+# tcp_open PORT [ADDR]: a listener in B answers a connect from A.
+tcp_serve() {
+	local port=$1
+	ip netns exec "$NS_B" nc -lk -s :: -p "$port" </dev/null >/dev/null 2>&1 &
+	BG_PIDS+=($!)
+}
+tcp_ok() { in_a nc -z -w1 "${2:-$IP_B}" "$1" >/dev/null 2>&1; }
+
+# udp_echo PORT: a UDP service in B that answers every datagram.
+udp_serve() {
+	local port=$1
+	ip netns exec "$NS_B" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(('::', $port))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(b'pong:' + d, a)
+" &
+	BG_PIDS+=($!)
+	sleep 0.3
+}
+udp_ok() {
+	local port=$1 addr=${2:-$IP_B}
+	in_a /usr/bin/python3 -c "
+import socket, sys
+fam = socket.AF_INET6 if ':' in '$addr' else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.settimeout(1)
+s.sendto(b'ping', ('$addr', $port))
+try:
+    sys.exit(0 if s.recv(64) == b'pong:ping' else 1)
+except socket.timeout:
+    sys.exit(1)
+"
+}
+
+# http_serve PORT: a real HTTP server in B (curl is the client).
+http_serve() {
+	local port=$1
+	mkdir -p "$TMP/www"
+	echo "hello from B" >"$TMP/www/index.html"
+	ip netns exec "$NS_B" /usr/bin/python3 -m http.server --bind :: --directory "$TMP/www" "$port" \
+		>/dev/null 2>&1 &
+	BG_PIDS+=($!)
+	sleep 0.5
+}
+http_ok() { in_a curl -s -m 2 -o /dev/null -g "http://${2:-$IP_B}:$1/"; }
