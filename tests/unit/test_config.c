@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * tests/unit/test_config.c: the ward.yaml reader (src/lib/config.c) and the
+ * address helpers of src/lib/pol_util.h. Errors are checked as the exact
+ * text users see, line number included: that text is part of the contract.
+ * tests/unit/main.c runs the group through run_config_tests().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+#include "ward/abi.h"
+
+#include "config.h"
+#include "pol_util.h"
+
+int run_config_tests(void);
+
+static const struct pol_policy zero_policy;
+
+static void parse_ok(const char *text, struct pol_policy *pol)
+{
+	char err[CFG_ERR_MAX] = "";
+	int ret;
+
+	ret = cfg_parse_string("t.yaml", text, strlen(text), pol, err, sizeof(err));
+	if (ret)
+		print_error("unexpected error: %s\n", err);
+	assert_int_equal(ret, 0);
+	assert_string_equal(err, "");
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	char err[CFG_ERR_MAX];
+	struct pol_policy pol;
+	int ret;
+
+	memset(&pol, 0xa5, sizeof(pol));
+	ret = cfg_parse_string("t.yaml", text, strlen(text), &pol, err, sizeof(err));
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(err, msg);
+	/* Nothing half-built is handed back. */
+	assert_memory_equal(&pol, &zero_policy, sizeof(pol));
+}
+
+/* Print, parse the output, print again: both texts must be the same. */
+static char *print_str(const struct pol_policy *pol)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(cfg_print(pol, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static void assert_round_trip(const struct pol_policy *pol)
+{
+	struct pol_policy again;
+	char *a, *b;
+
+	a = print_str(pol);
+	parse_ok(a, &again);
+	b = print_str(&again);
+	assert_string_equal(a, b);
+	pol_free(&again);
+	free(a);
+	free(b);
+}
+
+static void assert_cidr(const struct pol_cidr *c, const char *text)
+{
+	char buf[POL_CIDR_STRLEN];
+
+	assert_true(pol_cidr_format(c, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, text);
+}
+
+/* Positive cases */
+
+static void test_empty_file(void **state)
+{
+	struct pol_policy pol;
+
+	parse_ok("", &pol);
+	assert_int_equal(pol.n_ifaces, 0);
+	assert_int_equal(pol.n_rules, 0);
+	assert_int_equal(pol.default_action, WARD_ACT_DROP);
+	assert_false(pol.dry_run);
+	assert_int_equal(pol.log, POL_LOG_DROPS);
+	assert_string_equal(pol.source, "t.yaml");
+	pol_free(&pol);
+
+	parse_ok("---\n", &pol);
+	assert_int_equal(pol.n_rules, 0);
+	pol_free(&pol);
+
+	parse_ok("# nothing but a comment\n", &pol);
+	pol_free(&pol);
+
+	parse_ok("interfaces:\ndefaults:\nsets:\nrules:\n", &pol);
+	assert_int_equal(pol.n_ifaces, 0);
+	assert_int_equal(pol.n_rules, 0);
+	pol_free(&pol);
+}
+
+static void test_embedded_default(void **state)
+{
+	struct pol_policy pol;
+	char err[CFG_ERR_MAX];
+
+	assert_int_equal(cfg_parse_string("<embedded>", cfg_embedded_default,
+					  strlen(cfg_embedded_default), &pol,
+					  err, sizeof(err)), 0);
+	assert_string_equal(pol.source, "<embedded>");
+	assert_int_equal(pol.n_ifaces, 1);
+	assert_string_equal(pol.ifaces[0].match, "*");
+	assert_null(pol.ifaces[0].role);
+	assert_int_equal(pol.ifaces[0].mode, POL_MODE_AUTO);
+	assert_int_equal(pol.default_action, WARD_ACT_DROP);
+	assert_true(pol.dry_run);
+	assert_int_equal(pol.log, POL_LOG_DROPS);
+	assert_int_equal(pol.n_rules, 0);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_interfaces_defaults(void **state)
+{
+	struct pol_policy pol;
+
+	parse_ok("interfaces:\n"
+		 "  - match: eth0\n"
+		 "    role: wan\n"
+		 "    mode: xdp\n"
+		 "  - { match: \"veth*\", role: lan, mode: tc }\n"
+		 "  - match: eth9\n"
+		 "defaults: { policy: accept, dry_run: true, log: all }\n", &pol);
+	assert_int_equal(pol.n_ifaces, 3);
+	assert_string_equal(pol.ifaces[0].match, "eth0");
+	assert_string_equal(pol.ifaces[0].role, "wan");
+	assert_int_equal(pol.ifaces[0].mode, POL_MODE_XDP);
+	assert_int_equal(pol.ifaces[0].line, 2);
+	assert_string_equal(pol.ifaces[1].match, "veth*");
+	assert_int_equal(pol.ifaces[1].mode, POL_MODE_TC);
+	assert_null(pol.ifaces[2].role);
+	assert_int_equal(pol.ifaces[2].mode, POL_MODE_AUTO);
+	assert_int_equal(pol.default_action, WARD_ACT_ACCEPT);
+	assert_true(pol.dry_run);
+	assert_int_equal(pol.log, POL_LOG_ALL);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+
+	parse_ok("defaults: { log: none }\n", &pol);
+	assert_int_equal(pol.log, POL_LOG_NONE);
+	assert_int_equal(pol.default_action, WARD_ACT_DROP);
+	pol_free(&pol);
+}
+
+static void test_sets_expand(void **state)
+{
+	struct pol_policy pol;
+	struct pol_rule *r;
+
+	parse_ok("sets:\n"
+		 "  admins: [10.0.0.0/8, \"2001:db8::/32\", 192.0.2.7]\n"
+		 "  web: [80, 443, \"8000-8100\"]\n"
+		 "rules:\n"
+		 "  - name: a\n"
+		 "    from: $admins\n"
+		 "    to: [$admins, 198.51.100.0/24]\n"
+		 "    proto: tcp\n"
+		 "    port: $web\n"
+		 "    sport: [$web, 1-2, 7]\n"
+		 "    action: accept\n", &pol);
+	assert_int_equal(pol.n_rules, 1);
+	r = &pol.rules[0];
+	assert_int_equal(r->from.n, 3);
+	assert_cidr(&r->from.v[0], "10.0.0.0/8");
+	assert_cidr(&r->from.v[1], "2001:db8::/32");
+	assert_cidr(&r->from.v[2], "192.0.2.7");
+	assert_int_equal(r->from.v[2].plen, 32);
+	assert_int_equal(r->to.n, 4);
+	assert_cidr(&r->to.v[3], "198.51.100.0/24");
+	assert_int_equal(r->dport.n, 3);
+	assert_int_equal(r->dport.v[0].lo, 80);
+	assert_int_equal(r->dport.v[0].hi, 80);
+	assert_int_equal(r->dport.v[2].lo, 8000);
+	assert_int_equal(r->dport.v[2].hi, 8100);
+	assert_int_equal(r->sport.n, 5);
+	assert_int_equal(r->sport.v[3].lo, 1);
+	assert_int_equal(r->sport.v[3].hi, 2);
+	assert_int_equal(r->sport.v[4].lo, 7);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->action, WARD_ACT_ACCEPT);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_nesting_and_names(void **state)
+{
+	struct pol_policy pol;
+	struct pol_rule *b;
+
+	parse_ok("rules:\n"
+		 "  - proto: tcp\n"				/* 2 */
+		 "    rules:\n"
+		 "      - { port: 22, action: accept }\n"	/* 4 */
+		 "      - name: inner\n"
+		 "        rules:\n"
+		 "          - { port: 80, action: accept }\n"
+		 "          - { action: drop, log: true }\n"
+		 "  - name: top\n"
+		 "    family: ipv6\n"
+		 "    rules:\n"
+		 "      - { action: accept, dry_run: true }\n"
+		 "  - action: drop\n", &pol);
+	assert_int_equal(pol.n_rules, 3);
+	b = &pol.rules[0];
+	assert_string_equal(b->name, "rule1");
+	assert_int_equal(b->line, 2);
+	assert_int_equal(b->action, 0);
+	assert_int_equal(b->n_children, 2);
+	assert_string_equal(b->children[0].name, "rule1/1");
+	assert_int_equal(b->children[0].line, 4);
+	/* The port's protocol comes from the branch. */
+	assert_int_equal(b->children[0].proto, POL_ANY);
+	assert_int_equal(b->children[0].dport.v[0].lo, 22);
+	assert_string_equal(b->children[1].name, "inner");
+	assert_string_equal(b->children[1].children[0].name, "inner/1");
+	assert_string_equal(b->children[1].children[1].name, "inner/2");
+	assert_true(b->children[1].children[1].log);
+	assert_int_equal(b->children[1].children[1].action, WARD_ACT_DROP);
+	assert_string_equal(pol.rules[1].name, "top");
+	assert_int_equal(pol.rules[1].family, 6);
+	assert_int_equal(pol.rules[1].children[0].family, 0);
+	assert_string_equal(pol.rules[1].children[0].name, "top/1");
+	assert_true(pol.rules[1].children[0].dry_run);
+	assert_string_equal(pol.rules[2].name, "rule3");
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_nesting_eight_levels(void **state)
+{
+	struct pol_policy pol;
+	const struct pol_rule *r;
+	int depth = 1;
+
+	parse_ok("rules:\n"
+		 "- rules:\n"
+		 "  - rules:\n"
+		 "    - rules:\n"
+		 "      - rules:\n"
+		 "        - rules:\n"
+		 "          - rules:\n"
+		 "            - rules:\n"
+		 "              - action: accept\n", &pol);
+	for (r = &pol.rules[0]; r->n_children; r = &r->children[0])
+		depth++;
+	assert_int_equal(depth, 8);
+	assert_string_equal(r->name, "rule1/1/1/1/1/1/1/1");
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_ipv6_normalized(void **state)
+{
+	struct pol_policy pol;
+	struct pol_rule *r;
+	char *out;
+
+	parse_ok("rules:\n"
+		 "  - from: [\"2001:0DB8:0000::/48\", \"::1\", \"::/0\", \"fe80::1/128\","
+		 " \"::ffff:192.0.2.1\"]\n"
+		 "    to: [0.0.0.0/0, 192.0.2.1/32, \"::/0\"]\n"
+		 "    action: accept\n", &pol);
+	r = &pol.rules[0];
+	assert_int_equal(r->from.n, 5);
+	assert_int_equal(r->from.v[0].family, 6);
+	assert_int_equal(r->from.v[0].plen, 48);
+	assert_cidr(&r->from.v[0], "2001:db8::/48");
+	assert_cidr(&r->from.v[1], "::1");
+	assert_cidr(&r->from.v[2], "::/0");
+	assert_cidr(&r->from.v[3], "fe80::1");
+	assert_cidr(&r->from.v[4], "::ffff:192.0.2.1");
+	assert_cidr(&r->to.v[0], "0.0.0.0/0");
+	assert_cidr(&r->to.v[1], "192.0.2.1");
+	out = print_str(&pol);
+	assert_non_null(strstr(out, "from: [\"2001:db8::/48\", \"::1\", \"::/0\", \"fe80::1\","
+				 " \"::ffff:192.0.2.1\"]\n"));
+	assert_non_null(strstr(out, "to: [0.0.0.0/0, 192.0.2.1, \"::/0\"]\n"));
+	free(out);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_ports_and_protos(void **state)
+{
+	struct pol_policy pol;
+	char *out;
+
+	parse_ok("rules:\n"
+		 "  - { proto: udp, port: \"53\", sport: 1024-65535, action: accept }\n"
+		 "  - { proto: sctp, port: [0, 65535, 5-5], action: accept }\n"
+		 "  - { proto: 47, action: accept }\n"
+		 "  - { proto: any, action: drop }\n"
+		 "  - { proto: 6, port: 1, action: drop }\n", &pol);
+	assert_int_equal(pol.rules[0].proto, 17);
+	assert_int_equal(pol.rules[0].dport.v[0].lo, 53);
+	assert_int_equal(pol.rules[0].sport.v[0].lo, 1024);
+	assert_int_equal(pol.rules[0].sport.v[0].hi, 65535);
+	assert_int_equal(pol.rules[1].proto, 132);
+	assert_int_equal(pol.rules[1].dport.n, 3);
+	assert_int_equal(pol.rules[1].dport.v[1].hi, 65535);
+	assert_int_equal(pol.rules[1].dport.v[2].lo, 5);
+	assert_int_equal(pol.rules[1].dport.v[2].hi, 5);
+	assert_int_equal(pol.rules[2].proto, 47);
+	assert_int_equal(pol.rules[3].proto, POL_ANY);
+	assert_int_equal(pol.rules[4].proto, 6);
+	out = print_str(&pol);
+	assert_non_null(strstr(out, "    sport: \"1024-65535\"\n"));
+	assert_non_null(strstr(out, "    port: [0, 65535, 5]\n"));
+	assert_non_null(strstr(out, "    proto: 47\n"));
+	assert_non_null(strstr(out, "- name: rule5\n    proto: tcp\n"));
+	free(out);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_icmp_names(void **state)
+{
+	static const struct { const char *proto, *name; int type; } cases[] = {
+		{ "icmp", "echo-reply", 0 },
+		{ "icmp", "destination-unreachable", 3 },
+		{ "icmp", "redirect", 5 },
+		{ "icmp", "echo-request", 8 },
+		{ "icmp", "router-advertisement", 9 },
+		{ "icmp", "router-solicitation", 10 },
+		{ "icmp", "time-exceeded", 11 },
+		{ "icmp", "parameter-problem", 12 },
+		{ "icmp", "timestamp-request", 13 },
+		{ "icmp", "timestamp-reply", 14 },
+		{ "icmp", "42", 42 },
+		{ "icmpv6", "destination-unreachable", 1 },
+		{ "icmpv6", "packet-too-big", 2 },
+		{ "icmpv6", "time-exceeded", 3 },
+		{ "icmpv6", "parameter-problem", 4 },
+		{ "icmpv6", "echo-request", 128 },
+		{ "icmpv6", "echo-reply", 129 },
+		{ "icmpv6", "router-solicitation", 133 },
+		{ "icmpv6", "router-advertisement", 134 },
+		{ "icmpv6", "neighbor-solicitation", 135 },
+		{ "icmpv6", "neighbour-solicitation", 135 },
+		{ "icmpv6", "neighbor-advertisement", 136 },
+		{ "icmpv6", "neighbour-advertisement", 136 },
+		{ "icmpv6", "redirect", 137 },
+		{ "icmpv6", "255", 255 },
+	};
+	struct pol_policy pol;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "rules: [{ proto: %s, icmp_type: %s, action: accept }]\n",
+			 cases[i].proto, cases[i].name);
+		parse_ok(text, &pol);
+		assert_int_equal(pol.rules[0].icmp_type, cases[i].type);
+		assert_round_trip(&pol);
+		pol_free(&pol);
+	}
+
+	/* The protocol may come from the branch. */
+	parse_ok("rules:\n"
+		 "  - proto: icmpv6\n"
+		 "    rules: [{ icmp_type: echo-request, action: accept }]\n", &pol);
+	assert_int_equal(pol.rules[0].children[0].icmp_type, 128);
+	pol_free(&pol);
+}
+
+static void test_in_zone_or_interface(void **state)
+{
+	struct pol_policy pol;
+
+	parse_ok("interfaces:\n"
+		 "  - { match: eth0, role: wan }\n"
+		 "  - { match: \"lan*\" }\n"
+		 "rules:\n"
+		 "  - { in: wan, action: accept }\n"
+		 "  - { in: eth0, action: accept }\n"
+		 "  - { in: lan7, action: accept }\n", &pol);
+	assert_string_equal(pol.rules[0].in, "wan");
+	assert_string_equal(pol.rules[1].in, "eth0");
+	assert_string_equal(pol.rules[2].in, "lan7");
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_family(void **state)
+{
+	struct pol_policy pol;
+
+	parse_ok("rules:\n"
+		 "  - { family: ipv4, from: [10.0.0.0/8, \"::1\"], action: accept }\n"
+		 "  - { family: ipv6, proto: icmpv6, action: accept }\n"
+		 "  - { proto: icmp, from: 10.0.0.0/8, action: accept }\n"
+		 "  - family: ipv4\n"
+		 "    rules: [{ proto: icmp, action: accept }]\n", &pol);
+	assert_int_equal(pol.rules[0].family, 4);
+	assert_int_equal(pol.rules[1].family, 6);
+	assert_int_equal(pol.rules[2].family, 0);
+	assert_int_equal(pol.rules[3].children[0].family, 0);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_any_order_and_aliases(void **state)
+{
+	struct pol_policy pol;
+
+	/* interfaces after the rules that name them; anchors and aliases. */
+	parse_ok("sets:\n"
+		 "  nets: &n [192.0.2.0/24]\n"
+		 "rules:\n"
+		 "  - { name: a, in: lan, from: $nets, action: &act accept }\n"
+		 "  - { name: b, from: *n, action: *act }\n"
+		 "interfaces: [{ match: eth1, role: lan }]\n", &pol);
+	assert_int_equal(pol.rules[1].action, WARD_ACT_ACCEPT);
+	assert_cidr(&pol.rules[1].from.v[0], "192.0.2.0/24");
+	pol_free(&pol);
+}
+
+static void test_quoting_on_print(void **state)
+{
+	struct pol_policy pol;
+	char *out;
+
+	parse_ok("interfaces:\n"
+		 "  - { match: \"en[a-z]\\\\*\", role: \"yes\" }\n"
+		 "rules:\n"
+		 "  - { name: \"a:b\", in: \"yes\", action: accept }\n"
+		 "  - { name: \"off\", action: accept }\n", &pol);
+	assert_string_equal(pol.ifaces[0].match, "en[a-z]\\*");
+	out = print_str(&pol);
+	assert_non_null(strstr(out, "  - match: \"en[a-z]\\\\*\"\n    role: \"yes\"\n"));
+	assert_non_null(strstr(out, "  - name: \"a:b\"\n    in: \"yes\"\n"));
+	assert_non_null(strstr(out, "  - name: \"off\"\n"));
+	free(out);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+}
+
+static void test_parse_file(void **state)
+{
+	char path[] = "/tmp/ward-test-config-XXXXXX";
+	struct pol_policy pol;
+	char err[CFG_ERR_MAX];
+	FILE *f;
+	int fd;
+
+	assert_int_equal(cfg_parse_file("/nonexistent/ward.yaml", &pol, err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "/nonexistent/ward.yaml: cannot open: No such file or directory");
+	assert_memory_equal(&pol, &zero_policy, sizeof(pol));
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("rules:\n  - action: accept\n  - action: maybe\n", f);
+	fclose(f);
+	assert_int_equal(cfg_parse_file(path, &pol, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":3: action: unknown action 'maybe' (expected accept or drop)"));
+	assert_memory_equal(err, path, strlen(path));
+	unlink(path);
+}
+
+static void test_small_err_buffer(void **state)
+{
+	struct pol_policy pol;
+	char err[12];
+	const char *text = "bogus: 1\n";
+
+	assert_int_equal(cfg_parse_string("t.yaml", text, strlen(text), &pol,
+					  err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.yaml:1: b");
+	assert_int_equal(cfg_parse_string("t.yaml", text, strlen(text), &pol, NULL, 0),
+			 -EINVAL);
+}
+
+static void test_cidr_helpers(void **state)
+{
+	struct pol_cidr c;
+	char buf[POL_CIDR_STRLEN];
+
+	assert_int_equal(pol_cidr_parse("10.1.2.3/8", &c), 0);
+	assert_true(pol_cidr_has_host_bits(&c));
+	pol_cidr_mask(&c);
+	assert_false(pol_cidr_has_host_bits(&c));
+	assert_cidr(&c, "10.0.0.0/8");
+	assert_int_equal(pol_cidr_parse("192.168.1.255/23", &c), 0);
+	pol_cidr_mask(&c);
+	assert_cidr(&c, "192.168.0.0/23");
+	assert_int_equal(pol_cidr_parse("2001:db8:ffff::1/33", &c), 0);
+	pol_cidr_mask(&c);
+	assert_cidr(&c, "2001:db8:8000::/33");
+	assert_int_equal(pol_cidr_parse("0.0.0.0/0", &c), 0);
+	assert_false(pol_cidr_has_host_bits(&c));
+	assert_int_equal(pol_cidr_parse("10.1", &c), -EINVAL);
+	assert_int_equal(pol_cidr_parse("", &c), -EINVAL);
+	assert_int_equal(pol_cidr_parse("/8", &c), -EINVAL);
+	assert_int_equal(pol_cidr_parse("10.0.0.0/", &c), -ERANGE);
+	assert_int_equal(pol_cidr_parse("10.0.0.0/x", &c), -ERANGE);
+	assert_int_equal(pol_cidr_parse("::/129", &c), -ERANGE);
+	assert_int_equal(pol_cidr_parse("::/128", &c), 0);
+	assert_int_equal(pol_cidr_format(&c, buf, 2), -ENOSPC);
+	assert_string_equal(pol_proto_name(6), "tcp");
+	assert_null(pol_proto_name(47));
+}
+
+/* Error paths: one test each, the message exactly as users get it. */
+
+#define ERR_TEST(fn, yaml, msg)					\
+	static void fn(void **state)				\
+	{							\
+		expect_error(yaml, msg);			\
+	}
+
+/* YAML itself */
+ERR_TEST(err_yaml_syntax, "rules: [\n",
+	 "t.yaml:2: yaml: did not find expected node content")
+ERR_TEST(err_yaml_mapping, "defaults:\n  policy: drop\n  log: none: all\n",
+	 "t.yaml:3: yaml: mapping values are not allowed in this context")
+ERR_TEST(err_yaml_two_docs, "rules: []\n---\nrules: []\n",
+	 "t.yaml:3: yaml: more than one document; a file holds one policy")
+ERR_TEST(err_yaml_bad_alias, "rules: *nowhere\n",
+	 "t.yaml:1: yaml: found undefined alias")
+
+/* Top level */
+ERR_TEST(err_top_not_map, "- action: accept\n",
+	 "t.yaml:1: document: expected a mapping of sections (interfaces:, defaults:, sets:, rules:), got a list")
+ERR_TEST(err_top_unknown, "rules: []\nrulez: []\n", "t.yaml:2: rulez: unknown key")
+ERR_TEST(err_top_dup, "rules: []\ndefaults: {}\nrules: []\n", "t.yaml:3: rules: duplicate key")
+ERR_TEST(err_ct_max_flows, "conntrack:\n  max_flows: 10\n",
+	 "t.yaml:2: max_flows: expected a number of flows from 1024 to 67108864, got '10'")
+ERR_TEST(err_ct_timeout_unit, "conntrack:\n  timeouts: { udp: 5x }\n",
+	 "t.yaml:2: udp: expected a duration in seconds (30, 30s, 5m, 2h, 5d), got '5x'")
+ERR_TEST(err_ct_timeout_zero, "conntrack:\n  timeouts:\n    icmp: 0\n",
+	 "t.yaml:3: icmp: expected a duration in seconds (30, 30s, 5m, 2h, 5d), got '0'")
+ERR_TEST(err_ct_timeout_key, "conntrack:\n  timeouts: { tcp_est: 5 }\n",
+	 "t.yaml:2: tcp_est: unknown key")
+ERR_TEST(err_top_fqdn_sets, "fqdn_sets: {}\n",
+	 "t.yaml:1: fqdn_sets: not supported by this version of ward yet")
+ERR_TEST(err_top_fqdn, "fqdn: {}\n", "t.yaml:1: fqdn: not supported by this version of ward yet")
+ERR_TEST(err_top_nat, "\nnat: {}\n", "t.yaml:2: nat: not supported by this version of ward yet")
+ERR_TEST(err_top_services, "services: []\n",
+	 "t.yaml:1: services: not supported by this version of ward yet")
+ERR_TEST(err_top_plugins, "plugins: []\n",
+	 "t.yaml:1: plugins: not supported by this version of ward yet")
+ERR_TEST(err_top_alerts, "alerts: {}\n", "t.yaml:1: alerts: not supported by this version of ward yet")
+ERR_TEST(err_top_api, "api: {}\n", "t.yaml:1: api: not supported by this version of ward yet")
+ERR_TEST(err_top_metrics, "metrics: {}\n",
+	 "t.yaml:1: metrics: not supported by this version of ward yet")
+ERR_TEST(err_top_logs, "logs: {}\n", "t.yaml:1: logs: not supported by this version of ward yet")
+ERR_TEST(err_top_fleet, "fleet: {}\n", "t.yaml:1: fleet: not supported by this version of ward yet")
+ERR_TEST(err_key_not_scalar, "[a]: 1\n", "t.yaml:1: document: a key must be a plain name, not a list")
+
+/* interfaces */
+ERR_TEST(err_if_not_list, "interfaces:\n  match: eth0\n",
+	 "t.yaml:2: interfaces: expected a list, got a mapping")
+ERR_TEST(err_if_item_not_map, "interfaces:\n  - eth0\n",
+	 "t.yaml:2: interfaces: expected a mapping, got a single value")
+ERR_TEST(err_if_no_match, "interfaces:\n  - role: wan\n",
+	 "t.yaml:2: match: missing (an interface name or glob)")
+ERR_TEST(err_if_match_list, "interfaces:\n  - match: [eth0]\n",
+	 "t.yaml:2: match: expected a single value, got a list")
+ERR_TEST(err_if_match_space, "interfaces:\n  - match: \"eth 0\"\n",
+	 "t.yaml:2: match: 'eth 0' is not an interface name or glob")
+ERR_TEST(err_if_match_dup, "interfaces:\n  - match: eth0\n  - match: eth0\n",
+	 "t.yaml:3: match: duplicate interface 'eth0' (first at line 2)")
+ERR_TEST(err_if_role, "interfaces:\n  - match: eth0\n    role: WAN\n",
+	 "t.yaml:3: role: invalid role 'WAN' (a-z, 0-9, _ and -, at most 31 characters)")
+ERR_TEST(err_if_role_long, "interfaces:\n  - match: eth0\n    role: abcdefghijabcdefghijabcdefghijab\n",
+	 "t.yaml:3: role: invalid role 'abcdefghijabcdefghijabcdefghijab' (a-z, 0-9, _ and -, at most 31 characters)")
+ERR_TEST(err_if_mode, "interfaces:\n  - match: eth0\n    mode: skb\n",
+	 "t.yaml:3: mode: unknown mode 'skb' (expected auto, xdp or tc)")
+ERR_TEST(err_if_unknown_key, "interfaces:\n  - match: eth0\n    zone: wan\n",
+	 "t.yaml:3: zone: unknown key")
+ERR_TEST(err_if_dup_key, "interfaces:\n  - match: eth0\n    match: eth1\n",
+	 "t.yaml:3: match: duplicate key")
+
+/* defaults */
+ERR_TEST(err_def_not_map, "defaults: drop\n",
+	 "t.yaml:1: defaults: expected a mapping, got a single value")
+ERR_TEST(err_def_policy, "defaults:\n  policy: reject\n",
+	 "t.yaml:2: policy: unknown policy 'reject' (expected accept or drop)")
+ERR_TEST(err_def_dry_run, "defaults:\n  dry_run: yes\n",
+	 "t.yaml:2: dry_run: expected true or false, got 'yes'")
+ERR_TEST(err_def_log, "defaults:\n  log: true\n",
+	 "t.yaml:2: log: unknown log level 'true' (expected none, drops or all)")
+ERR_TEST(err_def_unknown, "defaults:\n  policy: drop\n  timeout: 3\n", "t.yaml:3: timeout: unknown key")
+ERR_TEST(err_def_missing_value, "defaults:\n  policy:\n",
+	 "t.yaml:2: policy: missing value")
+
+/* sets */
+ERR_TEST(err_set_not_map, "sets: [a]\n",
+	 "t.yaml:1: sets: expected a mapping of set names to lists, got a list")
+ERR_TEST(err_set_name, "sets:\n  \"a b\": [1]\n",
+	 "t.yaml:2: sets: invalid set name 'a b' (letters, digits, _ and -, at most 63 characters)")
+ERR_TEST(err_set_dup, "sets:\n  a: [1]\n  a: [2]\n", "t.yaml:3: a: duplicate key")
+ERR_TEST(err_set_not_list, "sets:\n  a: 10.0.0.0/8\n", "t.yaml:2: a: expected a list, got a single value")
+ERR_TEST(err_set_empty, "sets:\n  a: []\n", "t.yaml:2: a: empty set")
+ERR_TEST(err_set_mixed, "sets:\n  a:\n    - 10.0.0.0/8\n    - 22\n",
+	 "t.yaml:4: a: mixes addresses and ports ('22'); a set holds one kind")
+ERR_TEST(err_set_ref, "sets:\n  a: [1]\n  b: [$a]\n",
+	 "t.yaml:3: b: a set cannot refer to another set ($a)")
+ERR_TEST(err_set_bad_elem, "sets:\n  a: [10.0.0.0/8, bogus]\n",
+	 "t.yaml:2: a: 'bogus' is not an address or CIDR")
+ERR_TEST(err_set_host_bits, "sets:\n  a: [10.0.0.1/8]\n",
+	 "t.yaml:2: a: 10.0.0.1/8 has host bits set (did you mean 10.0.0.0/8?)")
+ERR_TEST(err_set_port_range, "sets:\n  a: [80, 70000]\n", "t.yaml:2: a: 70000 is out of range (0-65535)")
+
+/* rules: structure */
+ERR_TEST(err_rules_not_list, "rules:\n  name: a\n",
+	 "t.yaml:2: rules: expected a list of rules, got a mapping")
+ERR_TEST(err_rule_not_map, "rules:\n  - accept\n",
+	 "t.yaml:2: rules: expected a rule (a mapping), got a single value")
+ERR_TEST(err_rule_unknown_key, "rules:\n  - action: accept\n    prot: tcp\n",
+	 "t.yaml:3: prot: unknown key")
+ERR_TEST(err_rule_dup_key, "rules:\n  - action: accept\n    action: drop\n",
+	 "t.yaml:3: action: duplicate key")
+ERR_TEST(err_rule_out, "rules:\n  - out: wan\n    action: accept\n",
+	 "t.yaml:2: out: not supported by this version of ward yet")
+ERR_TEST(err_rule_to_fqdn, "rules:\n  - to_fqdn: $x\n    action: accept\n",
+	 "t.yaml:2: to_fqdn: not supported by this version of ward yet")
+ERR_TEST(err_rule_rate, "rules:\n  - action: accept\n    rate: 10/s\n",
+	 "t.yaml:3: rate: not supported by this version of ward yet")
+ERR_TEST(err_rule_plugins, "rules:\n  - action: accept\n    plugins: [sqli]\n",
+	 "t.yaml:3: plugins: not supported by this version of ward yet")
+
+/* action */
+ERR_TEST(err_action_reject, "rules:\n  - action: reject\n",
+	 "t.yaml:2: action: reject is not supported by this version of ward yet")
+ERR_TEST(err_action_inspect, "rules:\n  - action: inspect\n",
+	 "t.yaml:2: action: inspect is not supported by this version of ward yet")
+ERR_TEST(err_action_unknown, "rules:\n  - action: allow\n",
+	 "t.yaml:2: action: unknown action 'allow' (expected accept or drop)")
+ERR_TEST(err_action_missing, "rules:\n  - action: accept\n  - name: x\n    proto: tcp\n",
+	 "t.yaml:3: action: missing (accept or drop)")
+ERR_TEST(err_action_and_rules, "rules:\n  - action: accept\n    rules:\n      - action: drop\n",
+	 "t.yaml:3: rules: a branch rule takes no action; end its rules with a catch-all child instead")
+ERR_TEST(err_branch_empty, "rules:\n  - name: b\n    rules: []\n",
+	 "t.yaml:3: rules: a branch needs at least one rule")
+ERR_TEST(err_branch_null, "rules:\n  - name: b\n    rules:\n",
+	 "t.yaml:3: rules: a branch needs at least one rule")
+ERR_TEST(err_branch_not_list, "rules:\n  - rules: { action: drop }\n",
+	 "t.yaml:2: rules: expected a list of rules, got a mapping")
+ERR_TEST(err_branch_too_deep,
+	 "rules:\n"
+	 "- rules:\n"
+	 "  - rules:\n"
+	 "    - rules:\n"
+	 "      - rules:\n"
+	 "        - rules:\n"
+	 "          - rules:\n"
+	 "            - rules:\n"
+	 "              - rules:\n"
+	 "                - action: accept\n",
+	 "t.yaml:9: rules: branches nest deeper than 8 levels")
+ERR_TEST(err_child_error_line, "rules:\n  - proto: tcp\n    rules:\n      - port: 22\n"
+	 "        action: accept\n      - port: 23\n        action: dro\n",
+	 "t.yaml:7: action: unknown action 'dro' (expected accept or drop)")
+
+/* name */
+ERR_TEST(err_name_chars, "rules:\n  - name: \"a b\"\n    action: accept\n",
+	 "t.yaml:2: name: invalid rule name 'a b' (letters, digits and _.:/-, at most 63 characters)")
+ERR_TEST(err_name_long,
+	 "rules:\n  - name: abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd\n"
+	 "    action: accept\n",
+	 "t.yaml:2: name: invalid rule name 'abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd' "
+	 "(letters, digits and _.:/-, at most 63 characters)")
+ERR_TEST(err_name_dup, "rules:\n  - name: a\n    action: accept\n  - name: a\n    action: drop\n",
+	 "t.yaml:4: name: duplicate rule name 'a' (first at line 2)")
+ERR_TEST(err_name_dup_nested,
+	 "rules:\n  - name: a\n    rules:\n      - { name: web, action: accept }\n"
+	 "  - name: b\n    rules:\n      - { name: web, action: accept }\n",
+	 "t.yaml:7: name: duplicate rule name 'web' (first at line 4)")
+ERR_TEST(err_name_generated_clash, "rules:\n  - name: rule2\n    action: accept\n  - action: drop\n",
+	 "t.yaml:4: name: duplicate rule name 'rule2' (first at line 2)")
+ERR_TEST(err_name_explicit_clash, "rules:\n  - action: accept\n  - name: rule1\n    action: drop\n",
+	 "t.yaml:3: name: duplicate rule name 'rule1' (first at line 2)")
+ERR_TEST(err_name_child_clash,
+	 "rules:\n  - name: b\n    rules:\n      - action: accept\n  - name: b/1\n    action: drop\n",
+	 "t.yaml:5: name: duplicate rule name 'b/1' (first at line 4)")
+ERR_TEST(err_name_generated_long,
+	 "rules:\n  - name: abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12\n"
+	 "    rules:\n      - action: accept\n",
+	 "t.yaml:4: name: generated name 'abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12/1' "
+	 "is longer than 63 characters; name the rule")
+
+/* proto */
+ERR_TEST(err_proto_unknown, "rules:\n  - proto: tcpp\n    action: accept\n",
+	 "t.yaml:2: proto: unknown protocol 'tcpp' (expected tcp, udp, icmp, icmpv6, sctp, any or 0-255)")
+ERR_TEST(err_proto_range, "rules:\n  - proto: 256\n    action: accept\n",
+	 "t.yaml:2: proto: 256 is out of range (0-255)")
+ERR_TEST(err_proto_list, "rules:\n  - proto: [tcp, udp]\n    action: accept\n",
+	 "t.yaml:2: proto: expected a single value, got a list")
+ERR_TEST(err_proto_branch, "rules:\n  - proto: tcp\n    rules:\n      - proto: udp\n        action: accept\n",
+	 "t.yaml:4: proto: udp but the enclosing branch is tcp")
+
+/* port, sport */
+ERR_TEST(err_port_no_proto, "rules:\n  - port: 22\n    action: accept\n",
+	 "t.yaml:2: port: needs proto tcp, udp or sctp")
+ERR_TEST(err_port_icmp, "rules:\n  - proto: icmp\n    port: 22\n    action: accept\n",
+	 "t.yaml:3: port: needs proto tcp, udp or sctp")
+ERR_TEST(err_sport_no_proto, "rules:\n  - sport: 22\n    action: accept\n",
+	 "t.yaml:2: sport: needs proto tcp, udp or sctp")
+ERR_TEST(err_port_range, "rules:\n  - proto: tcp\n    port: 65536\n    action: accept\n",
+	 "t.yaml:3: port: 65536 is out of range (0-65535)")
+ERR_TEST(err_port_reversed, "rules:\n  - proto: tcp\n    port: 90-80\n    action: accept\n",
+	 "t.yaml:3: port: 90-80 is an empty range (a-b needs a <= b)")
+ERR_TEST(err_port_text, "rules:\n  - proto: tcp\n    port: http\n    action: accept\n",
+	 "t.yaml:3: port: 'http' is not a port number or a range a-b")
+ERR_TEST(err_port_negative, "rules:\n  - proto: tcp\n    port: -1\n    action: accept\n",
+	 "t.yaml:3: port: '-1' is not a port number or a range a-b")
+ERR_TEST(err_port_list_item, "rules:\n  - proto: tcp\n    port:\n      - 22\n      - 2x\n    action: accept\n",
+	 "t.yaml:5: port: '2x' is not a port number or a range a-b")
+ERR_TEST(err_port_empty, "rules:\n  - proto: tcp\n    port: []\n    action: accept\n",
+	 "t.yaml:3: port: empty list (leave port out to match any port)")
+ERR_TEST(err_port_map, "rules:\n  - proto: tcp\n    port: { a: 1 }\n    action: accept\n",
+	 "t.yaml:3: port: expected a port, a range, a list or a $set, got a mapping")
+ERR_TEST(err_port_addr_set, "sets:\n  a: [10.0.0.0/8]\nrules:\n  - proto: tcp\n    port: $a\n    action: accept\n",
+	 "t.yaml:5: port: $a is an address set, not a port set")
+ERR_TEST(err_port_unknown_set, "rules:\n  - proto: udp\n    sport: [1, $nope]\n    action: accept\n",
+	 "t.yaml:3: sport: unknown set $nope")
+
+/* icmp_type */
+ERR_TEST(err_icmp_no_proto, "rules:\n  - icmp_type: 8\n    action: accept\n",
+	 "t.yaml:2: icmp_type: needs proto icmp or icmpv6")
+ERR_TEST(err_icmp_tcp, "rules:\n  - proto: tcp\n    icmp_type: echo-request\n    action: accept\n",
+	 "t.yaml:3: icmp_type: needs proto icmp or icmpv6")
+ERR_TEST(err_icmp_unknown, "rules:\n  - proto: icmp\n    icmp_type: echo\n    action: accept\n",
+	 "t.yaml:3: icmp_type: unknown icmp type 'echo'")
+ERR_TEST(err_icmp6_unknown, "rules:\n  - proto: icmpv6\n    icmp_type: neighbour-solicit\n    action: accept\n",
+	 "t.yaml:3: icmp_type: unknown icmpv6 type 'neighbour-solicit'")
+ERR_TEST(err_icmp_wrong_proto, "rules:\n  - proto: icmp\n    icmp_type: packet-too-big\n    action: accept\n",
+	 "t.yaml:3: icmp_type: 'packet-too-big' is an icmpv6 type, not icmp")
+ERR_TEST(err_icmp6_wrong_proto, "rules:\n  - proto: icmpv6\n    icmp_type: timestamp-request\n    action: accept\n",
+	 "t.yaml:3: icmp_type: 'timestamp-request' is an icmp type, not icmpv6")
+ERR_TEST(err_icmp_range, "rules:\n  - proto: icmp\n    icmp_type: 256\n    action: accept\n",
+	 "t.yaml:3: icmp_type: 256 is out of range (0-255)")
+
+/* from, to */
+ERR_TEST(err_from_host_bits, "rules:\n  - from: 10.0.0.1/8\n    action: accept\n",
+	 "t.yaml:2: from: 10.0.0.1/8 has host bits set (did you mean 10.0.0.0/8?)")
+ERR_TEST(err_to_host_bits6, "rules:\n  - to: \"2001:db8::1/64\"\n    action: accept\n",
+	 "t.yaml:2: to: 2001:db8::1/64 has host bits set (did you mean 2001:db8::/64?)")
+ERR_TEST(err_from_plen, "rules:\n  - from: 10.0.0.0/33\n    action: accept\n",
+	 "t.yaml:2: from: 10.0.0.0/33 has a bad prefix length (0-32 for IPv4)")
+ERR_TEST(err_from_plen6, "rules:\n  - from: \"::/129\"\n    action: accept\n",
+	 "t.yaml:2: from: ::/129 has a bad prefix length (0-128 for IPv6)")
+ERR_TEST(err_from_text, "rules:\n  - from: example.org\n    action: accept\n",
+	 "t.yaml:2: from: 'example.org' is not an address or CIDR")
+ERR_TEST(err_from_short_v4, "rules:\n  - from: [10.0.0.0/8, 10.1]\n    action: accept\n",
+	 "t.yaml:2: from: '10.1' is not an address or CIDR")
+ERR_TEST(err_from_empty, "rules:\n  - from: []\n    action: accept\n",
+	 "t.yaml:2: from: empty list (leave from out to match any address)")
+ERR_TEST(err_from_unknown_set, "rules:\n  - from: $x\n    action: accept\n",
+	 "t.yaml:2: from: unknown set $x")
+ERR_TEST(err_from_port_set, "sets:\n  p: [22]\nrules:\n  - from: $p\n    action: accept\n",
+	 "t.yaml:4: from: $p is a port set, not an address set")
+ERR_TEST(err_to_nested_list, "rules:\n  - to: [[10.0.0.0/8]]\n    action: accept\n",
+	 "t.yaml:2: to: expected a single value, got a list")
+
+/* family */
+ERR_TEST(err_family_unknown, "rules:\n  - family: inet\n    action: accept\n",
+	 "t.yaml:2: family: unknown family 'inet' (expected ipv4 or ipv6)")
+ERR_TEST(err_family_from, "rules:\n  - family: ipv4\n    from: \"2001:db8::/32\"\n    action: accept\n",
+	 "t.yaml:2: family: ipv4 but from: has only IPv6 addresses")
+ERR_TEST(err_family_to, "rules:\n  - family: ipv6\n    to: [10.0.0.0/8, 192.0.2.1]\n    action: accept\n",
+	 "t.yaml:2: family: ipv6 but to: has only IPv4 addresses")
+ERR_TEST(err_family_inherited, "rules:\n  - family: ipv4\n    rules:\n      - from: \"::1\"\n"
+	 "        action: accept\n",
+	 "t.yaml:4: family: ipv4 but from: has only IPv6 addresses")
+ERR_TEST(err_family_icmp, "rules:\n  - family: ipv6\n    proto: icmp\n    action: accept\n",
+	 "t.yaml:3: proto: icmp but family is ipv6 (use icmpv6)")
+ERR_TEST(err_family_icmpv6, "rules:\n  - proto: icmpv6\n    rules:\n      - family: ipv4\n        action: accept\n",
+	 "t.yaml:4: family: ipv4 but proto is icmpv6")
+ERR_TEST(err_family_branch, "rules:\n  - family: ipv4\n    rules:\n      - family: ipv6\n        action: accept\n",
+	 "t.yaml:4: family: ipv6 but the enclosing branch is ipv4")
+ERR_TEST(err_proto_from, "rules:\n  - proto: icmp\n    from: \"::/0\"\n    action: accept\n",
+	 "t.yaml:2: proto: icmp but from: has only IPv6 addresses")
+ERR_TEST(err_from_to_families, "rules:\n  - from: 10.0.0.0/8\n    to: \"::1\"\n    action: accept\n",
+	 "t.yaml:3: to: has only IPv6 addresses but from: has only IPv4 addresses")
+
+/* in */
+ERR_TEST(err_in_unknown, "interfaces:\n  - { match: \"eth*\", role: wan }\nrules:\n"
+	 "  - in: lan\n    action: accept\n",
+	 "t.yaml:4: in: unknown zone or interface 'lan'")
+ERR_TEST(err_in_no_interfaces, "rules:\n  - in: eth0\n    action: accept\n",
+	 "t.yaml:2: in: unknown zone or interface 'eth0'")
+
+/* log, dry_run */
+ERR_TEST(err_log_bool, "rules:\n  - action: accept\n    log: 1\n",
+	 "t.yaml:3: log: expected true or false, got '1'")
+ERR_TEST(err_dry_run_bool, "rules:\n  - action: accept\n    dry_run: True\n",
+	 "t.yaml:3: dry_run: expected true or false, got 'True'")
+ERR_TEST(err_nul_in_value, "rules:\n  - name: \"a\\0b\"\n    action: accept\n",
+	 "t.yaml:2: name: contains a NUL character")
+ERR_TEST(err_control_chars, "rules:\n  - action: \"acc\\tept\"\n",
+	 "t.yaml:2: action: unknown action 'acc?ept' (expected accept or drop)")
+
+int run_config_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_embedded_default),
+		cmocka_unit_test(test_interfaces_defaults),
+		cmocka_unit_test(test_sets_expand),
+		cmocka_unit_test(test_nesting_and_names),
+		cmocka_unit_test(test_nesting_eight_levels),
+		cmocka_unit_test(test_ipv6_normalized),
+		cmocka_unit_test(test_ports_and_protos),
+		cmocka_unit_test(test_icmp_names),
+		cmocka_unit_test(test_in_zone_or_interface),
+		cmocka_unit_test(test_family),
+		cmocka_unit_test(test_any_order_and_aliases),
+		cmocka_unit_test(test_quoting_on_print),
+		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_cidr_helpers),
+
+		cmocka_unit_test(err_yaml_syntax),
+		cmocka_unit_test(err_yaml_mapping),
+		cmocka_unit_test(err_yaml_two_docs),
+		cmocka_unit_test(err_yaml_bad_alias),
+		cmocka_unit_test(err_top_not_map),
+		cmocka_unit_test(err_top_unknown),
+		cmocka_unit_test(err_top_dup),
+		cmocka_unit_test(err_ct_max_flows),
+		cmocka_unit_test(err_ct_timeout_unit),
+		cmocka_unit_test(err_ct_timeout_zero),
+		cmocka_unit_test(err_ct_timeout_key),
+		cmocka_unit_test(err_top_fqdn_sets),
+		cmocka_unit_test(err_top_fqdn),
+		cmocka_unit_test(err_top_nat),
+		cmocka_unit_test(err_top_services),
+		cmocka_unit_test(err_top_plugins),
+		cmocka_unit_test(err_top_alerts),
+		cmocka_unit_test(err_top_api),
+		cmocka_unit_test(err_top_metrics),
+		cmocka_unit_test(err_top_logs),
+		cmocka_unit_test(err_top_fleet),
+		cmocka_unit_test(err_key_not_scalar),
+		cmocka_unit_test(err_if_not_list),
+		cmocka_unit_test(err_if_item_not_map),
+		cmocka_unit_test(err_if_no_match),
+		cmocka_unit_test(err_if_match_list),
+		cmocka_unit_test(err_if_match_space),
+		cmocka_unit_test(err_if_match_dup),
+		cmocka_unit_test(err_if_role),
+		cmocka_unit_test(err_if_role_long),
+		cmocka_unit_test(err_if_mode),
+		cmocka_unit_test(err_if_unknown_key),
+		cmocka_unit_test(err_if_dup_key),
+		cmocka_unit_test(err_def_not_map),
+		cmocka_unit_test(err_def_policy),
+		cmocka_unit_test(err_def_dry_run),
+		cmocka_unit_test(err_def_log),
+		cmocka_unit_test(err_def_unknown),
+		cmocka_unit_test(err_def_missing_value),
+		cmocka_unit_test(err_set_not_map),
+		cmocka_unit_test(err_set_name),
+		cmocka_unit_test(err_set_dup),
+		cmocka_unit_test(err_set_not_list),
+		cmocka_unit_test(err_set_empty),
+		cmocka_unit_test(err_set_mixed),
+		cmocka_unit_test(err_set_ref),
+		cmocka_unit_test(err_set_bad_elem),
+		cmocka_unit_test(err_set_host_bits),
+		cmocka_unit_test(err_set_port_range),
+		cmocka_unit_test(err_rules_not_list),
+		cmocka_unit_test(err_rule_not_map),
+		cmocka_unit_test(err_rule_unknown_key),
+		cmocka_unit_test(err_rule_dup_key),
+		cmocka_unit_test(err_rule_out),
+		cmocka_unit_test(err_rule_to_fqdn),
+		cmocka_unit_test(err_rule_rate),
+		cmocka_unit_test(err_rule_plugins),
+		cmocka_unit_test(err_action_reject),
+		cmocka_unit_test(err_action_inspect),
+		cmocka_unit_test(err_action_unknown),
+		cmocka_unit_test(err_action_missing),
+		cmocka_unit_test(err_action_and_rules),
+		cmocka_unit_test(err_branch_empty),
+		cmocka_unit_test(err_branch_null),
+		cmocka_unit_test(err_branch_not_list),
+		cmocka_unit_test(err_branch_too_deep),
+		cmocka_unit_test(err_child_error_line),
+		cmocka_unit_test(err_name_chars),
+		cmocka_unit_test(err_name_long),
+		cmocka_unit_test(err_name_dup),
+		cmocka_unit_test(err_name_dup_nested),
+		cmocka_unit_test(err_name_generated_clash),
+		cmocka_unit_test(err_name_explicit_clash),
+		cmocka_unit_test(err_name_child_clash),
+		cmocka_unit_test(err_name_generated_long),
+		cmocka_unit_test(err_proto_unknown),
+		cmocka_unit_test(err_proto_range),
+		cmocka_unit_test(err_proto_list),
+		cmocka_unit_test(err_proto_branch),
+		cmocka_unit_test(err_port_no_proto),
+		cmocka_unit_test(err_port_icmp),
+		cmocka_unit_test(err_sport_no_proto),
+		cmocka_unit_test(err_port_range),
+		cmocka_unit_test(err_port_reversed),
+		cmocka_unit_test(err_port_text),
+		cmocka_unit_test(err_port_negative),
+		cmocka_unit_test(err_port_list_item),
+		cmocka_unit_test(err_port_empty),
+		cmocka_unit_test(err_port_map),
+		cmocka_unit_test(err_port_addr_set),
+		cmocka_unit_test(err_port_unknown_set),
+		cmocka_unit_test(err_icmp_no_proto),
+		cmocka_unit_test(err_icmp_tcp),
+		cmocka_unit_test(err_icmp_unknown),
+		cmocka_unit_test(err_icmp6_unknown),
+		cmocka_unit_test(err_icmp_wrong_proto),
+		cmocka_unit_test(err_icmp6_wrong_proto),
+		cmocka_unit_test(err_icmp_range),
+		cmocka_unit_test(err_from_host_bits),
+		cmocka_unit_test(err_to_host_bits6),
+		cmocka_unit_test(err_from_plen),
+		cmocka_unit_test(err_from_plen6),
+		cmocka_unit_test(err_from_text),
+		cmocka_unit_test(err_from_short_v4),
+		cmocka_unit_test(err_from_empty),
+		cmocka_unit_test(err_from_unknown_set),
+		cmocka_unit_test(err_from_port_set),
+		cmocka_unit_test(err_to_nested_list),
+		cmocka_unit_test(err_family_unknown),
+		cmocka_unit_test(err_family_from),
+		cmocka_unit_test(err_family_to),
+		cmocka_unit_test(err_family_inherited),
+		cmocka_unit_test(err_family_icmp),
+		cmocka_unit_test(err_family_icmpv6),
+		cmocka_unit_test(err_family_branch),
+		cmocka_unit_test(err_proto_from),
+		cmocka_unit_test(err_from_to_families),
+		cmocka_unit_test(err_in_unknown),
+		cmocka_unit_test(err_in_no_interfaces),
+		cmocka_unit_test(err_log_bool),
+		cmocka_unit_test(err_dry_run_bool),
+		cmocka_unit_test(err_nul_in_value),
+		cmocka_unit_test(err_control_chars),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
