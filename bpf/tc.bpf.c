@@ -4,7 +4,7 @@
  * but it leaves GSO/TSO alone: on a veth, any XDP program turns TSO off on
  * the peer and halves TCP throughput, so virtual links want this hook.
  */
-#include "lib/path.h"
+#include "lib/entry.h"
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2
@@ -13,22 +13,51 @@
  * headers and a TCP header with options. */
 #define WARD_TC_PULL	256
 
+/* Headers usually sit in the linear part; pull them when they don't, or
+ * the parser would call a split header truncated. */
+static __always_inline void pull_headers(struct __sk_buff *skb)
+{
+	__u32 linear = skb->data_end - skb->data;
+
+	if (linear < WARD_TC_PULL && skb->len > linear)
+		bpf_skb_pull_data(skb, skb->len < WARD_TC_PULL ? skb->len : WARD_TC_PULL);
+}
+
 SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 len = skb->len;
+	void *data, *data_end;
+	__u32 len, ifindex;
 
-	/* Headers usually sit in the linear part; pull them when they don't,
-	 * or the parser would call a split header truncated. */
-	if (data_end - data < WARD_TC_PULL && len > data_end - data) {
-		bpf_skb_pull_data(skb, len < WARD_TC_PULL ? len : WARD_TC_PULL);
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-	}
-	if (ward_decide(data, data_end, len, skb->ingress_ifindex) == WARD_DROP)
+	pull_headers(skb);
+	/* clang 14 keeps &skb->data from before the call in a register and
+	 * dereferences that later: the verifier refuses a context pointer with
+	 * an offset. The barrier makes it read the fields afresh. */
+	barrier_var(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	len = skb->len;
+	ifindex = skb->ingress_ifindex;
+	if (ward_ingress(data, data_end, len, ifindex) == WARD_DROP)
 		return TC_ACT_SHOT_;
+	return TC_ACT_OK_;
+}
+
+/* On every link ward is on, whatever its ingress hook: the host's own
+ * flows start here. skb->ingress_ifindex is 0 for locally made packets. */
+SEC("tc")
+int ward_tc_egress(struct __sk_buff *skb)
+{
+	void *data, *data_end;
+	__u32 len, in_ifindex;
+
+	pull_headers(skb);
+	barrier_var(skb);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	len = skb->len;
+	in_ifindex = skb->ingress_ifindex;
+	ward_egress(data, data_end, len, in_ifindex);
 	return TC_ACT_OK_;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop. */
-#include "lib/path.h"
+#include "lib/entry.h"
 
 SEC("xdp")
 int ward_xdp_ingress(struct xdp_md *ctx)
@@ -8,7 +8,7 @@ int ward_xdp_ingress(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	if (ward_decide(data, data_end, data_end - data, ctx->ingress_ifindex) == WARD_DROP)
+	if (ward_ingress(data, data_end, data_end - data, ctx->ingress_ifindex) == WARD_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }

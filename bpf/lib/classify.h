@@ -29,52 +29,75 @@ static __always_inline void cls_mask_addr(__be32 *out, const __be32 *addr,
 	}
 }
 
+struct cls_walk {
+	struct ward_policy_hdr *hdr;
+	struct packet *p;
+	struct ward_iface *ifc;
+	__u32	slot;
+	__u32	best;
+};
+
+/*
+ * One tuple of the walk, as a bpf_loop() callback: the verifier checks the
+ * body once instead of once per iteration and call site, which keeps the
+ * whole path (classify is reached from first packets and from flow
+ * re-checks) far below the 1M-instruction limit. Returns 1 to stop.
+ */
+static long cls_step(__u64 i, void *ctx)
+{
+	struct cls_walk *w = ctx;
+	struct ward_cls_key key = {};
+	struct ward_cls_val *v;
+	struct ward_tuple *t;
+	struct packet *p = w->p;
+
+	if (i >= WARD_MAX_TUPLES || i >= w->hdr->n_tuples)
+		return 1;
+	t = &w->hdr->tuples[i];
+	/* Sorted by min_rule: nothing further on can win. */
+	if (t->min_rule >= w->best)
+		return 1;
+	if (t->family != p->family)
+		return 0;
+
+	key.tuple = (w->slot << WARD_CLS_SLOT_SHIFT) | i;
+	key.family = p->family;
+	if (t->flags & WARD_TF_PROTO)
+		key.proto = p->proto;
+	if (t->flags & WARD_TF_IN_ZONE)
+		key.in_zone = w->ifc->in_zone;
+	if (t->flags & WARD_TF_IN_IF)
+		key.in_if = w->ifc->in_if;
+	/* A non-first fragment has no ports: a shape that matches on ports
+	 * cannot claim it. */
+	if (t->sport_mask | t->dport_mask) {
+		if (!p->l4)
+			return 0;
+		key.sport = p->sport & t->sport_mask;
+		key.dport = p->dport & t->dport_mask;
+	}
+	cls_mask_addr(key.src, p->src, t->src_mask, p->family);
+	cls_mask_addr(key.dst, p->dst, t->dst_mask, p->family);
+
+	v = bpf_map_lookup_elem(&ward_cls, &key);
+	if (v && v->rule < w->best)
+		w->best = v->rule;
+	return 0;
+}
+
 /* Returns the lowest rule index matching p in the given slot, or WARD_NO_RULE. */
 static __always_inline __u32 classify(struct ward_policy_hdr *hdr, __u32 slot,
 				      struct packet *p, struct ward_iface *ifc)
 {
-	__u32 best = WARD_NO_RULE;
+	struct cls_walk w = {
+		.hdr = hdr, .p = p, .ifc = ifc, .slot = slot, .best = WARD_NO_RULE,
+	};
 	__u32 n = hdr->n_tuples;
-	__u32 i;
 
-	for (i = 0; i < WARD_MAX_TUPLES; i++) {
-		struct ward_tuple *t;
-		struct ward_cls_key key = {};
-		struct ward_cls_val *v;
-
-		if (i >= n)
-			break;
-		t = &hdr->tuples[i];
-		/* Sorted by min_rule: nothing further on can win. */
-		if (t->min_rule >= best)
-			break;
-		if (t->family != p->family)
-			continue;
-
-		key.tuple = (slot << WARD_CLS_SLOT_SHIFT) | i;
-		key.family = p->family;
-		if (t->flags & WARD_TF_PROTO)
-			key.proto = p->proto;
-		if (t->flags & WARD_TF_IN_ZONE)
-			key.in_zone = ifc->in_zone;
-		if (t->flags & WARD_TF_IN_IF)
-			key.in_if = ifc->in_if;
-		/* A non-first fragment has no ports: a shape that matches on
-		 * ports cannot claim it. */
-		if (t->sport_mask | t->dport_mask) {
-			if (!p->l4)
-				continue;
-			key.sport = p->sport & t->sport_mask;
-			key.dport = p->dport & t->dport_mask;
-		}
-		cls_mask_addr(key.src, p->src, t->src_mask, p->family);
-		cls_mask_addr(key.dst, p->dst, t->dst_mask, p->family);
-
-		v = bpf_map_lookup_elem(&ward_cls, &key);
-		if (v && v->rule < best)
-			best = v->rule;
-	}
-	return best;
+	if (n > WARD_MAX_TUPLES)
+		n = WARD_MAX_TUPLES;
+	bpf_loop(n, cls_step, &w, 0);
+	return w.best;
 }
 
 #endif /* WARD_BPF_CLASSIFY_H */

@@ -71,6 +71,32 @@ struct {
 	__type(value, __u64);
 } ward_counters WARD_MAP;
 
+/*
+ * Flows. A plain hash, not an LRU: when it is full a new flow is refused
+ * (and counted), it never silently evicts a live one. Userspace sizes it
+ * from conntrack.max_flows and expires flows by timeout.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARD_CT_DEFAULT_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ward_ct_key);
+	__type(value, struct ward_ct_val);
+} ward_ct WARD_MAP;
+
+/* First fragments that passed, so that the rest of the datagram follows
+ * them. Losing an entry costs one datagram: an LRU is right here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ward_frag_key);
+	__type(value, struct ward_frag_val);
+} ward_frags WARD_MAP;
+
+/* Per-CPU room for the big temporaries of the rarer paths (a new flow's
+ * value, a re-check's packet): the BPF stack is 512 bytes for the whole
+ * call chain. Defined by path.h, which knows struct packet. */
+
 /* Only userspace reads and writes it; here so that it is pinned with the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

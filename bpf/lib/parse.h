@@ -39,6 +39,7 @@
  * further in than this (2 tags + IPv6 + 8 extension headers of 2 KiB...
  * is more than any real packet carries before its L4 header). */
 #define WARD_L4_OFF_MAX		1024
+#define WARD_NO_WSCALE		0xff
 
 /* Internal result of a stage: go on, or stop with a counter to bump. */
 #define WARD_CONTINUE		(-1)
@@ -54,9 +55,31 @@ struct packet {
 	__u8	fragment;	/* 1: a non-first fragment (no L4 header) */
 	__u8	icmp_type;
 	__u8	icmp_code;
+	__u8	tcp_flags;	/* FIN SYN RST PSH ACK ... as on the wire */
+	__u8	wscale;		/* SYN's window scale option, or WARD_NO_WSCALE */
+	__u8	first_frag;	/* 1: fragment at offset 0, more follow */
+	__u8	pad;
+	__be16	icmp_id;	/* echo identifier */
+	__u16	win;		/* TCP window as sent (unscaled) */
+	__u32	seq;		/* TCP, host order */
+	__u32	ack;
+	__u32	payload_len;	/* L4 payload bytes */
+	__u32	ip_id;		/* fragment identification */
 	__u16	l3_off;
 	__u16	l4_off;
 	__u16	l3_len;		/* IP total length as the header claims it */
+	__u16	l4_end;		/* where the IP packet ends */
+	/* An ICMP error's quoted packet (inner.ok set when it could be read):
+	 * conntrack relates the error to that packet's flow. */
+	struct {
+		__be32	src[4];
+		__be32	dst[4];
+		__be16	sport;		/* ICMP echo: the identifier */
+		__be16	dport;
+		__u8	proto;
+		__u8	ok;
+		__u16	pad;
+	} inner;
 };
 
 struct vlan_hdr_ {
@@ -83,6 +106,121 @@ struct ip6_frag_ {
 	__be32	id;
 };
 
+#define TCP_OPTS_MAX	40
+
+struct wscale_walk {
+	__u8	buf[TCP_OPTS_MAX];
+	__u32	len;
+	__u32	i;
+	__u8	wscale;
+};
+
+/* One option per call, as a bpf_loop() callback: the verifier checks one
+ * step instead of every combination of option lengths. Returns 1 to stop. */
+static long wscale_step(__u64 n, void *ctx)
+{
+	struct wscale_walk *w = ctx;
+	__u32 i = w->i;
+	__u8 kind, len;
+
+	if (i >= w->len || i >= TCP_OPTS_MAX - 1)
+		return 1;
+	kind = w->buf[i];
+	if (kind == 0)				/* end of options */
+		return 1;
+	if (kind == 1) {			/* no-op */
+		w->i = i + 1;
+		return 0;
+	}
+	len = w->buf[i + 1];
+	if (len < 2)
+		return 1;
+	if (kind == 3 && len == 3 && i + 2 < TCP_OPTS_MAX) {
+		w->wscale = w->buf[i + 2] > 14 ? 14 : w->buf[i + 2];
+		return 1;
+	}
+	w->i = i + len;
+	return 0;
+}
+
+/* The window scale option of a SYN (RFC 7323), or WARD_NO_WSCALE. */
+static __always_inline __u8 tcp_wscale(void *data, void *data_end, __u32 off, __u32 hlen)
+{
+	struct wscale_walk w = { .wscale = WARD_NO_WSCALE };
+	__u32 i, n = hlen - sizeof(struct tcphdr);
+	__u8 *opts;
+
+	if (off > WARD_L4_OFF_MAX)
+		return WARD_NO_WSCALE;
+	opts = data + off + sizeof(struct tcphdr);
+	/* Copy first: a straight loop with one exit is cheap to verify. */
+	for (i = 0; i < TCP_OPTS_MAX; i++) {
+		if (i >= n || (void *)(opts + i + 1) > data_end)
+			break;
+		w.buf[i] = opts[i];
+	}
+	w.len = i;
+	bpf_loop(TCP_OPTS_MAX, wscale_step, &w, 0);
+	return w.wscale;
+}
+
+static __always_inline bool icmp_type_is_error(__u8 proto, __u8 type)
+{
+	if (proto == IPPROTO_ICMP_)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+/* The packet an ICMP error quotes: its IP header and first 8 L4 bytes. */
+static __always_inline void parse_icmp_inner(void *data, void *data_end, struct packet *p,
+					     __u32 off)
+{
+	__u32 l4off;
+	__u8 *l4;
+
+	if (off > WARD_L4_OFF_MAX)
+		return;
+	if (p->family == WARD_FAM_V4) {
+		struct iphdr *ih = data + off;
+
+		if ((void *)(ih + 1) > data_end || ih->version != 4 || ih->ihl < 5)
+			return;
+		p->inner.src[0] = ih->saddr;
+		p->inner.dst[0] = ih->daddr;
+		p->inner.proto = ih->protocol;
+		l4off = off + ih->ihl * 4;
+	} else {
+		struct ipv6hdr *ih = data + off;
+
+		if ((void *)(ih + 1) > data_end || ih->version != 6)
+			return;
+		__builtin_memcpy(p->inner.src, &ih->saddr, 16);
+		__builtin_memcpy(p->inner.dst, &ih->daddr, 16);
+		p->inner.proto = ih->nexthdr;
+		l4off = off + sizeof(*ih);
+	}
+	if (l4off > WARD_L4_OFF_MAX + 64)
+		return;
+	l4 = data + l4off;
+	if ((void *)(l4 + 8) > data_end)
+		return;
+	switch (p->inner.proto) {
+	case IPPROTO_TCP_:
+	case IPPROTO_UDP_:
+	case IPPROTO_SCTP_:
+		p->inner.sport = *(__be16 *)l4;
+		p->inner.dport = *(__be16 *)(l4 + 2);
+		break;
+	case IPPROTO_ICMP_:
+	case IPPROTO_ICMPV6_:
+		p->inner.sport = p->inner.dport = *(__be16 *)(l4 + 4);
+		break;
+	default:
+		return;
+	}
+	p->inner.ok = 1;
+}
+
 /* L4: off is where it starts, end where the IP packet ends (both from data). */
 static __always_inline int parse_l4(void *data, void *data_end, struct packet *p,
 				    __u32 off, __u32 end)
@@ -93,6 +231,8 @@ static __always_inline int parse_l4(void *data, void *data_end, struct packet *p
 		return WARD_CNT_DROP_BAD_L4;
 	l4 = data + off;
 	p->l4_off = off;
+	p->l4_end = end;
+	p->wscale = WARD_NO_WSCALE;
 
 	switch (p->proto) {
 	case IPPROTO_TCP_: {
@@ -106,6 +246,13 @@ static __always_inline int parse_l4(void *data, void *data_end, struct packet *p
 			return WARD_CNT_DROP_BAD_L4;
 		p->sport = th->source;
 		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->seq = bpf_ntohl(th->seq);
+		p->ack = bpf_ntohl(th->ack_seq);
+		p->win = bpf_ntohs(th->window);
+		p->payload_len = end - off - hlen;
+		if (th->syn)
+			p->wscale = tcp_wscale(data, data_end, off, hlen);
 		break;
 	}
 	case IPPROTO_UDP_: {
@@ -139,8 +286,11 @@ static __always_inline int parse_l4(void *data, void *data_end, struct packet *p
 			return WARD_CNT_DROP_BAD_L4;
 		p->icmp_type = ih[0];
 		p->icmp_code = ih[1];
+		p->icmp_id = *(__be16 *)(ih + 4);
 		/* The classifier matches the type in the dport slot. */
 		p->dport = bpf_htons(ih[0]);
+		if (icmp_type_is_error(p->proto, ih[0]))
+			parse_icmp_inner(data, data_end, p, off + 8);
 		break;
 	}
 	default:
@@ -174,10 +324,13 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct packet 
 
 	/* A non-first fragment carries no L4 header: it is classified on
 	 * addresses and protocol alone. */
+	p->ip_id = bpf_ntohs(iph->id);
 	if (iph->frag_off & bpf_htons(0x1fff)) {
 		p->fragment = 1;
 		return WARD_CONTINUE;
 	}
+	if (iph->frag_off & bpf_htons(0x2000))
+		p->first_frag = 1;
 	return parse_l4(data, data_end, p, off + hlen, off + tot);
 }
 
@@ -230,7 +383,11 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet 
 				return WARD_CNT_DROP_BAD_IP6_EXT;
 			nh = fh->nexthdr;
 			off += sizeof(*fh);
+			p->ip_id = bpf_ntohl(fh->id);
+			if (fh->frag_off & bpf_htons(1))
+				p->first_frag = 1;
 			if (fh->frag_off & bpf_htons(0xfff8)) {
+				p->first_frag = 0;
 				p->proto = nh;
 				p->fragment = 1;
 				if (off > end)

@@ -1,121 +1,390 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * bpf/lib/path.h: the packet path, written once for every hook.
+ * bpf/lib/path.h: the decision stages after parsing: flow lookup, TCP
+ * tracking, classification, flow creation. Only bpf/path.bpf.c includes it;
+ * it turns them into the two global functions the entry points call.
  *
- * parse -> classify -> verdict, with the counting in one place. The entry
- * files (xdp.bpf.c, tc.bpf.c) only turn their context into (data, data_end,
- * length, ifindex) and WARD_PASS/WARD_DROP into their own return codes.
+ * Ingress: known flow -> track and pass; else classify, and on accept open
+ * the flow. Egress (tc) tracks the host's own traffic so that its replies
+ * come back in, and never drops.
  */
 #ifndef WARD_BPF_PATH_H
 #define WARD_BPF_PATH_H
 
 #include "maps.h"
 #include "parse.h"
+#include "counters.h"
 #include "classify.h"
+#include "conntrack.h"
+#include "frag.h"
 
-#define WARD_PASS	0
-#define WARD_DROP	1
+#define E2BIG_		7
+#define ENOMEM_		12
 
-#define ICMPV6_ND_FIRST	133	/* router solicitation */
-#define ICMPV6_ND_LAST	137	/* redirect */
+struct scratch {
+	struct ward_ct_val ct;
+	struct packet p;
+};
 
-static __always_inline void count(__u32 idx)
+/* Room off the 512-byte stack for a new flow's value and a re-check's
+ * packet; per-CPU, and softirq does not nest on one CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} ward_scratch SEC(".maps");
+
+/* The live policy: what every stage of one packet reads. */
+struct live {
+	struct ward_policy_hdr *hdr;
+	__u32	slot;
+};
+
+static __always_inline int live_policy(struct live *lv)
 {
-	__u64 *c = bpf_map_lookup_elem(&ward_counters, &idx);
+	__u32 zero = 0;
+	struct ward_state *state = bpf_map_lookup_elem(&ward_state, &zero);
 
-	if (c)
-		*c += 1;
+	if (!state)
+		return -1;
+	lv->slot = state->active_slot & 1;
+	lv->hdr = bpf_map_lookup_elem(&ward_policy, &lv->slot);
+	return lv->hdr ? 0 : -1;
 }
 
-static __always_inline void count_rule(__u32 stat, __u32 len)
-{
-	struct ward_stat *s = bpf_map_lookup_elem(&ward_rule_stats, &stat);
+/* What the rules say about a packet. */
+struct decision {
+	__u8	action;
+	__u8	flags;
+	__u32	stat;
+	__u32	reason;
+};
 
-	if (s) {
-		s->packets++;
-		s->bytes += len;
+static __always_inline int decide(struct live *lv, struct packet *p, struct ward_iface *ifc,
+				  struct decision *d)
+{
+	struct ward_rule *rule;
+	__u32 idx = classify(lv->hdr, lv->slot, p, ifc);
+
+	if (idx == WARD_NO_RULE) {
+		d->action = lv->hdr->default_action;
+		d->flags = lv->hdr->flags;
+		d->stat = WARD_STAT_DEFAULT;
+		d->reason = WARD_CNT_DROP_POLICY;
+		return 0;
+	}
+	idx += lv->slot * WARD_MAX_RULES;
+	rule = bpf_map_lookup_elem(&ward_rules, &idx);
+	if (!rule)
+		return -1;
+	d->action = rule->action;
+	d->flags = rule->flags | lv->hdr->flags;
+	d->stat = rule->stat;
+	d->reason = WARD_CNT_DROP_RULE;
+	return 0;
+}
+
+/* Passes the packet, or would: dry-run drops count as would_drop. */
+static __always_inline bool admitted(const struct decision *d)
+{
+	return d->action == WARD_ACT_ACCEPT || (d->flags & WARD_RF_DRY_RUN);
+}
+
+/* An ICMP error about a known flow: its quoted packet belongs to the flow. */
+static __always_inline bool ct_related(const struct packet *p)
+{
+	struct ward_ct_key k;
+	__u8 from;
+
+	if (!p->inner.ok)
+		return false;
+	ct_key_fill(&k, p->family, p->inner.proto, p->inner.src, p->inner.dst,
+		    p->inner.sport, p->inner.dport, &from);
+	return bpf_map_lookup_elem(&ward_ct, &k) != NULL;
+}
+
+/*
+ * A flow admitted under an older policy: decide its first packet again
+ * under the live one, so that removing an accept rule cuts flows too.
+ */
+static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
+				       struct ward_ct_val *v)
+{
+	struct ward_iface ifc = { .in_if = v->in_if, .in_zone = v->in_zone };
+	struct decision d;
+	struct scratch *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&ward_scratch, &zero);
+	if (!sc)
+		return false;
+	struct packet *pk = &sc->p;
+
+	__builtin_memset(pk, 0, sizeof(*pk));
+	pk->family = k->family;
+	pk->proto = k->proto;
+	pk->l4 = 1;
+	/* Branches, not k->addr[v->orig]: clang turns the index into an OR
+	 * on the stack pointer, which the verifier refuses (clang 14). */
+	if (v->orig) {
+		__builtin_memcpy(pk->src, k->addr[1], 16);
+		__builtin_memcpy(pk->dst, k->addr[0], 16);
+		pk->sport = k->port[1];
+		pk->dport = k->port[0];
+	} else {
+		__builtin_memcpy(pk->src, k->addr[0], 16);
+		__builtin_memcpy(pk->dst, k->addr[1], 16);
+		pk->sport = k->port[0];
+		pk->dport = k->port[1];
+	}
+	if (pk->proto == IPPROTO_ICMP_ || pk->proto == IPPROTO_ICMPV6_) {
+		pk->icmp_type = v->icmp_type;
+		pk->sport = 0;
+		pk->dport = bpf_htons(v->icmp_type);
+	}
+	if (decide(lv, pk, &ifc, &d) || !admitted(&d))
+		return false;
+	v->stat = d.stat;
+	v->generation = lv->hdr->generation;
+	if (d.action == WARD_ACT_ACCEPT)
+		v->flags &= ~WARD_CTF_DRY_RUN;
+	else
+		v->flags |= WARD_CTF_DRY_RUN;
+	return true;
+}
+
+/* Can this packet open a flow? TCP: a SYN, or a bare ACK (picked up
+ * mid-stream, as Linux's nf_conntrack_tcp_loose does). ICMP: a request. */
+static __always_inline bool ct_can_open(const struct packet *p)
+{
+	if (p->proto == IPPROTO_TCP_) {
+		__u8 f = p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
+
+		return f == TCPF_SYN || f == TCPF_ACK;
+	}
+	if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_)
+		return icmp_is_echo_request(p);
+	return true;
+}
+
+/* Creates the flow of an admitted first packet. Returns -E2BIG when the
+ * table is full, 0 otherwise (a flow made meanwhile by another CPU is fine). */
+static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 from,
+				   struct packet *p, struct ward_iface *ifc,
+				   const struct decision *d, __u8 flags, __u64 now, __u32 len)
+{
+	struct scratch *sc;
+	struct ward_ct_val *vp;
+	__u32 zero = 0;
+	int err;
+
+	sc = bpf_map_lookup_elem(&ward_scratch, &zero);
+	if (!sc)
+		return 0;
+	vp = &sc->ct;
+	__builtin_memset(vp, 0, sizeof(*vp));
+#define v (*vp)
+	v.orig = from;
+	v.flags = flags;
+	v.icmp_type = p->icmp_type;
+	v.in_if = ifc->in_if;
+	v.in_zone = ifc->in_zone;
+	v.stat = d->stat;
+	v.generation = lv->hdr->generation;
+	v.created = now;
+	v.last_seen = now;
+	v.packets[0] = 1;
+	v.bytes[0] = len;
+	if (d->action != WARD_ACT_ACCEPT)
+		v.flags |= WARD_CTF_DRY_RUN;
+	if (p->proto == IPPROTO_TCP_)
+		tcp_init_orig(&v, p, from);
+#undef v
+	err = bpf_map_update_elem(&ward_ct, k, vp, BPF_NOEXIST);
+	if (err == -E2BIG_ || err == -ENOMEM_)
+		return -E2BIG_;
+	if (!err)
+		count(WARD_CNT_CT_NEW);
+	return 0;
+}
+
+/* Result of a packet of a known flow: pass, drop, or decide it as new. */
+#define CT_PASS		0
+#define CT_DROP		1
+#define CT_NEW		2
+
+static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __u8 from,
+				     __u64 now, __u32 len, __u32 *reason)
+{
+	__u8 dir = from == v->orig ? 0 : 1;
+	int r = TCP_OK;
+
+	bpf_spin_lock(&v->lock);
+	if (p->proto == IPPROTO_TCP_)
+		r = tcp_track(v, p, from);
+	if (r == TCP_OK) {
+		v->last_seen = now;
+		if (dir) {
+			v->flags |= WARD_CTF_REPLIED;
+			v->packets[1]++;
+			v->bytes[1] += len;
+		} else {
+			v->packets[0]++;
+			v->bytes[0] += len;
+		}
+	}
+	bpf_spin_unlock(&v->lock);
+
+	switch (r) {
+	case TCP_OK:
+		return CT_PASS;
+	case TCP_RST_INEXACT:
+		/* The endpoint answers it with a challenge ACK (RFC 5961). */
+		count(WARD_CNT_RST_INEXACT);
+		return CT_PASS;
+	case TCP_REOPEN:
+		return CT_NEW;
+	case TCP_OUT_OF_WINDOW:
+		*reason = WARD_CNT_DROP_TCP_WINDOW;
+		return CT_DROP;
+	default:
+		*reason = WARD_CNT_DROP_TCP_INVALID;
+		return CT_DROP;
 	}
 }
 
-static __always_inline int drop(__u32 reason)
-{
-	count(reason);
-	return WARD_DROP;
-}
-
-static __always_inline int ward_decide(void *data, void *data_end, __u32 pkt_len,
-				       __u32 ifindex)
+static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex)
 {
 	struct ward_iface no_iface = {};
 	struct ward_iface_key ik = { .ifindex = ifindex };
-	struct ward_policy_hdr *hdr;
-	struct ward_state *state;
+	struct ward_ct_key key;
+	struct ward_ct_val *v = NULL;
 	struct ward_iface *ifc;
-	struct ward_rule *rule;
-	struct packet p = {};
-	__u32 zero = 0, slot, idx, stat, reason;
-	__u8 action, flags;
+	struct decision d;
+	struct live lv;
+	__u32 reason;
+	__u64 now;
+	__u8 from = 0;
+	bool track;
 	int ret;
 
-	ret = parse_packet(data, data_end, pkt_len, &p);
-	if (ret == WARD_CNT_PASS_NON_IP) {
-		count(ret);
-		return WARD_PASS;
-	}
-	if (ret != WARD_CONTINUE)
-		return drop(ret);
-
-	/* Without neighbour discovery IPv6 stops working altogether; a
-	 * firewall that breaks it by default is one nobody keeps. */
-	if (p.proto == IPPROTO_ICMPV6_ && p.l4 &&
-	    p.icmp_type >= ICMPV6_ND_FIRST && p.icmp_type <= ICMPV6_ND_LAST) {
-		count(WARD_CNT_PASS_ND);
-		return WARD_PASS;
-	}
-	if (p.fragment)
-		count(WARD_CNT_FRAGMENT);
-
 	/* Fail closed: with no state or policy there is nothing to allow. */
-	state = bpf_map_lookup_elem(&ward_state, &zero);
-	if (!state)
+	if (live_policy(&lv))
 		return drop(WARD_CNT_DROP_INTERNAL);
-	slot = state->active_slot & 1;
-	hdr = bpf_map_lookup_elem(&ward_policy, &slot);
-	if (!hdr)
-		return drop(WARD_CNT_DROP_INTERNAL);
-	ik.slot = slot;
+	now = bpf_ktime_get_ns();
+
+	if (p->fragment) {
+		if (frag_known(p, now)) {
+			count(WARD_CNT_FRAG_PASS);
+			return WARD_PASS;
+		}
+		count(WARD_CNT_FRAGMENT);
+	}
+	if ((p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_) && p->l4 &&
+	    icmp_is_error(p)) {
+		if (ct_related(p)) {
+			count(WARD_CNT_CT_RELATED);
+			return WARD_PASS;
+		}
+		count(WARD_CNT_ICMP_ORPHAN);
+	}
+
+	track = ct_trackable(p);
+	if (track) {
+		ct_key_of(p, &key, &from);
+		v = bpf_map_lookup_elem(&ward_ct, &key);
+		if (v && ct_expired(lv.hdr, v, p->proto, now)) {
+			bpf_map_delete_elem(&ward_ct, &key);
+			count(WARD_CNT_CT_EXPIRED);
+			v = NULL;
+		}
+	}
+	if (v) {
+		if (v->generation != lv.hdr->generation && !(v->flags & WARD_CTF_LOCAL) &&
+		    !ct_recheck(&lv, &key, v)) {
+			bpf_map_delete_elem(&ward_ct, &key);
+			return drop(WARD_CNT_DROP_REVOKED);
+		}
+		ret = ct_follow(v, p, from, now, pkt_len, &reason);
+		if (ret == CT_DROP)
+			return drop(reason);
+		if (ret == CT_PASS) {
+			if (!(v->flags & WARD_CTF_LOCAL))
+				count_rule(v->stat, pkt_len);
+			count(v->flags & WARD_CTF_DRY_RUN ? WARD_CNT_WOULD_DROP :
+			      WARD_CNT_CT_ESTABLISHED);
+			return WARD_PASS;
+		}
+		/* A SYN reopening a closed flow: a new flow, decided anew. */
+		bpf_map_delete_elem(&ward_ct, &key);
+	}
+
+	/* A new flow (or a packet that has none): the rules decide. */
+	ik.slot = lv.slot;
 	ifc = bpf_map_lookup_elem(&ward_ifaces, &ik);
 	if (!ifc)
 		ifc = &no_iface;
+	if (decide(&lv, p, ifc, &d))
+		return drop(WARD_CNT_DROP_INTERNAL);
+	count_rule(d.stat, pkt_len);
+	if (!admitted(&d))
+		return drop(d.reason);
 
-	idx = classify(hdr, slot, &p, ifc);
-	if (idx == WARD_NO_RULE) {
-		action = hdr->default_action;
-		flags = hdr->flags;
-		stat = WARD_STAT_DEFAULT;
-		reason = WARD_CNT_DROP_POLICY;
-	} else {
-		idx += slot * WARD_MAX_RULES;
-		rule = bpf_map_lookup_elem(&ward_rules, &idx);
-		if (!rule)
-			return drop(WARD_CNT_DROP_INTERNAL);
-		action = rule->action;
-		flags = rule->flags | hdr->flags;
-		stat = rule->stat;
-		reason = WARD_CNT_DROP_RULE;
-	}
-	count_rule(stat, pkt_len);
+	if (track && ct_can_open(p) &&
+	    ct_open(&lv, &key, from, p, ifc, &d, 0, now, pkt_len))
+		return drop(WARD_CNT_DROP_CT_FULL);
+	if (p->first_frag)
+		frag_remember(p, now);
+	count(d.action == WARD_ACT_ACCEPT ? WARD_CNT_ACCEPT : WARD_CNT_WOULD_DROP);
+	return WARD_PASS;
+}
 
-	if (action == WARD_ACT_ACCEPT) {
-		count(WARD_CNT_ACCEPT);
+/*
+ * Egress: the host's own traffic (and traffic forwarded from links ward is
+ * not on) opens flows here, so that the replies pass ingress. Never drops:
+ * there are no outbound rules yet. Packets forwarded from a link ward is
+ * on were tracked at that link's ingress already.
+ */
+static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex)
+{
+	struct ward_ct_key key;
+	struct ward_ct_val *v;
+	struct decision d = { .action = WARD_ACT_ACCEPT };
+	struct ward_iface no_iface = {};
+	struct live lv;
+	__u32 reason;
+	__u64 now;
+	__u8 from;
+
+	if (!ct_trackable(p))
 		return WARD_PASS;
-	}
-	/* Anything but accept drops, so a zeroed or unknown action fails closed. */
-	if (flags & WARD_RF_DRY_RUN) {
-		count(WARD_CNT_WOULD_DROP);
+	if (live_policy(&lv))
 		return WARD_PASS;
+	if (in_ifindex) {
+		struct ward_iface_key ik = { .ifindex = in_ifindex, .slot = lv.slot };
+
+		if (bpf_map_lookup_elem(&ward_ifaces, &ik))
+			return WARD_PASS;
 	}
-	return drop(reason);
+	now = bpf_ktime_get_ns();
+	ct_key_of(p, &key, &from);
+	v = bpf_map_lookup_elem(&ward_ct, &key);
+	if (v && ct_expired(lv.hdr, v, p->proto, now)) {
+		bpf_map_delete_elem(&ward_ct, &key);
+		v = NULL;
+	}
+	if (v) {
+		if (ct_follow(v, p, from, now, pkt_len, &reason) != CT_NEW) {
+			if (!(v->flags & WARD_CTF_LOCAL))
+				count_rule(v->stat, pkt_len);
+			return WARD_PASS;
+		}
+		bpf_map_delete_elem(&ward_ct, &key);
+	}
+	if (ct_can_open(p))
+		ct_open(&lv, &key, from, p, &no_iface, &d, WARD_CTF_LOCAL, now, pkt_len);
+	return WARD_PASS;
 }
 
 #endif /* WARD_BPF_PATH_H */

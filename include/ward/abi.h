@@ -10,6 +10,10 @@
 #ifndef WARD_ABI_H
 #define WARD_ABI_H
 
+#ifndef __bpf__
+#include <linux/bpf.h>		/* struct bpf_spin_lock */
+#endif
+
 #define WARD_PIN_DIR		"/sys/fs/bpf/ward"
 
 /* Limits. Changing one changes map layouts: pinned maps of an older build
@@ -53,13 +57,24 @@
 #define WARD_CNT_DROP_BAD_IP6_EXT	5	/* extension header chain truncated or too long */
 #define WARD_CNT_DROP_BAD_L4		6	/* TCP/UDP/ICMP header truncated or bad length */
 #define WARD_CNT_DROP_INTERNAL		7	/* map missing: fail closed */
-#define WARD_CNT_DROP_MAX		8	/* first non-drop counter */
-#define WARD_CNT_PASS_NON_IP		8	/* ARP, LLDP...: not ours to decide */
-#define WARD_CNT_PASS_ND		9	/* IPv6 neighbour discovery */
-#define WARD_CNT_WOULD_DROP		10	/* dry-run: would have dropped */
-#define WARD_CNT_FRAGMENT		11	/* non-first fragment, classified without ports */
-#define WARD_CNT_ACCEPT			12
-#define WARD_CNT_MAX			13
+#define WARD_CNT_DROP_CT_FULL		8	/* flow table full: new flow refused */
+#define WARD_CNT_DROP_TCP_INVALID	9	/* no TCP state transition for it */
+#define WARD_CNT_DROP_TCP_WINDOW	10	/* TCP segment outside the window */
+#define WARD_CNT_DROP_REVOKED		11	/* flow no longer allowed by the policy */
+#define WARD_CNT_DROP_MAX		12	/* first non-drop counter */
+#define WARD_CNT_PASS_NON_IP		12	/* ARP, LLDP...: not ours to decide */
+#define WARD_CNT_PASS_ND		13	/* IPv6 neighbour discovery */
+#define WARD_CNT_WOULD_DROP		14	/* dry-run: would have dropped */
+#define WARD_CNT_FRAGMENT		15	/* non-first fragment of no known first */
+#define WARD_CNT_ACCEPT			16	/* a rule or the policy accepted */
+#define WARD_CNT_CT_NEW			17	/* flow created */
+#define WARD_CNT_CT_ESTABLISHED		18	/* passed as part of a flow */
+#define WARD_CNT_CT_RELATED		19	/* ICMP error about a flow */
+#define WARD_CNT_ICMP_ORPHAN		20	/* ICMP error about no flow: rules decided */
+#define WARD_CNT_RST_INEXACT		21	/* in-window RST passed, flow kept (RFC 5961) */
+#define WARD_CNT_FRAG_PASS		22	/* fragment of an admitted first fragment */
+#define WARD_CNT_CT_EXPIRED		23	/* flow found expired: rules decided again */
+#define WARD_CNT_MAX			24
 
 /*
  * Classifier: tuple space search. A tuple is a match shape (family, which
@@ -114,6 +129,15 @@ struct ward_rule {
 };
 _Static_assert(sizeof(struct ward_rule) == 8, "ward_rule is ABI");
 
+/* Per-state timeouts, in seconds, carried by each policy (ward_policy_hdr). */
+#define WARD_CT_TO_TCP_EST	0
+#define WARD_CT_TO_TCP_HANDSHAKE 1
+#define WARD_CT_TO_TCP_CLOSE	2
+#define WARD_CT_TO_UDP		3
+#define WARD_CT_TO_UDP_STREAM	4
+#define WARD_CT_TO_ICMP		5
+#define WARD_CT_TO_MAX		6
+
 /* ward_policy[slot]: one compiled policy generation's header. */
 struct ward_policy_hdr {
 	__u64	generation;
@@ -121,9 +145,10 @@ struct ward_policy_hdr {
 	__u8	default_action;	/* WARD_ACT_* */
 	__u8	flags;		/* WARD_RF_DRY_RUN: global dry-run */
 	__u16	pad;
+	__u32	ct_timeout[WARD_CT_TO_MAX];	/* seconds, by WARD_CT_TO_* */
 	struct ward_tuple tuples[WARD_MAX_TUPLES];
 };
-_Static_assert(sizeof(struct ward_policy_hdr) == 16 + 48 * WARD_MAX_TUPLES,
+_Static_assert(sizeof(struct ward_policy_hdr) == 40 + 48 * WARD_MAX_TUPLES,
 	       "ward_policy_hdr is ABI");
 
 /* ward_state[0]: which slot the data plane reads. One write switches policy. */
@@ -166,5 +191,95 @@ struct ward_rule_name {
 	char	name[WARD_RULE_NAME_MAX];
 };
 _Static_assert(sizeof(struct ward_rule_name) == WARD_RULE_NAME_MAX, "ABI");
+
+/*
+ * Conntrack. One entry per flow, under a key that is the same for both
+ * directions: the endpoint that sorts first (address, then port) is
+ * endpoint 0. The value says which endpoint opened the flow.
+ */
+#define WARD_CT_DEFAULT_MAX	262144
+
+struct ward_ct_key {
+	__be32	addr[2][4];	/* IPv4 in addr[i][0] */
+	__be16	port[2];	/* ICMP echo: the identifier on both */
+	__u8	proto;
+	__u8	family;
+	__u16	pad;
+};
+_Static_assert(sizeof(struct ward_ct_key) == 40, "ward_ct_key is ABI");
+
+/* TCP states, after Linux's nf_conntrack_proto_tcp. */
+#define WARD_TCP_NONE		0
+#define WARD_TCP_SYN_SENT	1	/* originator's SYN seen */
+#define WARD_TCP_SYN_SENT2	2	/* simultaneous open: a SYN each way */
+#define WARD_TCP_SYN_RECV	3	/* SYN-ACK seen */
+#define WARD_TCP_ESTABLISHED	4
+#define WARD_TCP_FIN_WAIT	5	/* one side sent FIN */
+#define WARD_TCP_CLOSE_WAIT	6	/* that FIN was acknowledged */
+#define WARD_TCP_LAST_ACK	7	/* both sent FIN, the last not yet acknowledged */
+#define WARD_TCP_TIME_WAIT	8	/* both FINs acknowledged */
+#define WARD_TCP_CLOSE		9	/* reset */
+#define WARD_TCP_STATE_MAX	10
+
+/* One side of a TCP flow: the window it may send in (Linux's ip_ct_tcp_state). */
+struct ward_ct_tcp {
+	__u32	td_end;		/* highest seq + len sent */
+	__u32	td_maxend;	/* highest seq it may send: peer's ack + window */
+	__u32	td_maxwin;	/* largest window it advertised, scaled */
+	__u32	td_maxack;	/* highest ack it sent: its RCV.NXT */
+	__u32	fin_end;	/* seq just past its FIN */
+	__u8	td_scale;	/* window scale it announced */
+	__u8	flags;		/* WARD_CT_TCPF_* */
+	__u16	pad;
+};
+_Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
+
+#define WARD_CT_TCPF_WSCALE	(1 << 0)	/* sent the window scale option */
+#define WARD_CT_TCPF_MAXACK	(1 << 1)	/* td_maxack is set */
+#define WARD_CT_TCPF_FIN	(1 << 2)	/* sent FIN */
+#define WARD_CT_TCPF_FIN_ACKED	(1 << 3)	/* its FIN was acknowledged */
+#define WARD_CT_TCPF_SYNACK	(1 << 4)	/* sent a SYN-ACK */
+
+/* ward_ct_val.flags */
+#define WARD_CTF_REPLIED	(1 << 0)	/* the responder has sent something */
+#define WARD_CTF_LOCAL		(1 << 1)	/* opened from this host (egress): no rule decided it */
+#define WARD_CTF_DRY_RUN	(1 << 2)	/* a dry-run drop admitted it: would-drop */
+#define WARD_CTF_LIBERAL	(1 << 3)	/* picked up mid-stream: no window checks */
+
+struct ward_ct_val {
+	struct bpf_spin_lock lock;	/* TCP tracking and counters */
+	__u8	state;		/* WARD_TCP_* for TCP, else 0 */
+	__u8	orig;		/* endpoint index of the originator */
+	__u8	flags;		/* WARD_CTF_* */
+	__u8	icmp_type;	/* the originator's ICMP type, for re-checks */
+	__u16	in_if;		/* where the first packet came in, for re-checks */
+	__u8	in_zone;
+	__u8	pad;
+	__u32	stat;		/* the deciding rule's counter */
+	__u64	generation;	/* policy generation that admitted or last re-checked it */
+	__u64	created;	/* CLOCK_MONOTONIC ns */
+	__u64	last_seen;
+	__u64	packets[2];	/* [0] originator -> responder, [1] back */
+	__u64	bytes[2];
+	struct ward_ct_tcp tcp[2];	/* by endpoint index */
+};
+_Static_assert(sizeof(struct ward_ct_val) == 120, "ward_ct_val is ABI");
+
+
+/* Fragments: the verdict of a first fragment, for the ones that follow. */
+struct ward_frag_key {
+	__be32	src[4];
+	__be32	dst[4];
+	__u32	id;
+	__u8	proto;
+	__u8	family;
+	__u16	pad;
+};
+_Static_assert(sizeof(struct ward_frag_key) == 40, "ward_frag_key is ABI");
+
+struct ward_frag_val {
+	__u64	expires;	/* CLOCK_MONOTONIC ns */
+};
+_Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
 
 #endif /* WARD_ABI_H */

@@ -570,6 +570,16 @@ static void finish(struct compiled *c)
 	c->n_entries = n;
 }
 
+/* Close to Linux's nf_conntrack defaults. */
+static const __u32 ct_timeout_default[WARD_CT_TO_MAX] = {
+	[WARD_CT_TO_TCP_EST]		= 432000,	/* 5 days */
+	[WARD_CT_TO_TCP_HANDSHAKE]	= 120,
+	[WARD_CT_TO_TCP_CLOSE]		= 120,
+	[WARD_CT_TO_UDP]		= 30,
+	[WARD_CT_TO_UDP_STREAM]		= 120,
+	[WARD_CT_TO_ICMP]		= 30,
+};
+
 int compile_policy(const struct pol_policy *pol, struct compiled *out,
 		   char *err, size_t errlen)
 {
@@ -581,6 +591,9 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	memset(out, 0, sizeof(*out));
 	out->hdr.default_action = pol->default_action;
 	out->hdr.flags = pol->dry_run ? WARD_RF_DRY_RUN : 0;
+	for (i = 0; i < WARD_CT_TO_MAX; i++)
+		out->hdr.ct_timeout[i] = pol->conntrack.timeout[i] ?
+					 pol->conntrack.timeout[i] : ct_timeout_default[i];
 
 	for (i = 0; i < pol->n_ifaces; i++) {
 		if (!pol->ifaces[i].role)

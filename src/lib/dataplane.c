@@ -11,6 +11,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/pkt_cls.h>
@@ -40,11 +42,22 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_BAD_IP6_EXT]	= "bad_ipv6_ext",
 	[WARD_CNT_DROP_BAD_L4]		= "bad_l4",
 	[WARD_CNT_DROP_INTERNAL]	= "internal",
+	[WARD_CNT_DROP_CT_FULL]		= "ct_full",
+	[WARD_CNT_DROP_TCP_INVALID]	= "tcp_invalid",
+	[WARD_CNT_DROP_TCP_WINDOW]	= "tcp_window",
+	[WARD_CNT_DROP_REVOKED]		= "revoked",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
 	[WARD_CNT_WOULD_DROP]		= "would_drop",
 	[WARD_CNT_FRAGMENT]		= "fragment",
 	[WARD_CNT_ACCEPT]		= "accept",
+	[WARD_CNT_CT_NEW]		= "ct_new",
+	[WARD_CNT_CT_ESTABLISHED]	= "ct_established",
+	[WARD_CNT_CT_RELATED]		= "ct_related",
+	[WARD_CNT_ICMP_ORPHAN]		= "icmp_orphan",
+	[WARD_CNT_RST_INEXACT]		= "rst_inexact",
+	[WARD_CNT_FRAG_PASS]		= "frag_pass",
+	[WARD_CNT_CT_EXPIRED]		= "ct_expired",
 };
 
 const char *dp_counter_name(int counter)
@@ -130,7 +143,39 @@ static int read_live_links(struct dataplane *dp)
 	return 0;
 }
 
-int dp_open(struct dataplane *dp, const char *pin_dir)
+/*
+ * The flow table's size is fixed when the map is made. A pinned table of
+ * another size is kept (its flows are live traffic); the new size takes
+ * effect after wardd --reset.
+ */
+static void size_flow_table(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	if (!max_flows)
+		max_flows = WARD_CT_DEFAULT_MAX;
+	if (pin_dir) {
+		snprintf(path, sizeof(path), "%s/ward_ct", pin_dir);
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			    info.max_entries != max_flows) {
+				pr_warn("conntrack.max_flows %u takes effect after wardd --reset; "
+					"the pinned flow table keeps %u\n", max_flows,
+					info.max_entries);
+				max_flows = info.max_entries;
+			}
+			close(fd);
+		}
+	}
+	bpf_map__set_max_entries(dp->skel->maps.ward_ct, max_flows);
+	dp->max_flows = max_flows;
+}
+
+int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 {
 	struct ward_state st = {};
 	struct bpf_map *map;
@@ -163,6 +208,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir)
 		if (err)
 			goto err_destroy;
 	}
+	size_flow_table(dp, pin_dir, max_flows);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
 
@@ -177,6 +223,8 @@ int dp_open(struct dataplane *dp, const char *pin_dir)
 		err = pin_prog(dp, dp->skel->progs.ward_xdp_ingress);
 	if (pin_dir && !err)
 		err = pin_prog(dp, dp->skel->progs.ward_tc_ingress);
+	if (pin_dir && !err)
+		err = pin_prog(dp, dp->skel->progs.ward_tc_egress);
 	if (err) {
 		pr_warn("%s: cannot pin programs: %s\n", pin_dir, strerror(-err));
 		goto err_destroy;
@@ -509,6 +557,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	}
 	dp->active_slot = slot;
 	dp->generation = hdr.generation;
+	memcpy(dp->ct_timeout, hdr.ct_timeout, sizeof(dp->ct_timeout));
 
 	/* Clear the old slot so it is ready for the next swap. */
 	if (!dp->live_known ||
@@ -582,41 +631,52 @@ static void detach_xdp(int ifindex, int mode)
 		bpf_xdp_detach(ifindex, flags, NULL);
 }
 
-static int attach_tc(struct dataplane *dp, struct dp_link *l)
+static int tc_attach(int ifindex, enum bpf_tc_attach_point where, struct bpf_program *prog)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = l->ifindex,
-			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,
 			    .priority = DP_TC_PRIO, .flags = BPF_TC_F_REPLACE,
-			    .prog_fd = bpf_program__fd(dp->skel->progs.ward_tc_ingress));
+			    .prog_fd = bpf_program__fd(prog));
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		return err;
-	err = bpf_tc_attach(&hook, &opts);
-	if (err)
-		return err;
-	l->mode = WARD_MODE_TC;
-	return 0;
+	return bpf_tc_attach(&hook, &opts);
 }
 
-static void detach_tc(int ifindex)
+static void tc_detach(int ifindex, enum bpf_tc_attach_point where)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,
 			    .priority = DP_TC_PRIO);
 
 	bpf_tc_detach(&hook, &opts);
 }
 
+static int attach_tc(struct dataplane *dp, struct dp_link *l)
+{
+	int err = tc_attach(l->ifindex, BPF_TC_INGRESS, dp->skel->progs.ward_tc_ingress);
+
+	if (err)
+		return err;
+	l->mode = WARD_MODE_TC;
+	return 0;
+}
+
+/* The ingress hook of a mode; the egress filter is handled on its own. */
 static void detach_mode(int ifindex, int mode)
 {
 	if (mode == WARD_MODE_TC)
-		detach_tc(ifindex);
+		tc_detach(ifindex, BPF_TC_INGRESS);
 	else if (mode != WARD_MODE_NONE)
 		detach_xdp(ifindex, mode);
+}
+
+static void detach_link(int ifindex, int mode)
+{
+	detach_mode(ifindex, mode);
+	tc_detach(ifindex, BPF_TC_EGRESS);
 }
 
 static int attach_link(struct dataplane *dp, struct dp_link *l)
@@ -685,6 +745,13 @@ int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want)
 				now[n_now++] = *was;
 			continue;
 		}
+		/* Egress on every link, whatever the ingress hook: the host's own
+		 * flows open there, so their replies are let in. */
+		err = tc_attach(l->ifindex, BPF_TC_EGRESS, dp->skel->progs.ward_tc_egress);
+		if (err)
+			pr_warn("%s: cannot attach egress tracking: %s; replies to this "
+				"host's own connections will meet the rules\n", l->name,
+				strerror(-err));
 		/* A changed hook: the new one is in place, now remove the old. */
 		if (was && was->mode != l->mode)
 			detach_mode(l->ifindex, was->mode);
@@ -699,7 +766,7 @@ int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want)
 
 		if (find_link(now, n_now, l->ifindex))
 			continue;
-		detach_mode(l->ifindex, l->mode);
+		detach_link(l->ifindex, l->mode);
 		pr_info("%s: detached (%s)\n", l->name, dp_mode_name(l->mode));
 	}
 	free(dp->links);
@@ -751,7 +818,9 @@ int dp_scan_links(const struct compiled *c, const struct pol_policy *pol,
 
 static int rm_pins(const char *dir)
 {
-	static const char *const progs[] = { "ward_xdp_ingress", "ward_tc_ingress" };
+	static const char *const progs[] = {
+		"ward_xdp_ingress", "ward_tc_ingress", "ward_tc_egress",
+	};
 	char path[PATH_MAX];
 	size_t i;
 
@@ -771,7 +840,7 @@ void dp_close(struct dataplane *dp, bool detach)
 		return;
 	if (detach) {
 		for (i = 0; i < dp->n_links; i++) {
-			detach_mode(dp->links[i].ifindex, dp->links[i].mode);
+			detach_link(dp->links[i].ifindex, dp->links[i].mode);
 			pr_info("%s: detached (%s)\n", dp->links[i].name,
 				dp_mode_name(dp->links[i].mode));
 		}
@@ -826,4 +895,76 @@ void dp_print_stats(struct dataplane *dp, FILE *f)
 out:
 	free(s);
 	free(v);
+}
+
+static __u64 ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key *k,
+			   const struct ward_ct_val *v)
+{
+	__u32 idx;
+
+	if (k->proto == IPPROTO_TCP) {
+		if (v->state == WARD_TCP_ESTABLISHED)
+			idx = WARD_CT_TO_TCP_EST;
+		else if (v->state <= WARD_TCP_SYN_RECV)
+			idx = WARD_CT_TO_TCP_HANDSHAKE;
+		else
+			idx = WARD_CT_TO_TCP_CLOSE;
+	} else if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		idx = WARD_CT_TO_ICMP;
+	} else {
+		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
+	}
+	return (__u64)dp->ct_timeout[idx] * 1000000000ULL;
+}
+
+/*
+ * Expires flows by timeout, budget entries at a time from where the last
+ * call stopped, so that a sweep of a million flows is spread over calls
+ * and never holds the daemon. The data plane treats an expired flow as
+ * gone already; this only gives the memory back.
+ */
+size_t dp_ct_sweep(struct dataplane *dp, size_t budget)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+	struct ward_ct_key next;
+	struct ward_ct_val v;
+	struct timespec ts;
+	size_t seen = 0, expired = 0;
+	__u64 now;
+
+	if (!dp->ct_timeout[WARD_CT_TO_TCP_EST])
+		return 0;	/* no policy yet */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	while (seen < budget) {
+		if (bpf_map_get_next_key(fd, dp->sweep_valid ? &dp->sweep_cursor : NULL, &next)) {
+			dp->sweep_valid = false;	/* wrapped: start over next time */
+			break;
+		}
+		seen++;
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.last_seen < now &&
+		    now - v.last_seen > ct_timeout_ns(dp, &next, &v)) {
+			bpf_map_delete_elem(fd, &next);
+			expired++;
+			continue;	/* the cursor stays on a key that still exists */
+		}
+		dp->sweep_cursor = next;
+		dp->sweep_valid = true;
+	}
+	return expired;
+}
+
+/* Live flows: walks the table (counting is what the map cannot do). */
+size_t dp_ct_count(struct dataplane *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+	struct ward_ct_key key, next, *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	return n;
 }

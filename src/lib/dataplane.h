@@ -44,12 +44,16 @@ struct dataplane {
 	bool	inactive_clean;
 	struct ward_rule_name *names;	/* mmap of ward_rule_names */
 	int	ncpus;
+	__u32	max_flows;		/* size of the flow table */
+	__u32	ct_timeout[WARD_CT_TO_MAX];	/* of the live policy */
+	struct ward_ct_key sweep_cursor;
+	bool	sweep_valid;
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the
  * programs and reuses or creates the pinned maps. With pin_dir NULL nothing
  * is pinned (tests and benchmarks: the state goes with the process). */
-int dp_open(struct dataplane *dp, const char *pin_dir);
+int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows);
 
 /* Writes c into the inactive slot (links give the interface ids) and makes
  * it live with one map write. On error the live policy is untouched. */
@@ -69,6 +73,10 @@ int dp_scan_links(const struct compiled *c, const struct pol_policy *pol,
 		  struct dp_link **out, size_t *n_out);
 
 void dp_print_stats(struct dataplane *dp, FILE *f);
+
+/* Expires up to budget flows' worth of the table; returns how many went. */
+size_t dp_ct_sweep(struct dataplane *dp, size_t budget);
+size_t dp_ct_count(struct dataplane *dp);
 const char *dp_counter_name(int counter);
 const char *dp_mode_name(int mode);
 

@@ -74,6 +74,14 @@ struct pol_iface {
 	int	line;
 };
 
+/* conntrack: timeouts in seconds, by WARD_CT_TO_*; 0 means the default. */
+#define POL_CT_TIMEOUTS	6
+
+struct pol_conntrack {
+	uint32_t max_flows;	/* 0: WARD_CT_DEFAULT_MAX; read at start only */
+	uint32_t timeout[POL_CT_TIMEOUTS];
+};
+
 struct pol_policy {
 	char	*source;	/* file name, or "<embedded>" */
 	struct pol_iface *ifaces;
@@ -83,6 +91,7 @@ struct pol_policy {
 	enum pol_log log;
 	struct pol_rule *rules;
 	size_t	n_rules;
+	struct pol_conntrack conntrack;
 };
 
 void pol_free(struct pol_policy *pol);

@@ -18,6 +18,10 @@
 #include "dataplane.h"
 #include "log.h"
 
+/* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
+#define WARDD_TICK_MS		1000
+#define WARDD_SWEEP_BUDGET	65536
+
 struct wardd {
 	const char *config_path;	/* NULL: the embedded default */
 	struct dataplane dp;
@@ -109,9 +113,18 @@ static int check_only(const char *path)
 	struct pol_policy pol = {};
 	struct compiled comp = {};
 	char err[CFG_ERR_MAX];
+	int ret;
 
-	if (load_policy(path, &pol))
+	/* Plain FILE:LINE: field: message on stderr, for editors and scripts. */
+	if (path)
+		ret = cfg_parse_file(path, &pol, err, sizeof(err));
+	else
+		ret = cfg_parse_string("<embedded>", cfg_embedded_default,
+				       strlen(cfg_embedded_default), &pol, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
 	/* A policy the compiler refuses (too many shapes...) is invalid too. */
 	if (compile_policy(&pol, &comp, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", pol.source ? pol.source : "policy", err);
@@ -148,6 +161,7 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LVL_INFO;
 	struct signalfd_siginfo si;
 	struct pollfd pfd;
+	__u32 max_flows;
 	sigset_t mask;
 	int c, ret = 1;
 
@@ -189,7 +203,16 @@ int main(int argc, char **argv)
 
 	if (reset)
 		reset_pins(pin_dir);
-	if (dp_open(&w.dp, pin_dir)) {
+	/* The flow table is sized before it exists: read the file once for it. */
+	{
+		struct pol_policy first = {};
+
+		if (load_policy(w.config_path, &first))
+			goto out_close;
+		max_flows = first.conntrack.max_flows;
+		pol_free(&first);
+	}
+	if (dp_open(&w.dp, pin_dir, max_flows)) {
 		pr_warn("cannot load the data plane\n");
 		goto out_close;
 	}
@@ -201,11 +224,20 @@ int main(int argc, char **argv)
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
 
 	for (;;) {
-		if (poll(&pfd, 1, -1) < 0) {
+		int n = poll(&pfd, 1, WARDD_TICK_MS);
+
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_warn("poll: %s\n", strerror(errno));
 			break;
+		}
+		if (n == 0) {
+			size_t gone = dp_ct_sweep(&w.dp, WARDD_SWEEP_BUDGET);
+
+			if (gone)
+				pr_debug("expired %zu flows\n", gone);
+			continue;
 		}
 		if (read(pfd.fd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -217,6 +249,8 @@ int main(int argc, char **argv)
 					(unsigned long long)w.dp.generation);
 		} else if (si.ssi_signo == SIGUSR1) {
 			dp_print_stats(&w.dp, stderr);
+			fprintf(stderr, "conntrack flows %zu max %u\n", dp_ct_count(&w.dp),
+				w.dp.max_flows);
 		} else {
 			pr_info("stopping%s\n", detach ? ": detaching" :
 				"; the data plane keeps enforcing");

@@ -75,9 +75,10 @@ ok "udp: range accepted, outside dropped"
 [ "$(rule_packets http)" -gt 0 ] || fail "rule http counted no packets"
 [ "$(rule_packets blocked-port)" -gt 0 ] || fail "rule blocked-port counted no packets"
 [ "$(counter policy)" -gt 0 ] || fail "default-policy drops not counted"
+# A rule counts every packet of the flows it decided: request in, reply out.
 before=$(rule_packets ping-v4)
 ping4
-[ "$(rule_packets ping-v4)" -eq $((before + 1)) ] || fail "one ping must count exactly one packet"
+[ "$(rule_packets ping-v4)" -eq $((before + 2)) ] || fail "one ping must count exactly its two packets"
 ok "counters: per rule and per drop reason"
 
 # SIGHUP: the IPv4 ping rule now drops.

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * bpf/lib/conntrack.h: flows, and TCP tracked the way Linux's
+ * nf_conntrack_proto_tcp and van Rooij's "Real Stateful TCP Packet
+ * Filtering" do it: a state machine plus, for each side, the window of
+ * sequence numbers it may send in. BPF-only; include after maps.h/parse.h.
+ *
+ * Concurrency: both directions of a flow may be handled on different CPUs at
+ * once, so TCP tracking and the counters of a flow are updated under the
+ * flow's bpf_spin_lock. Nothing inside the lock calls a helper.
+ */
+#ifndef WARD_BPF_CONNTRACK_H
+#define WARD_BPF_CONNTRACK_H
+
+#include "maps.h"
+#include "parse.h"
+
+#define NSEC_PER_SEC		1000000000ULL
+
+#define TCPF_FIN	0x01
+#define TCPF_SYN	0x02
+#define TCPF_RST	0x04
+#define TCPF_ACK	0x10
+
+/* What tcp_track() makes of a segment. */
+#define TCP_OK			0
+#define TCP_INVALID		1	/* no transition for it: drop */
+#define TCP_OUT_OF_WINDOW	2	/* outside the window: drop */
+#define TCP_RST_INEXACT		3	/* in-window RST, not the exact seq: pass, keep the flow */
+#define TCP_REOPEN		4	/* SYN on a closed flow: a new flow */
+
+/* Linux's MAXACKWINDOW when a side's window is still unknown. */
+#define TCP_MAXACKWIN_DEFAULT	66000
+
+static __always_inline bool seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+static __always_inline bool seq_after(__u32 a, __u32 b)
+{
+	return (__s32)(b - a) < 0;
+}
+
+static __always_inline bool icmp_is_echo(const struct packet *p)
+{
+	if (p->proto == IPPROTO_ICMP_)
+		return p->icmp_type == 8 || p->icmp_type == 0;
+	return p->icmp_type == 128 || p->icmp_type == 129;
+}
+
+static __always_inline bool icmp_is_echo_request(const struct packet *p)
+{
+	return p->icmp_type == (p->proto == IPPROTO_ICMP_ ? 8 : 128);
+}
+
+/* ICMP messages that quote the packet they are about. */
+static __always_inline bool icmp_is_error(const struct packet *p)
+{
+	return icmp_type_is_error(p->proto, p->icmp_type);
+}
+
+/* Which packets have flows: TCP, UDP, SCTP, and ICMP echo. */
+static __always_inline bool ct_trackable(const struct packet *p)
+{
+	if (!p->l4)
+		return false;
+	switch (p->proto) {
+	case IPPROTO_TCP_:
+	case IPPROTO_UDP_:
+	case IPPROTO_SCTP_:
+		return true;
+	case IPPROTO_ICMP_:
+	case IPPROTO_ICMPV6_:
+		return icmp_is_echo(p);
+	}
+	return false;
+}
+
+/* Lexicographic order of (address, port): picks endpoint 0 of a key. */
+static __always_inline int ep_cmp(const __be32 *a, __be16 ap, const __be32 *b, __be16 bp)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 x = bpf_ntohl(a[i]), y = bpf_ntohl(b[i]);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	if (ap != bp)
+		return bpf_ntohs(ap) < bpf_ntohs(bp) ? -1 : 1;
+	return 0;
+}
+
+/* Key of the flow a packet with these fields belongs to; *from is the
+ * endpoint index of its source. */
+static __always_inline void ct_key_fill(struct ward_ct_key *k, __u8 family, __u8 proto,
+					const __be32 *src, const __be32 *dst,
+					__be16 sport, __be16 dport, __u8 *from)
+{
+	int i;
+
+	k->family = family;
+	k->proto = proto;
+	k->pad = 0;
+	if (ep_cmp(src, sport, dst, dport) <= 0) {
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			k->addr[0][i] = src[i];
+			k->addr[1][i] = dst[i];
+		}
+		k->port[0] = sport;
+		k->port[1] = dport;
+		*from = 0;
+	} else {
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			k->addr[0][i] = dst[i];
+			k->addr[1][i] = src[i];
+		}
+		k->port[0] = dport;
+		k->port[1] = sport;
+		*from = 1;
+	}
+}
+
+static __always_inline void ct_key_of(const struct packet *p, struct ward_ct_key *k, __u8 *from)
+{
+	__be16 sport = p->sport, dport = p->dport;
+
+	/* Echo request and reply share the identifier, not the type. */
+	if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_)
+		sport = dport = p->icmp_id;
+	ct_key_fill(k, p->family, p->proto, p->src, p->dst, sport, dport, from);
+}
+
+static __always_inline __u64 ct_timeout_ns(const struct ward_policy_hdr *hdr,
+					   const struct ward_ct_val *v, __u8 proto)
+{
+	__u32 idx;
+
+	if (proto == IPPROTO_TCP_) {
+		if (v->state == WARD_TCP_ESTABLISHED)
+			idx = WARD_CT_TO_TCP_EST;
+		else if (v->state <= WARD_TCP_SYN_RECV)
+			idx = WARD_CT_TO_TCP_HANDSHAKE;
+		else
+			idx = WARD_CT_TO_TCP_CLOSE;
+	} else if (proto == IPPROTO_ICMP_ || proto == IPPROTO_ICMPV6_) {
+		idx = WARD_CT_TO_ICMP;
+	} else {
+		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
+	}
+	return (__u64)hdr->ct_timeout[idx] * NSEC_PER_SEC;
+}
+
+static __always_inline bool ct_expired(const struct ward_policy_hdr *hdr,
+				       const struct ward_ct_val *v, __u8 proto, __u64 now)
+{
+	return now - v->last_seen > ct_timeout_ns(hdr, v, proto);
+}
+
+/* Seq just past a segment: data, plus one each for SYN and FIN. */
+static __always_inline __u32 tcp_seg_end(const struct packet *p)
+{
+	return p->seq + p->payload_len + !!(p->tcp_flags & TCPF_SYN) +
+	       !!(p->tcp_flags & TCPF_FIN);
+}
+
+/* A new flow's originator side, from its first segment. */
+static __always_inline void tcp_init_orig(struct ward_ct_val *v, const struct packet *p, __u8 from)
+{
+	struct ward_ct_tcp *snd = from ? &v->tcp[1] : &v->tcp[0];
+	__u32 end = tcp_seg_end(p);
+
+	snd->td_end = end;
+	snd->td_maxwin = p->win ? p->win : 1;
+	if (p->tcp_flags & TCPF_SYN) {
+		snd->td_maxend = end;
+		if (p->wscale != WARD_NO_WSCALE) {
+			snd->td_scale = p->wscale;
+			snd->flags |= WARD_CT_TCPF_WSCALE;
+		}
+		v->state = WARD_TCP_SYN_SENT;
+	} else {
+		/* Picked up mid-stream: the history, window scale included, is
+		 * lost, so the window cannot be checked (Linux's be_liberal). */
+		snd->td_maxend = end + snd->td_maxwin;
+		v->flags |= WARD_CTF_LIBERAL;
+		v->state = WARD_TCP_ESTABLISHED;
+		if (p->tcp_flags & TCPF_ACK) {
+			struct ward_ct_tcp *rcv = from ? &v->tcp[0] : &v->tcp[1];
+
+			rcv->td_end = rcv->td_maxend = p->ack;
+		}
+	}
+}
+
+/* The state machine: the state after this segment, or TCP_INVALID as a
+ * negative. orig: the segment comes from the originator. */
+static __always_inline int tcp_next_state(struct ward_ct_val *v, __u8 flags, bool orig,
+					  struct ward_ct_tcp *snd, struct ward_ct_tcp *rcv)
+{
+	__u8 st = v->state;
+
+	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		if (orig) {
+			if (st == WARD_TCP_SYN_SENT || st == WARD_TCP_SYN_SENT2)
+				return st;	/* retransmission */
+			if (st == WARD_TCP_TIME_WAIT || st == WARD_TCP_CLOSE)
+				return -TCP_REOPEN;
+			return -TCP_INVALID;
+		}
+		if (st == WARD_TCP_SYN_SENT || st == WARD_TCP_SYN_SENT2)
+			return WARD_TCP_SYN_SENT2;	/* simultaneous open */
+		return -TCP_INVALID;
+	}
+	if (flags & TCPF_SYN) {			/* SYN-ACK */
+		switch (st) {
+		case WARD_TCP_SYN_SENT:
+			return orig ? -TCP_INVALID : WARD_TCP_SYN_RECV;
+		case WARD_TCP_SYN_SENT2:
+			return WARD_TCP_SYN_RECV;
+		case WARD_TCP_SYN_RECV:
+			/* Simultaneous open: the second SYN-ACK completes it. */
+			if (!(snd->flags & WARD_CT_TCPF_SYNACK) && (rcv->flags & WARD_CT_TCPF_SYNACK))
+				return WARD_TCP_ESTABLISHED;
+			return st;		/* retransmission */
+		case WARD_TCP_ESTABLISHED:
+			/* The final ACK of the handshake was lost. */
+			return orig ? -TCP_INVALID : st;
+		}
+		return -TCP_INVALID;
+	}
+	if (!(flags & TCPF_ACK) && !(flags & TCPF_FIN))
+		return -TCP_INVALID;		/* no flags at all */
+	switch (st) {
+	case WARD_TCP_SYN_SENT:
+	case WARD_TCP_SYN_SENT2:
+	case WARD_TCP_CLOSE:
+		return -TCP_INVALID;
+	case WARD_TCP_SYN_RECV:
+		if (orig || (rcv->flags & WARD_CT_TCPF_SYNACK && snd->flags & WARD_CT_TCPF_SYNACK))
+			return WARD_TCP_ESTABLISHED;
+		return st;
+	}
+	return WARD_TCP_ESTABLISHED;	/* refined by the FIN bookkeeping */
+}
+
+/*
+ * Tracks one segment of a known flow. Called with v->lock held: no helper
+ * calls in here. Returns TCP_OK (and the flow updated), or a reason not to.
+ */
+static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet *p, __u8 from)
+{
+	struct ward_ct_tcp *snd = from ? &v->tcp[1] : &v->tcp[0];
+	struct ward_ct_tcp *rcv = from ? &v->tcp[0] : &v->tcp[1];
+	bool orig = from == v->orig;
+	__u8 flags = p->tcp_flags;
+	__u32 seq = p->seq, ack = p->ack, end = tcp_seg_end(p), win = p->win;
+	__u32 maxackwin;
+	int next;
+	bool in_window;
+
+	if (flags & TCPF_RST) {
+		/* RFC 5961: only the exact sequence number tears a flow down;
+		 * the receiver's RCV.NXT is the last ack it sent. */
+		if (v->state == WARD_TCP_SYN_SENT && !orig && (flags & TCPF_ACK) &&
+		    ack == rcv->td_end) {
+			v->state = WARD_TCP_CLOSE;	/* connection refused */
+			return TCP_OK;
+		}
+		if ((rcv->flags & WARD_CT_TCPF_MAXACK && seq == rcv->td_maxack) ||
+		    (snd->td_maxwin && seq == snd->td_end)) {
+			v->state = WARD_TCP_CLOSE;
+			return TCP_OK;
+		}
+		if (v->flags & WARD_CTF_LIBERAL)
+			return TCP_RST_INEXACT;
+		if (snd->td_maxwin && seq_before(seq, snd->td_maxend + 1) &&
+		    seq_after(seq + 1, snd->td_end - rcv->td_maxwin - 1))
+			return TCP_RST_INEXACT;
+		return TCP_OUT_OF_WINDOW;
+	}
+
+	next = tcp_next_state(v, flags, orig, snd, rcv);
+	if (next < 0)
+		return -next;
+
+	if (!snd->td_maxwin) {
+		/* The first segment from this side. */
+		snd->td_end = snd->td_maxend = end;
+		snd->td_maxwin = win ? win : 1;
+		if (flags & TCPF_SYN) {
+			if (p->wscale != WARD_NO_WSCALE) {
+				snd->td_scale = p->wscale;
+				snd->flags |= WARD_CT_TCPF_WSCALE;
+			}
+			/* RFC 7323: scaling only when both SYNs carried the option. */
+			if (!(snd->flags & WARD_CT_TCPF_WSCALE && rcv->flags & WARD_CT_TCPF_WSCALE))
+				snd->td_scale = rcv->td_scale = 0;
+		} else {
+			snd->td_maxend = end + snd->td_maxwin;
+		}
+		if (!(flags & TCPF_ACK)) {
+			v->state = next;
+			return TCP_OK;		/* simultaneous open's second SYN */
+		}
+	}
+	if (!(flags & TCPF_ACK))
+		ack = rcv->td_end;
+
+	maxackwin = snd->td_maxwin ? snd->td_maxwin : TCP_MAXACKWIN_DEFAULT;
+	in_window = seq_before(seq, snd->td_maxend + 1) &&
+		    seq_after(end, snd->td_end - rcv->td_maxwin - 1) &&
+		    seq_before(ack, rcv->td_end + 1) &&
+		    seq_after(ack, rcv->td_end - maxackwin - 1);
+	if (!in_window && !(v->flags & WARD_CTF_LIBERAL))
+		return TCP_OUT_OF_WINDOW;
+
+	if (!(flags & TCPF_SYN))
+		win <<= snd->td_scale;
+	if (snd->td_maxwin < win)
+		snd->td_maxwin = win;
+	if (seq_after(end, snd->td_end))
+		snd->td_end = end;
+	if (flags & TCPF_ACK) {
+		if (!(snd->flags & WARD_CT_TCPF_MAXACK) || seq_after(ack, snd->td_maxack))
+			snd->td_maxack = ack;
+		snd->flags |= WARD_CT_TCPF_MAXACK;
+	}
+	if (rcv->td_maxwin && seq_after(end, snd->td_maxend))
+		rcv->td_maxwin += end - snd->td_maxend;
+	if (seq_after(ack + win, rcv->td_maxend - 1)) {
+		rcv->td_maxend = ack + win;
+		if (!win)
+			rcv->td_maxend++;
+	}
+	if ((flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
+		snd->flags |= WARD_CT_TCPF_SYNACK;
+
+	/* Closing: each side's FIN, and whether the other side acknowledged it. */
+	if (next >= WARD_TCP_ESTABLISHED) {
+		if (flags & TCPF_FIN) {
+			snd->flags |= WARD_CT_TCPF_FIN;
+			snd->fin_end = end;
+		}
+		if ((flags & TCPF_ACK) && (rcv->flags & WARD_CT_TCPF_FIN) &&
+		    !seq_before(ack, rcv->fin_end))
+			rcv->flags |= WARD_CT_TCPF_FIN_ACKED;
+		if (snd->flags & rcv->flags & WARD_CT_TCPF_FIN_ACKED)
+			next = WARD_TCP_TIME_WAIT;
+		else if (snd->flags & rcv->flags & WARD_CT_TCPF_FIN)
+			next = WARD_TCP_LAST_ACK;
+		else if ((snd->flags | rcv->flags) & WARD_CT_TCPF_FIN_ACKED)
+			next = WARD_TCP_CLOSE_WAIT;
+		else if ((snd->flags | rcv->flags) & WARD_CT_TCPF_FIN)
+			next = WARD_TCP_FIN_WAIT;
+	}
+	v->state = next;
+	return TCP_OK;
+}
+
+#endif /* WARD_BPF_CONNTRACK_H */
