@@ -156,10 +156,14 @@ static __always_inline __u64 ct_timeout_ns(const struct ward_policy_hdr *hdr,
 	return (__u64)hdr->ct_timeout[idx] * NSEC_PER_SEC;
 }
 
+/* Another CPU may have stamped the flow after our `now` was read: a
+ * last_seen in our future is fresh, not 2^64 ns old. */
 static __always_inline bool ct_expired(const struct ward_policy_hdr *hdr,
 				       const struct ward_ct_val *v, __u8 proto, __u64 now)
 {
-	return now - v->last_seen > ct_timeout_ns(hdr, v, proto);
+	__u64 seen = v->last_seen;
+
+	return seen < now && now - seen > ct_timeout_ns(hdr, v, proto);
 }
 
 /* Seq just past a segment: data, plus one each for SYN and FIN. */

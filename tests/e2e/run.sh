@@ -26,9 +26,10 @@ for mode in xdp tc auto; do
 done
 for mode in xdp tc; do
 	run "restart ($mode)" MODE=$mode bash ./test_restart.sh
+	run "conntrack ($mode)" MODE=$mode bash ./test_conntrack.sh
 done
 for t in test_*.sh; do
-	case $t in test_rules.sh|test_restart.sh) continue ;; esac
+	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh) continue ;; esac
 	run "${t%.sh}" bash "./$t"
 done
 echo "e2e: $pass passed, $failed failed"
