@@ -76,6 +76,38 @@ if tcp_ok 2222; then fail "unsolicited inbound TCP got through"; fi
 ping4 || fail "inbound ping (accepted by rule) dropped"
 ok "unsolicited inbound TCP refused"
 
+# 2b. ICMP errors: one about B's own flow passes as related (B's socket sees
+#     "connection refused"); a forged one quoting no flow is refused.
+rel=$(counter ct_related)
+in_b /usr/bin/python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(('$IP_A', 5999))      # closed: A answers port unreachable
+s.send(b'x')
+s.settimeout(2)
+try:
+    s.recv(10)
+except ConnectionRefusedError:
+    sys.exit(0)
+sys.exit(1)
+" || fail "the port-unreachable about B's own UDP flow did not reach B"
+[ "$(counter ct_related)" -gt "$rel" ] || fail "ICMP error not counted as related"
+orphan=$(counter icmp_orphan)
+drops=$(counter policy)
+in_a /usr/bin/python3 - "$IP_A" "$IP_B" <<'PY'
+import sys
+from scapy.all import IP, UDP, ICMP, send, conf
+conf.verb = 0
+a, b = sys.argv[1], sys.argv[2]
+# Quotes a UDP packet B never sent.
+send(IP(src=a, dst=b) / ICMP(type=3, code=3) / IP(src=b, dst=a) / UDP(sport=40404, dport=53),
+     iface="wt-xa")
+PY
+sleep 0.2
+[ "$(counter icmp_orphan)" -gt "$orphan" ] || fail "forged ICMP error not seen as orphan"
+[ "$(counter policy)" -gt "$drops" ] || fail "forged ICMP error was not dropped"
+ok "ICMP error about a flow passed as related; a forged one dropped"
+
 # 3. UDP flows expire: after the timeout A cannot reach B's port any more.
 in_b /usr/bin/python3 -c "
 import socket, time
