@@ -6,29 +6,20 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "config.h"
-#include "compile.h"
-#include "dataplane.h"
 #include "log.h"
+#include "wardd.h"
 
 /* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
 #define WARDD_TICK_MS		1000
 #define WARDD_SWEEP_BUDGET	65536
-
-struct wardd {
-	const char *config_path;	/* NULL: the embedded default */
-	struct dataplane dp;
-	struct pol_policy pol;		/* the live policy */
-	struct compiled comp;
-	bool	have_policy;
-};
 
 static void usage(FILE *f)
 {
@@ -62,7 +53,7 @@ static int load_policy(const char *path, struct pol_policy *pol)
 
 /* parse -> compile -> links -> commit -> attach. Until the commit nothing
  * changes; an error before it leaves the running policy as it was. */
-static int apply(struct wardd *w)
+int wardd_reload(struct wardd *w)
 {
 	struct pol_policy pol = {};
 	struct compiled comp = {};
@@ -108,6 +99,22 @@ err_pol:
 	return ret;
 }
 
+int wardd_sync_links(struct wardd *w)
+{
+	struct dp_link *links = NULL;
+	size_t n_links = 0;
+	int ret;
+
+	if (!w->have_policy)
+		return 0;
+	ret = dp_scan_links(&w->comp, &w->pol, &links, &n_links);
+	if (ret)
+		return ret;
+	ret = dp_attach(&w->dp, links, n_links);
+	free(links);
+	return ret;
+}
+
 static int check_only(const char *path)
 {
 	struct pol_policy pol = {};
@@ -137,6 +144,43 @@ static int check_only(const char *path)
 	return 0;
 }
 
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	struct wardd *w = arg;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	switch (si.ssi_signo) {
+	case SIGHUP:
+		pr_info("SIGHUP: reloading %s\n",
+			w->config_path ? w->config_path : "the embedded default");
+		if (wardd_reload(w))
+			pr_warn("reload failed; generation %llu stays live\n",
+				(unsigned long long)w->dp.generation);
+		break;
+	case SIGUSR1:
+		dp_print_stats(&w->dp, stderr);
+		fprintf(stderr, "conntrack flows %zu max %u\n", dp_ct_count(&w->dp),
+			w->dp.max_flows);
+		break;
+	default:
+		pr_info("stopping%s\n", w->detach_on_exit ? ": detaching" :
+			"; the data plane keeps enforcing");
+		loop_stop(w->loop);
+	}
+}
+
+/* Once a second: give expired flows' memory back. */
+static void on_tick(void *arg)
+{
+	struct wardd *w = arg;
+	size_t gone = dp_ct_sweep(&w->dp, WARDD_SWEEP_BUDGET);
+
+	if (gone)
+		pr_debug("expired %zu flows\n", gone);
+}
+
 static void reset_pins(const char *dir)
 {
 	char cmd[512];
@@ -159,10 +203,9 @@ int main(int argc, char **argv)
 	const char *pin_dir = WARD_PIN_DIR;
 	bool check = false, to_stderr = false, detach = false, reset = false;
 	enum log_level level = LOG_LVL_INFO;
-	struct signalfd_siginfo si;
-	struct pollfd pfd;
 	__u32 max_flows;
 	sigset_t mask;
+	int sigfd = -1;
 	int c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "c:np:dvh", opts, NULL)) != -1) {
@@ -186,20 +229,21 @@ int main(int argc, char **argv)
 	if (check)
 		return check_only(w.config_path);
 
-	/* Signals are read from a descriptor, so that the main loop can
-	 * later poll netlink and API sockets beside them. */
+	/* Signals are read from a descriptor in the event loop, beside
+	 * the other modules' sockets. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	pfd.fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	pfd.events = POLLIN;
-	if (pfd.fd < 0) {
-		pr_warn("signalfd: %s\n", strerror(errno));
-		return 1;
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	w.loop = loop_new();
+	if (sigfd < 0 || !w.loop) {
+		pr_warn("cannot set up the event loop: %s\n", strerror(errno));
+		goto out_close;
 	}
+	w.detach_on_exit = detach;
 
 	if (reset)
 		reset_pins(pin_dir);
@@ -216,55 +260,28 @@ int main(int argc, char **argv)
 		pr_warn("cannot load the data plane\n");
 		goto out_close;
 	}
-	if (apply(&w)) {
+	if (wardd_reload(&w)) {
 		pr_warn("no policy could be applied; exiting\n");
+		goto out_dp;
+	}
+	if (loop_add_fd(w.loop, sigfd, EPOLLIN, on_signal, &w) < 0 ||
+	    loop_add_timer(w.loop, WARDD_TICK_MS, on_tick, &w) < 0) {
+		pr_warn("cannot register with the event loop\n");
 		goto out_dp;
 	}
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
+	ret = loop_run(w.loop) ? 1 : 0;
 
-	for (;;) {
-		int n = poll(&pfd, 1, WARDD_TICK_MS);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_warn("poll: %s\n", strerror(errno));
-			break;
-		}
-		if (n == 0) {
-			size_t gone = dp_ct_sweep(&w.dp, WARDD_SWEEP_BUDGET);
-
-			if (gone)
-				pr_debug("expired %zu flows\n", gone);
-			continue;
-		}
-		if (read(pfd.fd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			pr_info("SIGHUP: reloading %s\n",
-				w.config_path ? w.config_path : "the embedded default");
-			if (apply(&w))
-				pr_warn("reload failed; generation %llu stays live\n",
-					(unsigned long long)w.dp.generation);
-		} else if (si.ssi_signo == SIGUSR1) {
-			dp_print_stats(&w.dp, stderr);
-			fprintf(stderr, "conntrack flows %zu max %u\n", dp_ct_count(&w.dp),
-				w.dp.max_flows);
-		} else {
-			pr_info("stopping%s\n", detach ? ": detaching" :
-				"; the data plane keeps enforcing");
-			ret = 0;
-			break;
-		}
-	}
 out_dp:
-	dp_close(&w.dp, detach);
+	dp_close(&w.dp, w.detach_on_exit);
 	if (w.have_policy) {
 		compiled_free(&w.comp);
 		pol_free(&w.pol);
 	}
 out_close:
-	close(pfd.fd);
+	loop_free(w.loop);
+	if (sigfd >= 0)
+		close(sigfd);
 	return ret;
 }
