@@ -39,7 +39,7 @@ static __always_inline int ward_ingress(void *data, void *data_end, __u32 pkt_le
 
 	/* Without neighbour discovery IPv6 stops working altogether; a
 	 * firewall that breaks it by default is one nobody keeps. */
-	if (p.proto == IPPROTO_ICMPV6_ && p.l4 &&
+	if (p.family == WARD_FAM_V6 && p.proto == IPPROTO_ICMPV6_ && p.l4 &&
 	    p.icmp_type >= ICMPV6_ND_FIRST && p.icmp_type <= ICMPV6_ND_LAST) {
 		count(WARD_CNT_PASS_ND);
 		return WARD_PASS;

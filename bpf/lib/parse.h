@@ -355,7 +355,9 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet 
 	nh = ip6h->nexthdr;
 	off += sizeof(*ip6h);
 
-	for (i = 0; i < WARD_IP6_EXT_MAX; i++) {
+	/* One more round than there may be extension headers: the last one
+	 * only gets to the upper-layer header. */
+	for (i = 0; i <= WARD_IP6_EXT_MAX; i++) {
 		struct ip6_ext_ *ext;
 
 		if (off > WARD_L4_OFF_MAX)

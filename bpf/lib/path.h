@@ -21,8 +21,10 @@
 #define E2BIG_		7
 #define ENOMEM_		12
 
+/* Raw bytes for the flow value: a bpf_spin_lock may not sit in a per-CPU
+ * map's value type (the kernel then refuses the map's BTF). */
 struct scratch {
-	struct ward_ct_val ct;
+	__u8	ct[sizeof(struct ward_ct_val)] __attribute__((aligned(8)));
 	struct packet p;
 };
 
@@ -182,7 +184,7 @@ static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 
 	sc = bpf_map_lookup_elem(&ward_scratch, &zero);
 	if (!sc)
 		return 0;
-	vp = &sc->ct;
+	vp = (struct ward_ct_val *)sc->ct;
 	__builtin_memset(vp, 0, sizeof(*vp));
 #define v (*vp)
 	v.orig = from;
