@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# bench/lib.sh: what bench/veth.sh and bench/gateway.sh share: namespaces
+# (all named wb-<id>-*), real wardd instances on a bpffs of our own, the
+# live-frames generator, counters, timing, and cleanup on any exit.
+#
+# Sourced, not run. The caller sets BUILD (wardd, bench/wbgen,
+# bench/sink.bpf.o) and OUT (where results go). Everything this starts is
+# remembered by PID and ended by PID; namespaces are deleted and the bpffs
+# unmounted on exit, also after a failure or ^C.
+
+set -eu
+WB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$WB_ROOT/build}
+WARDD=${WARDD:-$BUILD/wardd}
+WBGEN=$BUILD/bench/wbgen
+SINK=$BUILD/bench/sink.bpf.o
+WB_ID=${WB_ID:-$$}
+WB_TMP=$(mktemp -d /tmp/wb-bench.XXXXXX)
+WB_BPFFS=$WB_TMP/bpffs
+# The generator and the receivers' softirq share this CPU (the bench-kit's
+# "onecore" mode); wardd and the harness keep to the other one.
+GEN_CPU=${GEN_CPU:-1}
+HOUSE_CPU=${HOUSE_CPU:-0}
+WB_NS=()
+WB_PIDS=()
+
+wb_cleanup() {
+	local p n
+	for p in "${WB_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${WB_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	for n in "${WB_NS[@]}"; do
+		ip netns del "$n" 2>/dev/null || true
+	done
+	if mountpoint -q "$WB_BPFFS" 2>/dev/null; then
+		umount "$WB_BPFFS" || true
+	fi
+	rm -rf "$WB_TMP"
+}
+trap wb_cleanup EXIT
+trap 'exit 130' INT TERM
+
+wb_log() { echo "$(basename "$0"): $*" >&2; }
+wb_die() { wb_log "$*"; exit 1; }
+
+# Seconds since the epoch, ns resolution.
+wb_now() { date +%s.%N; }
+
+# wb_ns NAME: a fresh namespace wb-<id>-NAME with lo up; prints its name.
+wb_ns() {
+	local n=wb-$WB_ID-$1
+	ip netns add "$n"
+	WB_NS+=("$n")
+	ip -n "$n" link set lo up
+	echo "$n"
+}
+
+# wb_veth NS1 DEV1 NS2 DEV2: a veth pair between two namespaces, both up.
+wb_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+wb_mac() { ip -n "$1" -br link show "$2" | awk '{ print $3 }'; }
+
+# wb_ethstat NS DEV KEY: one ethtool -S counter (veth: per-queue XDP stats).
+wb_ethstat() {
+	ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'
+}
+
+# wb_sysstat NS DEV NAME: /sys/class/net/DEV/statistics/NAME.
+wb_sysstat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+# wb_sample CMD...: "time value", the time taken halfway through reading it.
+wb_sample() {
+	local t0 v t1
+	t0=$(wb_now)
+	v=$("$@")
+	t1=$(wb_now)
+	echo "$(echo "$t0 $t1" | awk '{ printf "%.6f", ($1 + $2) / 2 }') $v"
+}
+
+# wb_gen NS DEV DSTMAC SECONDS [wbgen args]: the generator in the
+# background, pinned to GEN_CPU at nice -20; WB_GEN_PID, output in
+# $WB_TMP/gen.out.
+wb_gen() {
+	local ns=$1 dev=$2 mac=$3 secs=$4
+	shift 4
+	ip netns exec "$ns" nice -n -20 "$WBGEN" -i "$dev" -d "$mac" -t "$secs" \
+		-c "$GEN_CPU" "$@" >"$WB_TMP/gen.out" 2>&1 &
+	WB_GEN_PID=$!
+}
+
+wb_gen_wait() {
+	if ! wait "$WB_GEN_PID"; then
+		cat "$WB_TMP/gen.out" >&2
+		wb_die "the generator failed"
+	fi
+}
+
+# The generator's own rate, as it printed it.
+wb_gen_rate() { sed -n 's/.*rate=\([0-9.]*\) Mpps.*/\1/p' "$WB_TMP/gen.out"; }
+
+wb_bpffs() {
+	if ! mountpoint -q "$WB_BPFFS" 2>/dev/null; then
+		mkdir -p "$WB_BPFFS"
+		mount -t bpf bpf "$WB_BPFFS"
+	fi
+}
+
+# wardd_start NS TAG CONFIG: a real wardd in NS with pins of its own,
+# pinned to HOUSE_CPU; waits for "ready:" and prints the PID. Its log is
+# $WB_TMP/wardd-TAG.log.
+wardd_start() {
+	local ns=$1 tag=$2 cfg=$3 log=$WB_TMP/wardd-$2.log pid i
+	wb_bpffs
+	: >"$log"
+	ip netns exec "$ns" taskset -c "$HOUSE_CPU" "$WARDD" -d -c "$cfg" \
+		-p "$WB_BPFFS/$tag" >>"$log" 2>&1 &
+	pid=$!
+	WB_PIDS+=("$pid")
+	for i in $(seq 600); do
+		if grep -q 'ready:' "$log"; then
+			echo "$pid"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$log" >&2
+	wb_die "wardd $tag did not come up"
+}
+
+# wardd_wait_lines TAG PATTERN N: until the log holds more than N lines
+# matching PATTERN (at most 60 s).
+wardd_wait_lines() {
+	local log=$WB_TMP/wardd-$1.log i
+	for i in $(seq 6000); do
+		[ "$(grep -c -- "$2" "$log" || true)" -gt "$3" ] && return 0
+		sleep 0.01
+	done
+	wb_die "wardd $1: no '$2' in the log"
+}
+
+# wardd_reload_ms TAG PID: SIGHUP, and the ms until the new policy is live
+# (parse, compile, commit: what applying a policy costs the daemon).
+wardd_reload_ms() {
+	local n t0 t1
+	n=$(grep -c 'policy generation [0-9]* live' "$WB_TMP/wardd-$1.log" || true)
+	t0=$(date +%s%N)
+	kill -HUP "$2"
+	wardd_wait_lines "$1" 'policy generation [0-9]* live' "$n"
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+
+# wardd_rule_packets TAG PID RULE: the rule's packet count, from a SIGUSR1
+# counter dump.
+wardd_rule_packets() {
+	local log=$WB_TMP/wardd-$1.log n
+	n=$(grep -c '^conntrack flows' "$log" || true)
+	kill -USR1 "$2"
+	wardd_wait_lines "$1" '^conntrack flows' "$n"
+	awk -v r="$3" '$1 == "rule" && $2 == r { v = $4 } END { print v + 0 }' "$log"
+}
+
+# Filler addresses: N distinct /32s in 10.0.0.0/8, which no test packet
+# comes from (the packets are in 198.18.0.0/15, RFC 2544).
+wb_fill_addrs() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "10.%d.%d.%d\n", int(i / 65536), int(i / 256) % 256, i % 256 }'
+}
+
+# wb_ms CMD...: run it, print how long it took in ms (its output discarded).
+wb_ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
