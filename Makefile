@@ -10,7 +10,7 @@ ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS	?= -O2 -g
 CFLAGS	+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
 	   -Iinclude -Isrc/lib -I$(BUILD) -D_GNU_SOURCE
-LDLIBS	+= -lbpf -lelf -lz -lyaml
+LDLIBS	+= -lbpf -lelf -lz -lyaml -lpthread
 BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 	   -Iinclude -Ibpf -I$(BUILD)
 
@@ -20,7 +20,8 @@ BPF_HDR	:= $(wildcard bpf/lib/*.h) include/ward/abi.h $(BUILD)/vmlinux.h
 SKEL	:= $(BUILD)/ward.skel.h
 
 .PHONY: all deps check unit bpftest e2e config-test demo bench clean
-all: $(BUILD)/wardd $(BUILD)/ward_bpf_test $(BUILD)/test_unit $(BUILD)/ward_microbench
+all: $(BUILD)/wardd $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
+	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
@@ -50,6 +51,9 @@ $(BUILD)/wardd: $(wildcard src/wardd/*.c) $(wildcard src/wardd/*.h) $(BUILD)/lib
 $(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_microbench: $(wildcard bench/microbench*.c) $(wildcard bench/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Ibench $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lm -o $@
 
@@ -66,8 +70,9 @@ unit: $(BUILD)/test_unit
 config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
-bpftest: $(BUILD)/ward_bpf_test
+bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test
 	$(BUILD)/ward_bpf_test
+	$(BUILD)/ward_ct_test
 
 e2e: all
 	./tests/e2e/run.sh

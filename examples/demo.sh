@@ -11,11 +11,18 @@ S=wd-server A=wd-alice M=wd-mallory
 TMP=$(mktemp -d /tmp/ward-demo.XXXXXX)
 PIDS=()
 
+# Runs under set -e: every step must be allowed to fail, or the first
+# process that is already gone would end the cleanup early.
 cleanup() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns del $S 2>/dev/null; ip netns del $A 2>/dev/null; ip netns del $M 2>/dev/null
-	mountpoint -q "$TMP/bpffs" 2>/dev/null && umount "$TMP/bpffs"
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	ip netns del $S 2>/dev/null || true
+	ip netns del $A 2>/dev/null || true
+	ip netns del $M 2>/dev/null || true
+	if mountpoint -q "$TMP/bpffs" 2>/dev/null; then umount "$TMP/bpffs" || true; fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

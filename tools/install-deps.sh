@@ -8,7 +8,7 @@ pkgs=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libyaml-dev libcmocka-dev
 	iproute2 iputils-ping netcat-openbsd curl ethtool procps psmisc
-	python3 python3-scapy nftables iptables iperf3 gnuplot-nox
+	python3 python3-scapy python3-prometheus-client nftables iptables iperf3 gnuplot-nox
 )
 
 missing=()

@@ -293,8 +293,14 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 	if (next < 0)
 		return -next;
 
-	if (!snd->td_maxwin) {
-		/* The first segment from this side. */
+	if (!snd->td_maxwin ||
+	    ((flags & TCPF_SYN) &&
+	     ((!orig && (v->state == WARD_TCP_SYN_SENT || v->state == WARD_TCP_SYN_SENT2 ||
+			  v->state == WARD_TCP_SYN_RECV)) ||
+	      (orig && v->state == WARD_TCP_SYN_SENT && seq_after(end, snd->td_end))))) {
+		/* The first segment from this side, or a new SYN/SYN-ACK. */
+		snd->flags &= ~WARD_CT_TCPF_WSCALE;
+		snd->td_scale = 0;
 		snd->td_end = snd->td_maxend = end;
 		snd->td_maxwin = win ? win : 1;
 		if (flags & TCPF_SYN) {
@@ -302,9 +308,6 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 				snd->td_scale = p->wscale;
 				snd->flags |= WARD_CT_TCPF_WSCALE;
 			}
-			/* RFC 7323: scaling only when both SYNs carried the option. */
-			if (!(snd->flags & WARD_CT_TCPF_WSCALE && rcv->flags & WARD_CT_TCPF_WSCALE))
-				snd->td_scale = rcv->td_scale = 0;
 		} else {
 			snd->td_maxend = end + snd->td_maxwin;
 		}
@@ -324,7 +327,8 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 	if (!in_window && !(v->flags & WARD_CTF_LIBERAL))
 		return TCP_OUT_OF_WINDOW;
 
-	if (!(flags & TCPF_SYN))
+	/* RFC 7323: scaling only when both SYNs carried the option. */
+	if (!(flags & TCPF_SYN) && (snd->flags & rcv->flags & WARD_CT_TCPF_WSCALE))
 		win <<= snd->td_scale;
 	if (snd->td_maxwin < win)
 		snd->td_maxwin = win;

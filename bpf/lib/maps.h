@@ -97,6 +97,15 @@ struct {
  * value, a re-check's packet): the BPF stack is 512 bytes for the whole
  * call chain. Defined by path.h, which knows struct packet. */
 
+/* Flows the userspace sweeper removed (the data plane counts its own in
+ * ward_counters): the live flow count is opened minus removed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ward_ct_gc);
+} ward_ct_gc WARD_MAP;
+
 /* Only userspace reads and writes it; here so that it is pinned with the rest. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

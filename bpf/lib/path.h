@@ -17,6 +17,7 @@
 #include "classify.h"
 #include "conntrack.h"
 #include "frag.h"
+#include "events.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -91,6 +92,41 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 static __always_inline bool admitted(const struct decision *d)
 {
 	return d->action == WARD_ACT_ACCEPT || (d->flags & WARD_RF_DRY_RUN);
+}
+
+/*
+ * Flows revoked by a policy change. The host end is still connected and its
+ * next packet would open a local flow at egress, letting the peer back in
+ * without a rule: a revoked key opens nothing at egress for tcp_close
+ * seconds, but for a SYN (a real new connection of this host).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ward_ct_key);
+	__type(value, __u64);
+} ward_ct_revoked SEC(".maps");
+
+static __always_inline void ct_revoked_remember(struct ward_ct_key *k, __u64 now,
+						const struct ward_policy_hdr *hdr)
+{
+	__u64 until = now + (__u64)hdr->ct_timeout[WARD_CT_TO_TCP_CLOSE] * NSEC_PER_SEC;
+
+	bpf_map_update_elem(&ward_ct_revoked, k, &until, BPF_ANY);
+}
+
+static __always_inline bool ct_revoked(struct ward_ct_key *k, __u64 now)
+{
+	__u64 *until = bpf_map_lookup_elem(&ward_ct_revoked, k);
+
+	return until && *until > now;
+}
+
+/* Removes a flow; the flow count in metrics is opened minus removed. */
+static __always_inline void ct_remove(struct ward_ct_key *k)
+{
+	if (!bpf_map_delete_elem(&ward_ct, k))
+		count(WARD_CNT_CT_GONE);
 }
 
 /* An ICMP error about a known flow: its quoted packet belongs to the flow. */
@@ -186,23 +222,21 @@ static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 
 		return 0;
 	vp = (struct ward_ct_val *)sc->ct;
 	__builtin_memset(vp, 0, sizeof(*vp));
-#define v (*vp)
-	v.orig = from;
-	v.flags = flags;
-	v.icmp_type = p->icmp_type;
-	v.in_if = ifc->in_if;
-	v.in_zone = ifc->in_zone;
-	v.stat = d->stat;
-	v.generation = lv->hdr->generation;
-	v.created = now;
-	v.last_seen = now;
-	v.packets[0] = 1;
-	v.bytes[0] = len;
+	vp->orig = from;
+	vp->flags = flags;
+	vp->icmp_type = p->icmp_type;
+	vp->in_if = ifc->in_if;
+	vp->in_zone = ifc->in_zone;
+	vp->stat = d->stat;
+	vp->generation = lv->hdr->generation;
+	vp->created = now;
+	vp->last_seen = now;
+	vp->packets[0] = 1;
+	vp->bytes[0] = len;
 	if (d->action != WARD_ACT_ACCEPT)
-		v.flags |= WARD_CTF_DRY_RUN;
+		vp->flags |= WARD_CTF_DRY_RUN;
 	if (p->proto == IPPROTO_TCP_)
-		tcp_init_orig(&v, p, from);
-#undef v
+		tcp_init_orig(vp, p, from);
 	err = bpf_map_update_elem(&ward_ct, k, vp, BPF_NOEXIST);
 	if (err == -E2BIG_ || err == -ENOMEM_)
 		return -E2BIG_;
@@ -267,7 +301,7 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	struct live lv;
 	__u32 reason;
 	__u64 now;
-	__u8 from = 0;
+	__u8 from = 0, ev;
 	bool track;
 	int ret;
 
@@ -297,7 +331,7 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 		ct_key_of(p, &key, &from);
 		v = bpf_map_lookup_elem(&ward_ct, &key);
 		if (v && ct_expired(lv.hdr, v, p->proto, now)) {
-			bpf_map_delete_elem(&ward_ct, &key);
+			ct_remove(&key);
 			count(WARD_CNT_CT_EXPIRED);
 			v = NULL;
 		}
@@ -305,13 +339,16 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	if (v) {
 		if (v->generation != lv.hdr->generation && !(v->flags & WARD_CTF_LOCAL) &&
 		    !ct_recheck(&lv, &key, v)) {
-			bpf_map_delete_elem(&ward_ct, &key);
+			ct_revoked_remember(&key, now, lv.hdr);
+			ct_remove(&key);
 			return drop(WARD_CNT_DROP_REVOKED);
 		}
 		ret = ct_follow(v, p, from, now, pkt_len, &reason);
 		if (ret == CT_DROP)
 			return drop(reason);
 		if (ret == CT_PASS) {
+			if (p->first_frag)
+				frag_remember(p, now);
 			if (!(v->flags & WARD_CTF_LOCAL))
 				count_rule(v->stat, pkt_len);
 			count(v->flags & WARD_CTF_DRY_RUN ? WARD_CNT_WOULD_DROP :
@@ -319,7 +356,7 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 			return WARD_PASS;
 		}
 		/* A SYN reopening a closed flow: a new flow, decided anew. */
-		bpf_map_delete_elem(&ward_ct, &key);
+		ct_remove(&key);
 	}
 
 	/* A new flow (or a packet that has none): the rules decide. */
@@ -330,6 +367,15 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	if (decide(&lv, p, ifc, &d))
 		return drop(WARD_CNT_DROP_INTERNAL);
 	count_rule(d.stat, pkt_len);
+	if (p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+		count(WARD_CNT_SYN_NEW);
+	scan_track(p, ifindex, lv.hdr, now);
+	ev = d.action == WARD_ACT_ACCEPT ? WARD_EVA_ACCEPT :
+	     d.flags & WARD_RF_DRY_RUN ? WARD_EVA_WOULD_DROP : WARD_EVA_DROP;
+	if ((d.flags & WARD_RF_LOG) || lv.hdr->log_mode == WARD_LOG_ALL ||
+	    (lv.hdr->log_mode == WARD_LOG_DROPS && ev != WARD_EVA_ACCEPT))
+		log_flow(p, ifindex, d.stat, ev, ev == WARD_EVA_DROP ? d.reason : 0,
+			 lv.hdr->log_rate, now);
 	if (!admitted(&d))
 		return drop(d.reason);
 
@@ -373,7 +419,7 @@ static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in
 	ct_key_of(p, &key, &from);
 	v = bpf_map_lookup_elem(&ward_ct, &key);
 	if (v && ct_expired(lv.hdr, v, p->proto, now)) {
-		bpf_map_delete_elem(&ward_ct, &key);
+		ct_remove(&key);
 		v = NULL;
 	}
 	if (v) {
@@ -382,9 +428,11 @@ static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in
 				count_rule(v->stat, pkt_len);
 			return WARD_PASS;
 		}
-		bpf_map_delete_elem(&ward_ct, &key);
+		ct_remove(&key);
 	}
-	if (ct_can_open(p))
+	/* Only a new connection of this host may follow a revoked flow. */
+	if (ct_can_open(p) && !(ct_revoked(&key, now) &&
+				!(p->proto == IPPROTO_TCP_ && (p->tcp_flags & TCPF_SYN))))
 		ct_open(&lv, &key, from, p, &no_iface, &d, WARD_CTF_LOCAL, now, pkt_len);
 	return WARD_PASS;
 }

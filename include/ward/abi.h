@@ -20,7 +20,8 @@
  * are then refused at load and must be removed (wardd --reset). */
 #define WARD_MAX_TUPLES		128	/* distinct match shapes per policy */
 #define WARD_MAX_RULES		131072	/* leaf rules per policy slot */
-#define WARD_MAX_CLS		(1 << 22)	/* classifier entries, both slots */
+#define WARD_MAX_CLS		(1 << 20)	/* classifier entries, both slots: the
+					 * bucket array alone is 16 bytes each */
 #define WARD_MAX_IFACES		1024
 #define WARD_RULE_NAME_MAX	64
 #define WARD_SLOTS		2	/* active + the one being written */
@@ -74,7 +75,11 @@
 #define WARD_CNT_RST_INEXACT		21	/* in-window RST passed, flow kept (RFC 5961) */
 #define WARD_CNT_FRAG_PASS		22	/* fragment of an admitted first fragment */
 #define WARD_CNT_CT_EXPIRED		23	/* flow found expired: rules decided again */
-#define WARD_CNT_MAX			24
+#define WARD_CNT_LOG_SUPPRESSED		24	/* flow log events over the rate limit */
+#define WARD_CNT_LOG_LOST		25	/* flow log events the ring buffer had no room for */
+#define WARD_CNT_SYN_NEW		26	/* TCP SYNs that met the rules: half-open attempts */
+#define WARD_CNT_CT_GONE		27	/* flows the data plane removed */
+#define WARD_CNT_MAX			28
 
 /*
  * Classifier: tuple space search. A tuple is a match shape (family, which
@@ -144,12 +149,21 @@ struct ward_policy_hdr {
 	__u32	n_tuples;
 	__u8	default_action;	/* WARD_ACT_* */
 	__u8	flags;		/* WARD_RF_DRY_RUN: global dry-run */
-	__u16	pad;
+	__u8	log_mode;	/* WARD_LOG_*: defaults.log */
+	__u8	pad;
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* seconds, by WARD_CT_TO_* */
+	__u32	log_rate;	/* flow log events a second, per rule and CPU */
+	__u32	scan_ports;	/* port scan: distinct ports (0: off) ... */
+	__u32	scan_window_ms;	/* ... within this window */
+	__u32	pad2;
 	struct ward_tuple tuples[WARD_MAX_TUPLES];
 };
-_Static_assert(sizeof(struct ward_policy_hdr) == 40 + 48 * WARD_MAX_TUPLES,
+_Static_assert(sizeof(struct ward_policy_hdr) == 56 + 48 * WARD_MAX_TUPLES,
 	       "ward_policy_hdr is ABI");
+
+#define WARD_LOG_NONE		0
+#define WARD_LOG_DROPS		1
+#define WARD_LOG_ALL		2
 
 /* ward_state[0]: which slot the data plane reads. One write switches policy. */
 struct ward_state {
@@ -281,5 +295,61 @@ struct ward_frag_val {
 	__u64	expires;	/* CLOCK_MONOTONIC ns */
 };
 _Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
+
+/*
+ * Events, data plane -> daemon, through the ward_events ring buffer: flow
+ * log records (a first packet's decision) and alerts.
+ */
+#define WARD_EV_FLOW		1
+#define WARD_EV_ALERT		2
+
+/* ward_event.action */
+#define WARD_EVA_ACCEPT		1
+#define WARD_EVA_DROP		2
+#define WARD_EVA_WOULD_DROP	3
+
+/* ward_event.alert */
+#define WARD_ALERT_PORT_SCAN	1
+#define WARD_ALERT_SYN_FLOOD	2
+
+struct ward_event {
+	__u64	ts_ns;		/* CLOCK_MONOTONIC */
+	__u8	type;		/* WARD_EV_* */
+	__u8	action;		/* WARD_EVA_* (flow) */
+	__u8	family;
+	__u8	proto;
+	__u32	stat;		/* the deciding rule's stat index (flow) */
+	__u32	ifindex;	/* ingress */
+	__u8	reason;		/* WARD_CNT_* drop reason (flow drops) */
+	__u8	alert;		/* WARD_ALERT_* */
+	__u8	icmp_type;
+	__u8	icmp_code;
+	__be16	sport;
+	__be16	dport;
+	__u32	count;		/* port scan: distinct ports seen */
+	__be32	src[4];
+	__be32	dst[4];
+};
+_Static_assert(sizeof(struct ward_event) == 64, "ward_event is ABI");
+
+/* Port scan tracking: one entry per source. */
+struct ward_scan_key {
+	__be32	src[4];
+	__u32	family;
+};
+_Static_assert(sizeof(struct ward_scan_key) == 20, "ward_scan_key is ABI");
+
+struct ward_scan_val {
+	__u64	window_start;	/* CLOCK_MONOTONIC ns */
+	__u64	ports[4];	/* 256-bit set of hashed destination ports */
+	__u32	count;		/* bits set in this window */
+	__u32	alerted;	/* alert sent for this window */
+};
+_Static_assert(sizeof(struct ward_scan_val) == 48, "ward_scan_val is ABI");
+
+/* Userspace's share of flow deletions (the sweeper), for the flow count. */
+struct ward_ct_gc {
+	__u64	deleted;
+};
 
 #endif /* WARD_ABI_H */

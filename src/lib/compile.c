@@ -253,10 +253,64 @@ static int flat_merge(struct builder *b, const struct flat *parent,
 	return 0;
 }
 
-/* Inclusive host-order range -> value/mask blocks, network order. */
+static int block_push(struct port_block **v, size_t *n, size_t *cap, uint32_t value,
+		      uint32_t size)
+{
+	if (*n == *cap) {
+		struct port_block *nv;
+
+		*cap = *cap ? *cap * 2 : 16;
+		nv = realloc(*v, *cap * sizeof(**v));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+	}
+	(*v)[*n].value = htons(value);
+	(*v)[*n].mask = htons(~(size - 1) & 0xffff);
+	(*n)++;
+	return 0;
+}
+
+/*
+ * One range -> value/mask blocks. Every distinct block size is a shape, and
+ * each shape costs a hash lookup per packet, so a range uses at most two:
+ * blocks of one size 2^k (k chosen so that there are at most
+ * COMPILE_RANGE_BLOCKS of them) and exact ports for the unaligned ends.
+ * A range of up to COMPILE_EXACT_PORT_SPAN ports is all exact ports.
+ */
+static int range_blocks(uint32_t lo, uint32_t hi, struct port_block **v, size_t *n,
+			size_t *cap)
+{
+	uint32_t span = hi - lo + 1, size = 1, first, end, p;
+
+	/* One aligned block, 0-65535 included: a single entry. */
+	if (!(span & (span - 1)) && !(lo & (span - 1)))
+		return block_push(v, n, cap, lo, span);
+	if (span > COMPILE_EXACT_PORT_SPAN)
+		while (span / size > COMPILE_RANGE_BLOCKS)
+			size *= 2;
+	first = (lo + size - 1) & ~(size - 1);
+	end = (hi + 1) & ~(size - 1);
+	if (first >= end) {		/* no whole block inside: exact ports */
+		first = end = hi + 1;
+		size = 1;
+	}
+	for (p = lo; p < first; p++)
+		if (block_push(v, n, cap, p, 1))
+			return -ENOMEM;
+	for (p = first; p < end; p += size)
+		if (block_push(v, n, cap, p, size))
+			return -ENOMEM;
+	for (p = end > first ? end : first; p <= hi; p++)
+		if (block_push(v, n, cap, p, 1))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Host-order ranges -> value/mask blocks, network order; no ranges: any. */
 static size_t port_blocks(const struct pol_port_list *l, struct port_block **out)
 {
-	struct port_block *v = NULL, *nv;
+	struct port_block *v = NULL;
 	size_t n = 0, cap = 0, i;
 
 	if (!l->n) {
@@ -265,28 +319,9 @@ static size_t port_blocks(const struct pol_port_list *l, struct port_block **out
 		return v ? 1 : 0;
 	}
 	for (i = 0; i < l->n; i++) {
-		uint32_t lo = l->v[i].lo, hi = l->v[i].hi;
-		bool exact = hi - lo < COMPILE_EXACT_PORT_SPAN;
-
-		while (lo <= hi) {
-			uint32_t size = 1;
-
-			if (!exact)
-				while (!(lo & size) && size < 65536 && lo + 2 * size - 1 <= hi)
-					size *= 2;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv) {
-					free(v);
-					return 0;
-				}
-				v = nv;
-			}
-			v[n].value = htons(lo);
-			v[n].mask = htons(~(size - 1) & 0xffff);
-			n++;
-			lo += size;
+		if (range_blocks(l->v[i].lo, l->v[i].hi, &v, &n, &cap)) {
+			free(v);
+			return 0;
 		}
 	}
 	*out = v;
@@ -591,6 +626,13 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	memset(out, 0, sizeof(*out));
 	out->hdr.default_action = pol->default_action;
 	out->hdr.flags = pol->dry_run ? WARD_RF_DRY_RUN : 0;
+	out->hdr.log_mode = pol->log == POL_LOG_ALL ? WARD_LOG_ALL :
+			    pol->log == POL_LOG_DROPS ? WARD_LOG_DROPS : WARD_LOG_NONE;
+	out->hdr.log_rate = pol->observe.log_rate ? pol->observe.log_rate : POL_LOG_RATE_DEFAULT;
+	if (pol->alerts.scan_window) {
+		out->hdr.scan_ports = pol->alerts.scan_ports;
+		out->hdr.scan_window_ms = pol->alerts.scan_window * 1000;
+	}
 	for (i = 0; i < WARD_CT_TO_MAX; i++)
 		out->hdr.ct_timeout[i] = pol->conntrack.timeout[i] ?
 					 pol->conntrack.timeout[i] : ct_timeout_default[i];

@@ -17,9 +17,10 @@
 #include "policy.h"
 
 /* Port ranges up to this span become exact entries (one shape); wider ones
- * become power-of-two blocks (a few shapes). Entries cost memory, shapes
- * cost time on every packet. */
+ * become at most COMPILE_RANGE_BLOCKS aligned blocks of one size plus exact
+ * ends (two shapes). Entries cost memory, shapes cost time on every packet. */
 #define COMPILE_EXACT_PORT_SPAN	256
+#define COMPILE_RANGE_BLOCKS	512
 
 /* One slot's share of ward_cls. */
 #define COMPILE_MAX_ENTRIES	(WARD_MAX_CLS / WARD_SLOTS)

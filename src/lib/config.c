@@ -130,10 +130,10 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_NAT]	= { "nat", CFG_UNSUPPORTED },
 	[TK_SERVICES]	= { "services", CFG_UNSUPPORTED },
 	[TK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
-	[TK_ALERTS]	= { "alerts", CFG_UNSUPPORTED },
+	[TK_ALERTS]	= { "alerts", 0 },
 	[TK_API]	= { "api", CFG_UNSUPPORTED },
-	[TK_METRICS]	= { "metrics", CFG_UNSUPPORTED },
-	[TK_LOGS]	= { "logs", CFG_UNSUPPORTED },
+	[TK_METRICS]	= { "metrics", 0 },
+	[TK_LOGS]	= { "logs", 0 },
 	[TK_FLEET]	= { "fleet", CFG_UNSUPPORTED },
 };
 
@@ -157,6 +157,28 @@ static const struct cfg_key cfg_timeout_keys[POL_CT_TIMEOUTS] = {
 	{ "tcp_established", 0 }, { "tcp_handshake", 0 }, { "tcp_close", 0 },
 	{ "udp", 0 }, { "udp_stream", 0 }, { "icmp", 0 },
 };
+
+enum { MK_LISTEN, MK_N };
+static const struct cfg_key cfg_metrics_keys[MK_N] = { [MK_LISTEN] = { "listen", 0 } };
+
+enum { LK_PATH, LK_RATE, LK_N };
+static const struct cfg_key cfg_logs_keys[LK_N] = {
+	[LK_PATH] = { "path", 0 }, [LK_RATE] = { "rate", 0 },
+};
+
+enum { AK_PORT_SCAN, AK_SYN_FLOOD, AK_WEBHOOK, AK_N };
+static const struct cfg_key cfg_alerts_keys[AK_N] = {
+	[AK_PORT_SCAN] = { "port_scan", 0 }, [AK_SYN_FLOOD] = { "syn_flood", 0 },
+	[AK_WEBHOOK] = { "webhook", 0 },
+};
+
+enum { PSK_PORTS, PSK_WINDOW, PSK_N };
+static const struct cfg_key cfg_scan_keys[PSK_N] = {
+	[PSK_PORTS] = { "ports", 0 }, [PSK_WINDOW] = { "window", 0 },
+};
+
+enum { SFK_RATE, SFK_N };
+static const struct cfg_key cfg_synflood_keys[SFK_N] = { [SFK_RATE] = { "rate", 0 } };
 
 enum { DK_POLICY, DK_DRY_RUN, DK_LOG, DK_N };
 
@@ -871,6 +893,146 @@ static int cfg_conntrack(struct cfg_ctx *c, yaml_node_t *map)
 	return 0;
 }
 
+/* A rate: "N/s" or a plain N (a second); 1 to max. */
+static int cfg_rate(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+		    unsigned long max, uint32_t *out)
+{
+	unsigned long v;
+	const char *s;
+	size_t len;
+	int ret;
+
+	ret = cfg_str(c, n, field, &s);
+	if (ret)
+		return ret;
+	len = strlen(s);
+	if (len > 2 && !strcmp(s + len - 2, "/s"))
+		len -= 2;
+	if (cfg_uint(s, len, max, &v) || !v)
+		return cfg_err(c, n, field, "expected a rate like 100/s (1 to %lu), got '%s'",
+			       max, s);
+	*out = v;
+	return 0;
+}
+
+static int cfg_dup_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+		       char **out)
+{
+	const char *s;
+	int ret = cfg_str(c, n, field, &s);
+
+	if (ret)
+		return ret;
+	free(*out);
+	*out = strdup(s);
+	return *out ? 0 : cfg_nomem(c);
+}
+
+static int cfg_metrics(struct cfg_ctx *c, yaml_node_t *map)
+{
+	yaml_node_t *v[MK_N];
+	char *colon;
+	int ret;
+
+	if (cfg_is_null(map))
+		return 0;
+	ret = cfg_map_keys(c, map, "metrics", cfg_metrics_keys, MK_N, NULL, v);
+	if (ret || !v[MK_LISTEN])
+		return ret;
+	ret = cfg_dup_str(c, v[MK_LISTEN], "listen", &c->pol->observe.metrics_listen);
+	if (ret)
+		return ret;
+	colon = strrchr(c->pol->observe.metrics_listen, ':');
+	if (strcmp(c->pol->observe.metrics_listen, "none") &&
+	    (!colon || colon == c->pol->observe.metrics_listen || !colon[1]))
+		return cfg_err(c, v[MK_LISTEN], "listen",
+			       "expected ADDR:PORT (127.0.0.1:9669, [::1]:9669) or none, got '%s'",
+			       c->pol->observe.metrics_listen);
+	return 0;
+}
+
+static int cfg_logs(struct cfg_ctx *c, yaml_node_t *map)
+{
+	yaml_node_t *v[LK_N];
+	int ret;
+
+	if (cfg_is_null(map))
+		return 0;
+	ret = cfg_map_keys(c, map, "logs", cfg_logs_keys, LK_N, NULL, v);
+	if (ret)
+		return ret;
+	if (v[LK_PATH]) {
+		ret = cfg_dup_str(c, v[LK_PATH], "path", &c->pol->observe.log_path);
+		if (ret)
+			return ret;
+	}
+	if (v[LK_RATE])
+		return cfg_rate(c, v[LK_RATE], "rate", 1000000, &c->pol->observe.log_rate);
+	return 0;
+}
+
+static int cfg_alerts(struct cfg_ctx *c, yaml_node_t *map)
+{
+	struct pol_alerts *a = &c->pol->alerts;
+	yaml_node_t *v[AK_N], *ps[PSK_N], *sf[SFK_N];
+	unsigned long n;
+	const char *s;
+	int ret;
+
+	if (cfg_is_null(map))
+		return 0;
+	ret = cfg_map_keys(c, map, "alerts", cfg_alerts_keys, AK_N, NULL, v);
+	if (ret)
+		return ret;
+	if (v[AK_PORT_SCAN]) {
+		a->scan_ports = 20;
+		a->scan_window = 10;
+		if (!cfg_is_null(v[AK_PORT_SCAN])) {
+			ret = cfg_map_keys(c, v[AK_PORT_SCAN], "port_scan", cfg_scan_keys,
+					   PSK_N, NULL, ps);
+			if (ret)
+				return ret;
+			if (ps[PSK_PORTS]) {
+				ret = cfg_str(c, ps[PSK_PORTS], "ports", &s);
+				if (ret)
+					return ret;
+				if (cfg_uint(s, strlen(s), 255, &n) || n < 2)
+					return cfg_err(c, ps[PSK_PORTS], "ports",
+						       "expected a number of ports from 2 to 255, got '%s'", s);
+				a->scan_ports = n;
+			}
+			if (ps[PSK_WINDOW]) {
+				ret = cfg_duration(c, ps[PSK_WINDOW], "window", &a->scan_window);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	if (v[AK_SYN_FLOOD]) {
+		a->syn_rate = 2000;
+		if (!cfg_is_null(v[AK_SYN_FLOOD])) {
+			ret = cfg_map_keys(c, v[AK_SYN_FLOOD], "syn_flood", cfg_synflood_keys,
+					   SFK_N, NULL, sf);
+			if (ret)
+				return ret;
+			if (sf[SFK_RATE]) {
+				ret = cfg_rate(c, sf[SFK_RATE], "rate", 100000000, &a->syn_rate);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	if (v[AK_WEBHOOK]) {
+		ret = cfg_dup_str(c, v[AK_WEBHOOK], "webhook", &a->webhook);
+		if (ret)
+			return ret;
+		if (strncmp(a->webhook, "http://", 7) || !a->webhook[7])
+			return cfg_err(c, v[AK_WEBHOOK], "webhook",
+				       "expected an http:// URL, got '%s'", a->webhook);
+	}
+	return 0;
+}
+
 /* One element of a set: its kind is decided by its text, a port or an address. */
 static int cfg_set_elem(struct cfg_ctx *c, struct cfg_set *set, yaml_node_t *n,
 			size_t *cap)
@@ -1428,6 +1590,12 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		return ret;
 	if (v[TK_CONNTRACK] && (ret = cfg_conntrack(c, v[TK_CONNTRACK])))
 		return ret;
+	if (v[TK_METRICS] && (ret = cfg_metrics(c, v[TK_METRICS])))
+		return ret;
+	if (v[TK_LOGS] && (ret = cfg_logs(c, v[TK_LOGS])))
+		return ret;
+	if (v[TK_ALERTS] && (ret = cfg_alerts(c, v[TK_ALERTS])))
+		return ret;
 	if (v[TK_SETS] && (ret = cfg_sets(c, v[TK_SETS])))
 		return ret;
 	if (v[TK_RULES] && (ret = cfg_rules(c, v[TK_RULES])))
@@ -1736,6 +1904,41 @@ static void cfg_put_conntrack(FILE *f, const struct pol_conntrack *ct)
 			fprintf(f, "    %s: %u\n", cfg_timeout_keys[i].name, ct->timeout[i]);
 }
 
+static void cfg_put_observe(FILE *f, const struct pol_policy *pol)
+{
+	const struct pol_observe *o = &pol->observe;
+	const struct pol_alerts *a = &pol->alerts;
+
+	if (o->metrics_listen) {
+		fputs("metrics:\n  listen: ", f);
+		cfg_put_str(f, o->metrics_listen);
+		fputc('\n', f);
+	}
+	if (o->log_path || o->log_rate) {
+		fputs("logs:\n", f);
+		if (o->log_path) {
+			fputs("  path: ", f);
+			cfg_put_str(f, o->log_path);
+			fputc('\n', f);
+		}
+		if (o->log_rate)
+			fprintf(f, "  rate: %u/s\n", o->log_rate);
+	}
+	if (a->scan_window || a->syn_rate || a->webhook) {
+		fputs("alerts:\n", f);
+		if (a->scan_window)
+			fprintf(f, "  port_scan: { ports: %u, window: %u }\n",
+				a->scan_ports, a->scan_window);
+		if (a->syn_rate)
+			fprintf(f, "  syn_flood: { rate: %u/s }\n", a->syn_rate);
+		if (a->webhook) {
+			fputs("  webhook: ", f);
+			cfg_put_str(f, a->webhook);
+			fputc('\n', f);
+		}
+	}
+}
+
 int cfg_print(const struct pol_policy *pol, FILE *f)
 {
 	static const char *modes[] = {
@@ -1764,6 +1967,7 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 		pol->default_action == WARD_ACT_ACCEPT ? "accept" : "drop",
 		pol->dry_run ? "true" : "false", logs[pol->log]);
 	cfg_put_conntrack(f, &pol->conntrack);
+	cfg_put_observe(f, pol);
 	fputs(pol->n_rules ? "rules:\n" : "rules: []\n", f);
 	cfg_put_rules(f, pol->rules, pol->n_rules, 2);
 	if (fflush(f) || ferror(f))

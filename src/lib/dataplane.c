@@ -58,6 +58,10 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_RST_INEXACT]		= "rst_inexact",
 	[WARD_CNT_FRAG_PASS]		= "frag_pass",
 	[WARD_CNT_CT_EXPIRED]		= "ct_expired",
+	[WARD_CNT_LOG_SUPPRESSED]	= "log_suppressed",
+	[WARD_CNT_LOG_LOST]		= "log_lost",
+	[WARD_CNT_SYN_NEW]		= "syn_new",
+	[WARD_CNT_CT_GONE]		= "ct_gone",
 };
 
 const char *dp_counter_name(int counter)
@@ -214,9 +218,12 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 
 	err = ward_bpf__load(dp->skel);
 	if (err) {
-		pr_warn("loading the data plane failed (%s); if the pinned maps in %s "
-			"come from another version of ward, remove them: wardd --reset\n",
-			strerror(-err), pin_dir);
+		if (pin_dir)
+			pr_warn("loading the data plane failed (%s); if the pinned maps in %s "
+				"come from another version of ward, remove them: wardd --reset\n",
+				strerror(-err), pin_dir);
+		else
+			pr_warn("loading the data plane failed: %s\n", strerror(-err));
 		goto err_destroy;
 	}
 	if (pin_dir)
@@ -244,6 +251,11 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		dp->active_slot = st.active_slot & 1;
 		dp->generation = st.generation;
 	}
+	/* New maps hold nothing: no slot needs a scan before the first swap. */
+	if (!dp->generation) {
+		dp->inactive_clean = true;
+		dp->live_known = true;
+	}
 	err = read_live_links(dp);
 	if (err)
 		goto err_unmap;
@@ -268,23 +280,35 @@ err_destroy:
 static void clear_cls_scan(struct dataplane *dp, __u32 slot)
 {
 	int fd = bpf_map__fd(dp->skel->maps.ward_cls);
-	struct ward_cls_key key, next, *prev = NULL;
-	size_t n = 0;
+	struct ward_cls_key key, next, *prev = NULL, *keys = NULL, *nk;
+	size_t n = 0, cap = 0, done = 0;
 
+	/* Collect first, delete after: deleting the key a walk stands on
+	 * sends the next get_next_key back to the start (quadratic). */
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if ((next.tuple >> WARD_CLS_SLOT_SHIFT) == slot) {
-			/* Deleting the key we would continue from restarts the
-			 * walk, which is fine: the slot's keys only get fewer. */
-			bpf_map_delete_elem(fd, &next);
-			prev = NULL;
-			n++;
-			continue;
-		}
 		key = next;
 		prev = &key;
+		if ((next.tuple >> WARD_CLS_SLOT_SHIFT) != slot)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			nk = realloc(keys, cap * sizeof(*keys));
+			if (!nk)
+				break;
+			keys = nk;
+		}
+		keys[n++] = next;
+	}
+	while (done < n) {
+		__u32 cnt = n - done < DP_BATCH ? n - done : DP_BATCH;
+
+		if (bpf_map_delete_batch(fd, keys + done, &cnt, NULL) && errno != ENOENT)
+			break;
+		done += cnt ? cnt : 1;
 	}
 	if (n)
 		pr_debug("cleared %zu stale classifier entries of slot %u\n", n, slot);
+	free(keys);
 }
 
 /* The interface table is small (a few entries per link): always walk it. */
@@ -375,16 +399,30 @@ static int cmp_name_idx(const void *a, const void *b, void *arg)
 	return strcmp(names[*(const __u32 *)a].name, names[*(const __u32 *)b].name);
 }
 
-static int zero_stat(struct dataplane *dp, __u32 idx)
+/* Zeroes the per-CPU counters of the given stat indices, in batches. */
+static int zero_stats(struct dataplane *dp, __u32 *idx, size_t n)
 {
-	struct ward_stat *z = calloc(dp->ncpus, sizeof(*z));
-	int err;
+	int fd = bpf_map__fd(dp->skel->maps.ward_rule_stats);
+	struct ward_stat *z;
+	size_t done = 0;
+	int err = 0;
 
+	if (!n)
+		return 0;
+	z = calloc((size_t)DP_BATCH * dp->ncpus, sizeof(*z));
 	if (!z)
 		return -ENOMEM;
-	err = bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ward_rule_stats), &idx, z, 0);
+	while (done < n) {
+		__u32 cnt = n - done < DP_BATCH ? n - done : DP_BATCH;
+
+		if (bpf_map_update_batch(fd, idx + done, z, &cnt, NULL)) {
+			err = -errno;
+			break;
+		}
+		done += cnt;
+	}
 	free(z);
-	return err ? -errno : 0;
+	return err;
 }
 
 /*
@@ -395,12 +433,16 @@ static int zero_stat(struct dataplane *dp, __u32 idx)
  */
 static int assign_stats(struct dataplane *dp, const struct compiled *c, __u32 *stat)
 {
-	__u32 *sorted = NULL, n_sorted = 0, i, next_free = 1;
+	__u32 *sorted = NULL, *fresh = NULL, n_sorted = 0, n_fresh = 0, i, next_free = 1;
 	int err = 0;
 
 	sorted = malloc(WARD_MAX_RULES * sizeof(*sorted));
-	if (!sorted)
+	fresh = malloc((c->n_rules + 1) * sizeof(*fresh));
+	if (!sorted || !fresh) {
+		free(sorted);
+		free(fresh);
 		return -ENOMEM;
+	}
 	for (i = 1; i < WARD_MAX_RULES; i++)
 		if (dp->names[i].name[0])
 			sorted[n_sorted++] = i;
@@ -430,14 +472,16 @@ static int assign_stats(struct dataplane *dp, const struct compiled *c, __u32 *s
 				break;
 			}
 			found = next_free;
-			err = zero_stat(dp, found);
-			if (err)
-				break;
+			fresh[n_fresh++] = found;
 			snprintf(dp->names[found].name, WARD_RULE_NAME_MAX, "%s", c->names[i]);
 		}
 		stat[i] = found;
 	}
+	/* New names start from zero, whatever an earlier rule left there. */
+	if (!err)
+		err = zero_stats(dp, fresh, n_fresh);
 	free(sorted);
+	free(fresh);
 	return err;
 }
 
@@ -579,6 +623,13 @@ out:
 	return err;
 }
 
+/*
+ * Links and hooks. The headers below serve only this part (rtnetlink
+ * queries about one link); they sit here so that the part stays one block.
+ */
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+
 /* Virtual links (veth, bridge, tun, dummy...) have no device behind them in
  * sysfs; on those XDP costs TSO and tc is the better hook. */
 static bool link_is_virtual(const char *name)
@@ -590,16 +641,29 @@ static bool link_is_virtual(const char *name)
 	return stat(path, &st) != 0;
 }
 
-/* Is the XDP program on this link one of ours (this or an earlier load)? */
-static bool xdp_is_ours(int ifindex, __u32 flags)
+/*
+ * Has the link of this index left the namespace? Then an attach that just
+ * failed on it is no news: links come and go, and the RTM_DELLINK that says
+ * so is on its way to the discovery socket. The kernel numbers links
+ * cyclically, so the index does not name another link meanwhile.
+ */
+static bool link_gone(int ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	if (if_indextoname(ifindex, name))
+		return false;
+	return errno == ENXIO || errno == ENODEV;
+}
+
+/* Is this program one of ours (this or an earlier load)? */
+static bool prog_is_ours(__u32 id)
 {
 	struct bpf_prog_info info = {};
-	__u32 id = 0, len = sizeof(info);
+	__u32 len = sizeof(info);
 	bool ours;
 	int fd;
 
-	if (bpf_xdp_query_id(ifindex, flags, &id) || !id)
-		return false;
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return false;
@@ -609,14 +673,116 @@ static bool xdp_is_ours(int ifindex, __u32 flags)
 	return ours;
 }
 
-static int attach_xdp(struct dataplane *dp, struct dp_link *l, __u32 flags)
+/*
+ * One rtnetlink request about one link, one answer, no dump. libbpf's
+ * bpf_xdp_query() dumps every link of the namespace to find one, which
+ * makes each attach cost O(links): too much when containers come and go by
+ * the hundred. 0 with the answer in buf, or -errno (the kernel's). The
+ * timeout is a guard: a request the kernel does not answer (a tc get
+ * without NLM_F_ECHO) must not hang the daemon.
+ */
+static int rtnl_ask(void *req, __u32 len, char *buf, size_t size)
 {
-	int fd = bpf_program__fd(dp->skel->progs.ward_xdp_ingress);
+	struct timeval tv = { .tv_sec = 2 };
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, req, len, 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = recv(fd, buf, size, MSG_TRUNC);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n > size)
+		err = -EMSGSIZE;
+	else if (!NLMSG_OK(nh, (size_t)n))
+		err = -EBADMSG;
+	else if (nh->nlmsg_type == NLMSG_ERROR)
+		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;	/* 0: an ack */
+out:
+	close(fd);
+	return err;
+}
+
+static struct rtattr *rta_find(struct rtattr *rta, int len, unsigned short type)
+{
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if ((rta->rta_type & NLA_TYPE_MASK) == type)
+			return rta;
+	return NULL;
+}
+
+/* The id of the XDP program attached to a link in one mode (0: none). */
+static int xdp_prog_id(int ifindex, __u32 flags, __u32 *id)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.nh.nlmsg_type = RTM_GETLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = ifindex,
+	};
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct rtattr *xdp, *a;
 	int err;
 
-	/* Without XDP_FLAGS_UPDATE_IF_NOEXIST this replaces our older program
-	 * in one step: the link is never without a program. */
-	err = bpf_xdp_attach(l->ifindex, fd, flags, NULL);
+	*id = 0;
+	err = rtnl_ask(&req, req.nh.nlmsg_len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return -EBADMSG;
+	xdp = rta_find(IFLA_RTA(NLMSG_DATA(nh)), IFLA_PAYLOAD(nh), IFLA_XDP);
+	if (!xdp)
+		return 0;
+	a = rta_find(RTA_DATA(xdp), RTA_PAYLOAD(xdp), flags & XDP_FLAGS_DRV_MODE ?
+		     IFLA_XDP_DRV_PROG_ID : IFLA_XDP_SKB_PROG_ID);
+	if (a && RTA_PAYLOAD(a) >= sizeof(__u32))
+		*id = *(__u32 *)RTA_DATA(a);
+	return 0;
+}
+
+/* Is the XDP program on this link one of ours? */
+static bool xdp_is_ours(int ifindex, __u32 flags)
+{
+	__u32 id;
+
+	return !xdp_prog_id(ifindex, flags, &id) && id && prog_is_ours(id);
+}
+
+/*
+ * Another tool's XDP program on a link the policy names is not ours to
+ * replace: the link is refused (a per-link error) and that program stays.
+ * Without XDP_FLAGS_UPDATE_IF_NOEXIST our own older program is replaced in
+ * one step, so the link is never without one; with it, a program attached
+ * by someone else between the query and the attach is not clobbered either.
+ */
+static int attach_xdp(struct dataplane *dp, struct dp_link *l, __u32 flags,
+		      const char **why)
+{
+	int fd = bpf_program__fd(dp->skel->progs.ward_xdp_ingress);
+	__u32 cur;
+	int err;
+
+	err = xdp_prog_id(l->ifindex, flags, &cur);
+	if (err)
+		return err;
+	if (cur && !prog_is_ours(cur)) {
+		*why = "another XDP program is attached there; ward leaves it alone";
+		return -EBUSY;
+	}
+	err = bpf_xdp_attach(l->ifindex, fd, cur ? flags : flags | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
 	if (err)
 		return err;
 	l->mode = flags & XDP_FLAGS_DRV_MODE ? WARD_MODE_XDP_NATIVE : WARD_MODE_XDP_GENERIC;
@@ -631,7 +797,76 @@ static void detach_xdp(int ifindex, int mode)
 		bpf_xdp_detach(ifindex, flags, NULL);
 }
 
-static int tc_attach(int ifindex, enum bpf_tc_attach_point where, struct bpf_program *prog)
+/*
+ * The kind of the qdisc on a link's ingress side ("clsact", "ingress"), or
+ * "" when there is none. Asked over rtnetlink ourselves for two reasons:
+ * creating clsact blindly makes libbpf log the kernel's EEXIST as a warning
+ * on every re-attach; and a plain ingress qdisc (tc qdisc add dev X ingress)
+ * must be told apart from clsact: it takes filters for any parent minor and
+ * runs them all on ingress, so our egress filter, with the same handle and
+ * priority, would silently replace the ingress one.
+ */
+static int tc_ingress_kind(int ifindex, char *kind, size_t len)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.nh.nlmsg_type = RTM_GETQDISC,
+		/* The kernel answers a tc get only to the tc multicast group,
+		 * and to the asker only with NLM_F_ECHO. */
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ECHO,
+		.tc.tcm_family = AF_UNSPEC,
+		.tc.tcm_ifindex = ifindex,
+		.tc.tcm_parent = TC_H_INGRESS,
+	};
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct rtattr *a;
+	int err;
+
+	kind[0] = '\0';
+	err = rtnl_ask(&req, req.nh.nlmsg_len, buf, sizeof(buf));
+	/* ENOENT: no ingress queue yet; EINVAL: the built-in noop qdisc
+	 * holds its place (clsact was there and was removed). */
+	if (err == -ENOENT || err == -EINVAL)
+		return 0;
+	if (err)
+		return err;
+	if (nh->nlmsg_type != RTM_NEWQDISC)
+		return -EBADMSG;
+	a = rta_find((struct rtattr *)((char *)NLMSG_DATA(nh) +
+				       NLMSG_ALIGN(sizeof(struct tcmsg))),
+		     nh->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg)), TCA_KIND);
+	if (a)
+		snprintf(kind, len, "%.*s", (int)RTA_PAYLOAD(a), (char *)RTA_DATA(a));
+	return 0;
+}
+
+/* Makes sure the link has a clsact qdisc for our filters. */
+static int tc_hook_ready(int ifindex, const char **why)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	char kind[32];
+	int err;
+
+	err = tc_ingress_kind(ifindex, kind, sizeof(kind));
+	if (err)
+		return err;
+	if (!strcmp(kind, "clsact"))
+		return 0;
+	if (!strcmp(kind, "ingress")) {
+		*why = "an ingress qdisc (not clsact) is in the way; ward leaves it alone";
+		return -EBUSY;
+	}
+	err = bpf_tc_hook_create(&hook);
+	return err == -EEXIST ? 0 : err;	/* made by someone else just now */
+}
+
+static int tc_attach(int ifindex, enum bpf_tc_attach_point where, struct bpf_program *prog,
+		     const char **why)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,
@@ -639,8 +874,8 @@ static int tc_attach(int ifindex, enum bpf_tc_attach_point where, struct bpf_pro
 			    .prog_fd = bpf_program__fd(prog));
 	int err;
 
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
+	err = tc_hook_ready(ifindex, why);
+	if (err)
 		return err;
 	return bpf_tc_attach(&hook, &opts);
 }
@@ -654,9 +889,9 @@ static void tc_detach(int ifindex, enum bpf_tc_attach_point where)
 	bpf_tc_detach(&hook, &opts);
 }
 
-static int attach_tc(struct dataplane *dp, struct dp_link *l)
+static int attach_tc(struct dataplane *dp, struct dp_link *l, const char **why)
 {
-	int err = tc_attach(l->ifindex, BPF_TC_INGRESS, dp->skel->progs.ward_tc_ingress);
+	int err = tc_attach(l->ifindex, BPF_TC_INGRESS, dp->skel->progs.ward_tc_ingress, why);
 
 	if (err)
 		return err;
@@ -679,32 +914,53 @@ static void detach_link(int ifindex, int mode)
 	tc_detach(ifindex, BPF_TC_EGRESS);
 }
 
-static int attach_link(struct dataplane *dp, struct dp_link *l)
+/*
+ * The hook for the mode asked. XDP offload (XDP_FLAGS_HW_MODE) is never
+ * tried: the program uses maps and helpers that no offloading NIC runs.
+ */
+static int attach_link(struct dataplane *dp, struct dp_link *l, const char **why)
 {
+	__u32 skb_id;
 	int err;
 
 	switch (l->want) {
 	case POL_MODE_TC:
-		return attach_tc(dp, l);
+		return attach_tc(dp, l, why);
 	case POL_MODE_XDP:
-		err = attach_xdp(dp, l, XDP_FLAGS_DRV_MODE);
-		if (err) {
+		/* Native XDP cannot join a generic program. Where one is (ours,
+		 * after the driver refused native before, or another tool's),
+		 * go straight to generic: ours is replaced there, another is
+		 * refused, and no refusal is logged again on every reload. */
+		err = xdp_prog_id(l->ifindex, XDP_FLAGS_SKB_MODE, &skb_id);
+		if (err)
+			return err;
+		if (skb_id)
+			return attach_xdp(dp, l, XDP_FLAGS_SKB_MODE, why);
+		err = attach_xdp(dp, l, XDP_FLAGS_DRV_MODE, why);
+		if (err && err != -EBUSY && !link_gone(l->ifindex)) {
 			pr_info("%s: native XDP refused (%s), using generic XDP\n",
 				l->name, strerror(-err));
-			err = attach_xdp(dp, l, XDP_FLAGS_SKB_MODE);
+			err = attach_xdp(dp, l, XDP_FLAGS_SKB_MODE, why);
 		}
 		return err;
 	case POL_MODE_AUTO:
 	default:
 		if (link_is_virtual(l->name))
-			return attach_tc(dp, l);
-		err = attach_xdp(dp, l, XDP_FLAGS_DRV_MODE);
-		if (err) {
-			pr_info("%s: no native XDP (%s), using tc\n", l->name, strerror(-err));
-			err = attach_tc(dp, l);
+			return attach_tc(dp, l, why);
+		err = attach_xdp(dp, l, XDP_FLAGS_DRV_MODE, why);
+		if (err && !link_gone(l->ifindex)) {
+			pr_info("%s: no native XDP (%s), using tc\n", l->name,
+				*why ? *why : strerror(-err));
+			*why = NULL;
+			err = attach_tc(dp, l, why);
 		}
 		return err;
 	}
+}
+
+static const char *want_name(enum pol_mode m)
+{
+	return m == POL_MODE_TC ? "tc" : m == POL_MODE_XDP ? "xdp" : "auto";
 }
 
 static struct dp_link *find_link(struct dp_link *v, size_t n, int ifindex)
@@ -717,9 +973,80 @@ static struct dp_link *find_link(struct dp_link *v, size_t n, int ifindex)
 	return NULL;
 }
 
-int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want)
+/*
+ * Attaches one link in the mode it wants, in place of was (what ward had
+ * on the same ifindex, or NULL). On error what was there keeps enforcing.
+ * A link deleted under our feet is no error worth a warning: -ENODEV,
+ * logged at debug level, and the caller forgets it.
+ */
+static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_link *was)
 {
 	int ifd = bpf_map__fd(dp->skel->maps.ward_ifaces);
+	struct ward_iface_key k = { .ifindex = l->ifindex, .slot = dp->active_slot };
+	const char *why = NULL;
+	int err;
+
+	l->mode = WARD_MODE_NONE;
+	err = attach_link(dp, l, &why);
+	if (!err) {
+		/* Egress on every link, whatever the ingress hook: the host's own
+		 * flows open there, so their replies are let in. */
+		err = tc_attach(l->ifindex, BPF_TC_EGRESS, dp->skel->progs.ward_tc_egress, &why);
+		if (err && !link_gone(l->ifindex)) {
+			pr_warn("%s: cannot attach egress tracking: %s; replies to this "
+				"host's own connections will meet the rules\n", l->name,
+				why ? why : strerror(-err));
+			err = 0;
+		}
+	}
+	if (err && link_gone(l->ifindex)) {
+		pr_debug("%s: gone before it could be attached\n", l->name);
+		bpf_map_delete_elem(ifd, &k);
+		return -ENODEV;
+	}
+	if (err) {
+		pr_warn("%s: cannot attach in mode %s: %s\n", l->name, want_name(l->want),
+			why ? why : strerror(-err));
+		l->mode = WARD_MODE_NONE;
+		/* The entry for a link without our program would exempt its
+		 * forwarded traffic from egress tracking. */
+		if (!was)
+			bpf_map_delete_elem(ifd, &k);
+		return err;
+	}
+	/* A changed hook: the new one is in place, now remove the old. */
+	if (was && was->mode != l->mode)
+		detach_mode(l->ifindex, was->mode);
+	if (!was || was->mode != l->mode)
+		pr_info("%s: attached (%s)\n", l->name, dp_mode_name(l->mode));
+	else if (strcmp(was->name, l->name))
+		pr_info("%s: renamed %s, still attached (%s)\n", was->name, l->name,
+			dp_mode_name(l->mode));
+	l->info.mode = l->mode;
+	bpf_map_update_elem(ifd, &k, &l->info, 0);
+	return 0;
+}
+
+/* Forgets dp->links[i]; with detach, removes our programs from it first. */
+static void link_drop(struct dataplane *dp, size_t i, bool detach)
+{
+	struct dp_link *l = &dp->links[i];
+	struct ward_iface_key k = { .ifindex = l->ifindex, .slot = dp->active_slot };
+
+	if (detach && !link_gone(l->ifindex)) {
+		detach_link(l->ifindex, l->mode);
+		pr_info("%s: detached (%s)\n", l->name, dp_mode_name(l->mode));
+	} else {
+		/* Deleted: its programs and qdiscs went with it. */
+		pr_info("%s: deleted, forgotten (%s)\n", l->name, dp_mode_name(l->mode));
+	}
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+	memmove(l, l + 1, (dp->n_links - i - 1) * sizeof(*l));
+	dp->n_links--;
+}
+
+int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want)
+{
 	struct dp_link *now;
 	size_t i, n_now = 0;
 	int failed = 0;
@@ -729,45 +1056,26 @@ int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want)
 		return -ENOMEM;
 	for (i = 0; i < n_want; i++) {
 		struct dp_link *l = &want[i], *was = find_link(dp->links, dp->n_links, l->ifindex);
-		struct ward_iface_key k = { .ifindex = l->ifindex, .slot = dp->active_slot };
 		int err;
 
-		err = attach_link(dp, l);
+		err = link_attach(dp, l, was);
+		if (err == -ENODEV)
+			continue;
 		if (err) {
-			pr_warn("%s: cannot attach in mode %s: %s\n", l->name,
-				l->want == POL_MODE_TC ? "tc" : l->want == POL_MODE_XDP ? "xdp" : "auto",
-				strerror(-err));
 			failed++;
-			l->mode = WARD_MODE_NONE;
-			bpf_map_delete_elem(ifd, &k);
-			/* What we had there before keeps enforcing. */
 			if (was)
 				now[n_now++] = *was;
 			continue;
 		}
-		/* Egress on every link, whatever the ingress hook: the host's own
-		 * flows open there, so their replies are let in. */
-		err = tc_attach(l->ifindex, BPF_TC_EGRESS, dp->skel->progs.ward_tc_egress);
-		if (err)
-			pr_warn("%s: cannot attach egress tracking: %s; replies to this "
-				"host's own connections will meet the rules\n", l->name,
-				strerror(-err));
-		/* A changed hook: the new one is in place, now remove the old. */
-		if (was && was->mode != l->mode)
-			detach_mode(l->ifindex, was->mode);
-		if (!was || was->mode != l->mode)
-			pr_info("%s: attached (%s)\n", l->name, dp_mode_name(l->mode));
-		l->info.mode = l->mode;
-		bpf_map_update_elem(ifd, &k, &l->info, 0);
 		now[n_now++] = *l;
 	}
-	for (i = 0; i < dp->n_links; i++) {
-		struct dp_link *l = &dp->links[i];
-
-		if (find_link(now, n_now, l->ifindex))
-			continue;
-		detach_link(l->ifindex, l->mode);
-		pr_info("%s: detached (%s)\n", l->name, dp_mode_name(l->mode));
+	/* What is no longer wanted: swap the lists, then drop the rest. */
+	i = 0;
+	while (i < dp->n_links) {
+		if (find_link(now, n_now, dp->links[i].ifindex))
+			i++;
+		else
+			link_drop(dp, i, true);
 	}
 	free(dp->links);
 	dp->links = now;
@@ -775,26 +1083,118 @@ int dp_attach(struct dataplane *dp, struct dp_link *want, size_t n_want)
 	return failed;
 }
 
+int dp_link_attach(struct dataplane *dp, struct dp_link *l)
+{
+	struct dp_link *was = find_link(dp->links, dp->n_links, l->ifindex), *nl;
+	int err;
+
+	err = link_attach(dp, l, was);
+	if (err) {
+		if (err == -ENODEV && was)
+			link_drop(dp, was - dp->links, false);
+		return err;
+	}
+	if (was) {
+		*was = *l;
+		return 0;
+	}
+	nl = realloc(dp->links, (dp->n_links + 1) * sizeof(*nl));
+	if (!nl) {
+		/* Unknown to us, the program would never be removed. */
+		struct ward_iface_key k = { .ifindex = l->ifindex, .slot = dp->active_slot };
+
+		detach_link(l->ifindex, l->mode);
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+		return -ENOMEM;
+	}
+	dp->links = nl;
+	dp->links[dp->n_links++] = *l;
+	return 0;
+}
+
+void dp_link_forget(struct dataplane *dp, int ifindex, bool detach)
+{
+	struct dp_link *l = find_link(dp->links, dp->n_links, ifindex);
+
+	if (l)
+		link_drop(dp, l - dp->links, detach);
+}
+
+/*
+ * A link that moved to another namespace keeps its XDP program: only its
+ * qdiscs, and our tc filters with them, do not survive the move. ward
+ * cannot reach into that namespace by ifindex (RTM_SETLINK's
+ * IFLA_TARGET_NETNSID means "move to", not "look up in"), so it says so.
+ * XXX: attaching XDP through a pinned bpf_link per link would let ward
+ * remove its program wherever the link went.
+ */
+void dp_link_moved(struct dataplane *dp, int ifindex)
+{
+	struct dp_link *l = find_link(dp->links, dp->n_links, ifindex);
+	struct ward_iface_key k = { .ifindex = ifindex, .slot = dp->active_slot };
+
+	if (!l)
+		return;
+	if (l->mode == WARD_MODE_XDP_NATIVE || l->mode == WARD_MODE_XDP_GENERIC)
+		pr_warn("%s: moved to another namespace; ward's XDP program went along "
+			"and stays there, out of ward's reach\n", l->name);
+	else
+		pr_info("%s: moved to another namespace, forgotten (%s)\n", l->name,
+			dp_mode_name(l->mode));
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+	memmove(l, l + 1, (dp->n_links - (l - dp->links) - 1) * sizeof(*l));
+	dp->n_links--;
+}
+
+const struct dp_link *dp_link_find(const struct dataplane *dp, int ifindex)
+{
+	return find_link(dp->links, dp->n_links, ifindex);
+}
+
+void dp_print_links(const struct dataplane *dp, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < dp->n_links; i++)
+		fprintf(f, "link %-15s ifindex %d mode %s\n", dp->links[i].name,
+			dp->links[i].ifindex, dp_mode_name(dp->links[i].mode));
+	fprintf(f, "links %zu\n", dp->n_links);
+}
+
+bool dp_link_match(const struct compiled *c, const struct pol_policy *pol,
+		   int ifindex, const char *name, struct dp_link *out)
+{
+	struct ward_iface info;
+	const struct pol_iface *pi;
+
+	/* Loopback never: nothing on it comes from a network. */
+	if (!strcmp(name, "lo"))
+		return false;
+	pi = compiled_iface(c, pol, name, &info);
+	if (!pi)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifindex;
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	out->want = pi->mode;
+	out->info = info;
+	return true;
+}
+
 int dp_scan_links(const struct compiled *c, const struct pol_policy *pol,
 		  struct dp_link **out, size_t *n_out)
 {
 	struct if_nameindex *ifs, *it;
-	struct dp_link *v = NULL;
+	struct dp_link *v = NULL, l;
 	size_t n = 0;
 
 	ifs = if_nameindex();
 	if (!ifs)
 		return -errno;
 	for (it = ifs; it->if_index; it++) {
-		struct ward_iface info;
-		const struct pol_iface *pi;
 		struct dp_link *nv;
 
-		/* Loopback never: nothing on it comes from a network. */
-		if (!strcmp(it->if_name, "lo"))
-			continue;
-		pi = compiled_iface(c, pol, it->if_name, &info);
-		if (!pi)
+		if (!dp_link_match(c, pol, it->if_index, it->if_name, &l))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
@@ -803,12 +1203,7 @@ int dp_scan_links(const struct compiled *c, const struct pol_policy *pol,
 			return -ENOMEM;
 		}
 		v = nv;
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].ifindex = it->if_index;
-		snprintf(v[n].name, sizeof(v[n].name), "%s", it->if_name);
-		v[n].want = pi->mode;
-		v[n].info = info;
-		n++;
+		v[n++] = l;
 	}
 	if_freenameindex(ifs);
 	*out = v;
@@ -951,20 +1346,106 @@ size_t dp_ct_sweep(struct dataplane *dp, size_t budget)
 		dp->sweep_cursor = next;
 		dp->sweep_valid = true;
 	}
+	if (expired) {
+		int gfd = bpf_map__fd(dp->skel->maps.ward_ct_gc);
+		struct ward_ct_gc gc = {};
+		__u32 zero = 0;
+
+		bpf_map_lookup_elem(gfd, &zero, &gc);
+		gc.deleted += expired;
+		bpf_map_update_elem(gfd, &zero, &gc, 0);
+	}
 	return expired;
 }
 
-/* Live flows: walks the table (counting is what the map cannot do). */
+int dp_read_counters(struct dataplane *dp, __u64 out[WARD_CNT_MAX])
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_counters);
+	__u64 *v = calloc(dp->ncpus, sizeof(*v));
+	__u32 i;
+	int c;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < WARD_CNT_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, v))
+			continue;
+		for (c = 0; c < dp->ncpus; c++)
+			out[i] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+/* Live flows: opened minus removed, so that a scrape never walks the table. */
 size_t dp_ct_count(struct dataplane *dp)
 {
-	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
-	struct ward_ct_key key, next, *prev = NULL;
-	size_t n = 0;
+	__u64 cnt[WARD_CNT_MAX];
+	struct ward_ct_gc gc = {};
+	__u32 zero = 0;
+	__u64 gone;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		n++;
+	if (dp_read_counters(dp, cnt))
+		return 0;
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_ct_gc), &zero, &gc);
+	gone = cnt[WARD_CNT_CT_GONE] + gc.deleted;
+	return cnt[WARD_CNT_CT_NEW] > gone ? cnt[WARD_CNT_CT_NEW] - gone : 0;
+}
+
+/*
+ * Every named rule's packets and bytes, summed over CPUs. One batch lookup
+ * per 4096 rules: a scrape of 10,000 rules is a handful of syscalls.
+ */
+int dp_read_rule_stats(struct dataplane *dp,
+		       void (*cb)(const char *name, __u64 packets, __u64 bytes, void *arg),
+		       void *arg)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_rule_stats);
+	const __u32 chunk = 4096;
+	struct ward_stat *vals;
+	__u32 *keys, out_batch, count, i;
+	void *in = NULL;
+	int err = 0, c;
+
+	keys = calloc(chunk, sizeof(*keys));
+	vals = calloc((size_t)chunk * dp->ncpus, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
 	}
-	return n;
+	for (;;) {
+		count = chunk;
+		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &count, NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < count; i++) {
+			__u64 pk = 0, by = 0;
+			__u32 k = keys[i];
+
+			if (k >= WARD_MAX_RULES || !dp->names[k].name[0])
+				continue;
+			for (c = 0; c < dp->ncpus; c++) {
+				pk += vals[(size_t)i * dp->ncpus + c].packets;
+				by += vals[(size_t)i * dp->ncpus + c].bytes;
+			}
+			cb(dp->names[k].name, pk, by, arg);
+		}
+		if (err) {		/* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		in = &out_batch;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int dp_events_fd(struct dataplane *dp)
+{
+	return bpf_map__fd(dp->skel->maps.ward_events);
 }

@@ -72,11 +72,53 @@ void dp_close(struct dataplane *dp, bool detach);
 int dp_scan_links(const struct compiled *c, const struct pol_policy *pol,
 		  struct dp_link **out, size_t *n_out);
 
+/*
+ * One link at a time, for link discovery: links are known by ifindex, never
+ * by name, so a rename or a re-created link of the same name is never
+ * confused with what ward attached before.
+ *
+ * dp_link_match: what the policy wants on the link of this index and name;
+ * false when the policy does not name it (ward leaves it alone).
+ */
+bool dp_link_match(const struct compiled *c, const struct pol_policy *pol,
+		   int ifindex, const char *name, struct dp_link *out);
+
+/* Attaches to one link (new, renamed, re-created) or re-attaches it in
+ * place. 0, -ENODEV when the link went away meanwhile (logged at debug level
+ * only: links come and go), or another -errno (logged as a warning, and
+ * whatever ward had on the link keeps enforcing). */
+int dp_link_attach(struct dataplane *dp, struct dp_link *l);
+
+/* Forgets an attached link. With detach (the policy no longer names it),
+ * removes our programs from it; a deleted link took them along. */
+void dp_link_forget(struct dataplane *dp, int ifindex, bool detach);
+
+/* Forgets an attached link that moved to another namespace. Its tc filters
+ * went with its qdiscs; an XDP program stays on it there (warned about). */
+void dp_link_moved(struct dataplane *dp, int ifindex);
+
+/* The attached link of this index, or NULL. */
+const struct dp_link *dp_link_find(const struct dataplane *dp, int ifindex);
+
+/* One line per attached link ("link NAME ifindex N mode M"), then "links N". */
+void dp_print_links(const struct dataplane *dp, FILE *f);
+
 void dp_print_stats(struct dataplane *dp, FILE *f);
 
 /* Expires up to budget flows' worth of the table; returns how many went. */
 size_t dp_ct_sweep(struct dataplane *dp, size_t budget);
 size_t dp_ct_count(struct dataplane *dp);
+
+/* Sums of the per-CPU counters, indexed by WARD_CNT_*. */
+int dp_read_counters(struct dataplane *dp, __u64 out[WARD_CNT_MAX]);
+
+/* Calls cb for every named rule (and "default") with its totals. */
+int dp_read_rule_stats(struct dataplane *dp,
+		       void (*cb)(const char *name, __u64 packets, __u64 bytes, void *arg),
+		       void *arg);
+
+/* The ring buffer of flow log records and alerts. */
+int dp_events_fd(struct dataplane *dp);
 const char *dp_counter_name(int counter);
 const char *dp_mode_name(int mode);
 

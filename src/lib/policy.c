@@ -44,6 +44,9 @@ void pol_free(struct pol_policy *pol)
 	free(pol->ifaces);
 	pol_rules_free(pol->rules, pol->n_rules);
 	free(pol->source);
+	free(pol->alerts.webhook);
+	free(pol->observe.metrics_listen);
+	free(pol->observe.log_path);
 	memset(pol, 0, sizeof(*pol));
 }
 

@@ -82,6 +82,23 @@ struct pol_conntrack {
 	uint32_t timeout[POL_CT_TIMEOUTS];
 };
 
+struct pol_alerts {
+	uint32_t scan_ports;	/* port_scan.ports: more distinct ports than this ... */
+	uint32_t scan_window;	/* ... within this many seconds; 0: off */
+	uint32_t syn_rate;	/* syn_flood.rate: half-open attempts a second; 0: off */
+	char	*webhook;	/* http://HOST:PORT/PATH, or NULL */
+};
+
+struct pol_observe {
+	char	*metrics_listen;	/* ADDR:PORT, or NULL for none */
+	char	*log_path;		/* file, "-" for stdout */
+	uint32_t log_rate;		/* flow log records a second per rule and CPU */
+};
+
+#define POL_METRICS_DEFAULT	"127.0.0.1:9669"
+#define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
+#define POL_LOG_RATE_DEFAULT	100
+
 struct pol_policy {
 	char	*source;	/* file name, or "<embedded>" */
 	struct pol_iface *ifaces;
@@ -92,6 +109,8 @@ struct pol_policy {
 	struct pol_rule *rules;
 	size_t	n_rules;
 	struct pol_conntrack conntrack;
+	struct pol_alerts alerts;
+	struct pol_observe observe;	/* metrics: and logs: */
 };
 
 void pol_free(struct pol_policy *pol);

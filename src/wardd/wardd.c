@@ -14,7 +14,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "config.h"
+#include "discovery.h"
+#include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "wardd.h"
 
 /* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
@@ -88,6 +91,7 @@ int wardd_reload(struct wardd *w)
 	w->pol = pol;
 	w->comp = comp;
 	w->have_policy = true;
+	events_configure(w);
 	return 0;
 
 err_links:
@@ -163,6 +167,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
 		dp_print_stats(&w->dp, stderr);
 		fprintf(stderr, "conntrack flows %zu max %u\n", dp_ct_count(&w->dp),
 			w->dp.max_flows);
+		dp_print_links(&w->dp, stderr);
 		break;
 	default:
 		pr_info("stopping%s\n", w->detach_on_exit ? ": detaching" :
@@ -179,6 +184,7 @@ static void on_tick(void *arg)
 
 	if (gone)
 		pr_debug("expired %zu flows\n", gone);
+	events_tick(w);
 }
 
 static void reset_pins(const char *dir)
@@ -205,7 +211,8 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LVL_INFO;
 	__u32 max_flows;
 	sigset_t mask;
-	int sigfd = -1;
+	const char *listen;
+	int sigfd = -1, err;
 	int c, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "c:np:dvh", opts, NULL)) != -1) {
@@ -260,6 +267,8 @@ int main(int argc, char **argv)
 		pr_warn("cannot load the data plane\n");
 		goto out_close;
 	}
+	if (discovery_start(&w))
+		goto out_dp;
 	if (wardd_reload(&w)) {
 		pr_warn("no policy could be applied; exiting\n");
 		goto out_dp;
@@ -269,11 +278,21 @@ int main(int argc, char **argv)
 		pr_warn("cannot register with the event loop\n");
 		goto out_dp;
 	}
+	if (events_start(&w))
+		pr_warn("no flow log or alerts: cannot read the event ring buffer\n");
+	listen = w.pol.observe.metrics_listen ? w.pol.observe.metrics_listen :
+		 POL_METRICS_DEFAULT;
+	/* metrics.listen is read at start only: a socket is not swapped. */
+	if (strcmp(listen, "none") && (err = metrics_start(&w, listen)))
+		pr_warn("metrics.listen %s: %s\n", listen, strerror(-err));
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
 	ret = loop_run(w.loop) ? 1 : 0;
 
+	metrics_stop(&w);
+	events_stop(&w);
 out_dp:
+	discovery_stop(&w);
 	dp_close(&w.dp, w.detach_on_exit);
 	if (w.have_policy) {
 		compiled_free(&w.comp);

@@ -6,7 +6,8 @@
  * with options, extension headers and fragments, an L4 header and payload,
  * then patches (struct pkt_patch) and a cut that make it malformed on
  * purpose. pkt_build() lays it out with every length field consistent, so a
- * row only says what it breaks. Only tests/bpf/test_bpf.c includes it.
+ * row only says what it breaks. The TCP fields (tcp_set and after) let a
+ * test play both ends of a conversation. Only tests/bpf/ includes it.
  */
 #ifndef WARD_TEST_PKT_H
 #define WARD_TEST_PKT_H
@@ -89,6 +90,21 @@ struct pkt_desc {
 	__u8	cut_at;		/* PKT_AT_*: end the frame cut_off bytes into that layer */
 	__u16	cut_off;
 	bool	cut_fix;	/* after the cut, make the IP length fields agree with it */
+	/*
+	 * TCP as a conversation needs it. Without tcp_set the header is a
+	 * SYN with seq 1 and window 65535; with it, these are written as
+	 * given (tcp_flags 0 is a segment with no flags at all).
+	 */
+	bool	tcp_set;
+	__u8	tcp_flags;	/* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
+	__u32	seq;
+	__u32	ack;
+	__u16	win;
+	bool	has_wscale;	/* a window scale option: one more option word */
+	__u8	wscale;
+	const __u8 *payload_data;	/* payload bytes; NULL: a 0xa0, 0xa1... pattern */
+	__u32	frag_id;	/* 0: 0x4242 (IPv4), 0x77 (IPv6 fragment header) */
+	__u16	icmp_id;	/* echo identifier; 0: 0x1234 */
 };
 
 struct pkt {
@@ -102,6 +118,12 @@ static inline void pkt_put16(__u8 *p, __u16 v)
 {
 	p[0] = v >> 8;
 	p[1] = v & 0xff;
+}
+
+static inline void pkt_put32(__u8 *p, __u32 v)
+{
+	pkt_put16(p, (__u16)(v >> 16));
+	pkt_put16(p + 2, (__u16)v);
 }
 
 static inline __u16 pkt_get16(const __u8 *p)
@@ -140,14 +162,26 @@ static inline __u32 pkt_l4(const struct pkt_desc *d, __u8 *p)
 
 	switch (d->proto) {
 	case P_TCP:
-		hl = 20 + 4 * d->tcp_opts;
+		hl = 20 + 4 * (d->tcp_opts + d->has_wscale);
 		pkt_put16(p, sport);
 		pkt_put16(p + 2, d->dport);
-		p[7] = 1;			/* seq */
 		p[12] = (__u8)((hl / 4) << 4);
-		p[13] = 0x02;			/* SYN */
-		pkt_put16(p + 14, 65535);
 		memset(p + 20, 0x01, hl - 20);	/* NOP options */
+		if (d->tcp_set) {
+			pkt_put32(p + 4, d->seq);
+			pkt_put32(p + 8, d->ack);
+			p[13] = d->tcp_flags;
+			pkt_put16(p + 14, d->win);
+		} else {
+			p[7] = 1;		/* seq */
+			p[13] = 0x02;		/* SYN */
+			pkt_put16(p + 14, 65535);
+		}
+		if (d->has_wscale) {		/* NOP, kind 3, length 3, shift */
+			p[21] = 3;
+			p[22] = 3;
+			p[23] = d->wscale;
+		}
 		break;
 	case P_UDP:
 		hl = 8;
@@ -165,15 +199,18 @@ static inline __u32 pkt_l4(const struct pkt_desc *d, __u8 *p)
 	case P_ICMP6:
 		hl = 8;
 		p[0] = d->icmp_type;
-		pkt_put16(p + 4, 0x1234);	/* identifier */
+		pkt_put16(p + 4, d->icmp_id ? d->icmp_id : 0x1234);	/* identifier */
 		pkt_put16(p + 6, 1);		/* sequence */
 		break;
 	default:
 		hl = 0;
 		break;
 	}
-	for (i = 0; i < d->payload; i++)
-		p[hl + i] = (__u8)(0xa0 + i);
+	if (d->payload_data)
+		memcpy(p + hl, d->payload_data, d->payload);
+	else
+		for (i = 0; i < d->payload; i++)
+			p[hl + i] = (__u8)(0xa0 + i);
 	return hl + d->payload;
 }
 
@@ -227,7 +264,7 @@ static inline int pkt_build(const struct pkt_desc *d, struct pkt *k)
 
 		k->l4 = off + hl;
 		p[off] = (__u8)(0x40 | (hl / 4));
-		pkt_put16(p + off + 4, 0x4242);		/* id */
+		pkt_put16(p + off + 4, (__u16)(d->frag_id ? d->frag_id : 0x4242));	/* id */
 		pkt_put16(p + off + 6, d->ip4_frag);
 		p[off + 8] = 64;
 		p[off + 9] = d->proto;
@@ -283,7 +320,7 @@ static inline int pkt_build(const struct pkt_desc *d, struct pkt *k)
 			nh = p + o;
 			if (*e == 'f') {
 				pkt_put16(p + o + 2, d->ip6_frag);
-				p[o + 7] = 0x77;	/* identification */
+				pkt_put32(p + o + 4, d->frag_id ? d->frag_id : 0x77);	/* identification */
 			} else if (*e == 'a') {
 				p[o + 1] = (__u8)(len / 4 - 2);
 				p[o + 7] = 0x99;	/* SPI */

@@ -131,11 +131,19 @@ static void test_small_range_exact_wide_range_blocks(void **state)
 	assert_int_equal(fx.c.hdr.n_tuples, 1);
 	teardown(NULL);
 
-	/* 1024-65535 = 1024/6 + 2048/5 + 4096/4 + 8192/3 + 16384/2 + 32768/1 */
+	/* 1024-65535: 504 blocks of 128 ports, all aligned: one shape */
 	assert_int_equal(build("rules:\n"
 			       "  - { name: wide, family: ipv4, proto: tcp, port: \"1024-65535\", action: accept }\n"), 0);
-	assert_int_equal(fx.c.n_entries, 6);
-	assert_int_equal(fx.c.hdr.n_tuples, 6);
+	assert_int_equal(fx.c.n_entries, 504);
+	assert_int_equal(fx.c.hdr.n_tuples, 1);
+	assert_int_equal(fx.c.hdr.tuples[0].dport_mask, htons(0xff80));
+	teardown(NULL);
+
+	/* 10000-20000: 16 exact, 312 blocks of 32 (10016-19999), 20000 exact: two shapes */
+	assert_int_equal(build("rules:\n"
+			       "  - { name: mid, family: ipv4, proto: udp, port: \"10000-20000\", action: accept }\n"), 0);
+	assert_int_equal(fx.c.n_entries, 16 + 312 + 1);
+	assert_int_equal(fx.c.hdr.n_tuples, 2);
 	teardown(NULL);
 
 	assert_int_equal(build("rules:\n"

@@ -571,11 +571,17 @@ ERR_TEST(err_top_services, "services: []\n",
 	 "t.yaml:1: services: not supported by this version of ward yet")
 ERR_TEST(err_top_plugins, "plugins: []\n",
 	 "t.yaml:1: plugins: not supported by this version of ward yet")
-ERR_TEST(err_top_alerts, "alerts: {}\n", "t.yaml:1: alerts: not supported by this version of ward yet")
+ERR_TEST(err_top_alerts, "alerts:\n  port_scan: { ports: 1 }\n",
+	 "t.yaml:2: ports: expected a number of ports from 2 to 255, got '1'")
+ERR_TEST(err_alerts_webhook, "alerts:\n  webhook: https://x/\n",
+	 "t.yaml:2: webhook: expected an http:// URL, got 'https://x/'")
+ERR_TEST(err_alerts_syn_rate, "alerts:\n  syn_flood: { rate: fast }\n",
+	 "t.yaml:2: rate: expected a rate like 100/s (1 to 100000000), got 'fast'")
 ERR_TEST(err_top_api, "api: {}\n", "t.yaml:1: api: not supported by this version of ward yet")
-ERR_TEST(err_top_metrics, "metrics: {}\n",
-	 "t.yaml:1: metrics: not supported by this version of ward yet")
-ERR_TEST(err_top_logs, "logs: {}\n", "t.yaml:1: logs: not supported by this version of ward yet")
+ERR_TEST(err_top_metrics, "metrics:\n  listen: 9669\n",
+	 "t.yaml:2: listen: expected ADDR:PORT (127.0.0.1:9669, [::1]:9669) or none, got '9669'")
+ERR_TEST(err_top_logs, "logs: { rate: 0/s }\n",
+	 "t.yaml:1: rate: expected a rate like 100/s (1 to 1000000), got '0/s'")
 ERR_TEST(err_top_fleet, "fleet: {}\n", "t.yaml:1: fleet: not supported by this version of ward yet")
 ERR_TEST(err_key_not_scalar, "[a]: 1\n", "t.yaml:1: document: a key must be a plain name, not a list")
 
@@ -861,6 +867,8 @@ int run_config_tests(void)
 		cmocka_unit_test(err_top_services),
 		cmocka_unit_test(err_top_plugins),
 		cmocka_unit_test(err_top_alerts),
+		cmocka_unit_test(err_alerts_webhook),
+		cmocka_unit_test(err_alerts_syn_rate),
 		cmocka_unit_test(err_top_api),
 		cmocka_unit_test(err_top_metrics),
 		cmocka_unit_test(err_top_logs),

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* src/wardd/events.c: see events.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "log.h"
+#include "webhook.h"
+
+struct events {
+	struct ring_buffer *rb;
+	FILE	*log;		/* the flow log; NULL: none */
+	char	*log_path;	/* as opened */
+	struct webhook *wh;
+	char	*wh_url;
+	__u64	syn_last;	/* SYN counter at the last tick */
+	bool	syn_alerting;	/* above the threshold since the last alert */
+};
+
+static const char *const alert_names[] = {
+	[WARD_ALERT_PORT_SCAN] = "port_scan",
+	[WARD_ALERT_SYN_FLOOD] = "syn_flood",
+};
+
+static const char *transport_name(__u8 proto)
+{
+	switch (proto) {
+	case 1:		return "icmp";
+	case 6:		return "tcp";
+	case 17:	return "udp";
+	case 58:	return "ipv6-icmp";
+	case 132:	return "sctp";
+	default:	return NULL;
+	}
+}
+
+/* "2026-11-23T10:00:00.000Z" for a CLOCK_MONOTONIC stamp. */
+static void format_time(__u64 mono_ns, char *buf, size_t len)
+{
+	struct timespec mono, real;
+	__u64 now_mono, now_real, when;
+	time_t secs;
+	struct tm tm;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	now_mono = (__u64)mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	now_real = (__u64)real.tv_sec * 1000000000ULL + real.tv_nsec;
+	when = now_real - (now_mono > mono_ns ? now_mono - mono_ns : 0);
+	secs = when / 1000000000ULL;
+	gmtime_r(&secs, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03lluZ",
+		 (unsigned long long)(when / 1000000ULL % 1000));
+}
+
+static void format_ip(const struct ward_event *ev, const __be32 *a, char *buf, size_t len)
+{
+	inet_ntop(ev->family == WARD_FAM_V4 ? AF_INET : AF_INET6, a, buf, len);
+}
+
+/* The parts every record has: time, network, source, destination, ingress. */
+static int put_common(char *out, size_t len, const struct ward_event *ev)
+{
+	char when[40], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE] = "";
+	const char *tr = transport_name(ev->proto);
+	bool ports = ev->proto == 6 || ev->proto == 17 || ev->proto == 132;
+	int n = 0;
+
+	format_time(ev->ts_ns, when, sizeof(when));
+	format_ip(ev, ev->src, src, sizeof(src));
+	format_ip(ev, ev->dst, dst, sizeof(dst));
+	if_indextoname(ev->ifindex, ifname);
+	n += snprintf(out + n, len - n, "\"@timestamp\":\"%s\",", when);
+	if (tr)
+		n += snprintf(out + n, len - n, "\"network\":{\"transport\":\"%s\",\"type\":\"%s\"},",
+			      tr, ev->family == WARD_FAM_V4 ? "ipv4" : "ipv6");
+	else
+		n += snprintf(out + n, len - n, "\"network\":{\"iana_number\":\"%u\",\"type\":\"%s\"},",
+			      ev->proto, ev->family == WARD_FAM_V4 ? "ipv4" : "ipv6");
+	if (ports)
+		n += snprintf(out + n, len - n,
+			      "\"source\":{\"ip\":\"%s\",\"port\":%u},\"destination\":{\"ip\":\"%s\",\"port\":%u},",
+			      src, ntohs(ev->sport), dst, ntohs(ev->dport));
+	else
+		n += snprintf(out + n, len - n,
+			      "\"source\":{\"ip\":\"%s\"},\"destination\":{\"ip\":\"%s\"},", src, dst);
+	if (ev->proto == 1 || ev->proto == 58)
+		n += snprintf(out + n, len - n, "\"icmp\":{\"type\":%u,\"code\":%u},",
+			      ev->icmp_type, ev->icmp_code);
+	n += snprintf(out + n, len - n, "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"%s\"}}}",
+		      ifname);
+	return n;
+}
+
+static void write_line(struct events *e, const char *line)
+{
+	if (!e->log)
+		return;
+	fputs(line, e->log);
+	fputc('\n', e->log);
+	fflush(e->log);
+}
+
+static void on_flow(struct wardd *w, const struct ward_event *ev)
+{
+	static const char *const actions[] = {
+		[WARD_EVA_ACCEPT] = "accept", [WARD_EVA_DROP] = "drop",
+		[WARD_EVA_WOULD_DROP] = "would-drop",
+	};
+	const char *rule = ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "";
+	char line[1024];
+	int n;
+
+	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"",
+		     ev->action <= WARD_EVA_WOULD_DROP && actions[ev->action] ?
+		     actions[ev->action] : "unknown");
+	if (ev->action != WARD_EVA_ACCEPT)
+		n += snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"",
+			      ev->stat == WARD_STAT_DEFAULT ? "policy" : "rule");
+	/* Rule names are [A-Za-z0-9_.:/-]: nothing to escape in JSON. */
+	n += snprintf(line + n, sizeof(line) - n, "},\"rule\":{\"name\":\"%s\"},", rule);
+	put_common(line + n, sizeof(line) - n, ev);
+	strncat(line, "}", sizeof(line) - strlen(line) - 1);
+	write_line(w->events, line);
+}
+
+static void raise_alert(struct wardd *w, const struct ward_event *ev, const char *detail)
+{
+	struct events *e = w->events;
+	char line[1024];
+	int n;
+
+	w->alerts_total[ev->alert]++;
+	n = snprintf(line, sizeof(line),
+		     "{\"event\":{\"action\":\"alert\",\"reason\":\"%s\"},\"alert\":{\"kind\":\"%s\",%s},",
+		     alert_names[ev->alert], alert_names[ev->alert], detail);
+	if (ev->family) {
+		put_common(line + n, sizeof(line) - n, ev);
+	} else {
+		char when[40];
+
+		format_time(ev->ts_ns, when, sizeof(when));
+		snprintf(line + n, sizeof(line) - n, "\"@timestamp\":\"%s\"", when);
+	}
+	strncat(line, "}", sizeof(line) - strlen(line) - 1);
+	write_line(e, line);
+	pr_warn("alert: %s\n", line);
+	if (e->wh)
+		webhook_post(e->wh, line);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct wardd *w = ctx;
+	const struct ward_event *ev = data;
+	char detail[128];
+
+	if (size < sizeof(*ev))
+		return 0;
+	if (ev->type == WARD_EV_FLOW) {
+		on_flow(w, ev);
+	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_PORT_SCAN) {
+		snprintf(detail, sizeof(detail), "\"ports\":%u,\"threshold\":%u,\"window_s\":%u",
+			 ev->count, w->pol.alerts.scan_ports, w->pol.alerts.scan_window);
+		raise_alert(w, ev, detail);
+	}
+	return 0;
+}
+
+static void on_ring(int fd, uint32_t events, void *arg)
+{
+	struct wardd *w = arg;
+
+	ring_buffer__consume(w->events->rb);
+}
+
+/* Half-open attempts a second above syn_flood.rate: one alert when the rate
+ * goes over, the next only after it has come back under. */
+void events_tick(struct wardd *w)
+{
+	struct events *e = w->events;
+	__u64 cnt[WARD_CNT_MAX], rate;
+
+	if (!e || dp_read_counters(&w->dp, cnt))
+		return;
+	rate = cnt[WARD_CNT_SYN_NEW] - e->syn_last;
+	e->syn_last = cnt[WARD_CNT_SYN_NEW];
+	if (!w->pol.alerts.syn_rate)
+		return;
+	if (rate > w->pol.alerts.syn_rate && !e->syn_alerting) {
+		struct ward_event ev = { .alert = WARD_ALERT_SYN_FLOOD };
+		struct timespec ts;
+		char detail[96];
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ev.ts_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		snprintf(detail, sizeof(detail), "\"rate\":%llu,\"threshold\":%u",
+			 (unsigned long long)rate, w->pol.alerts.syn_rate);
+		e->syn_alerting = true;
+		raise_alert(w, &ev, detail);
+	} else if (rate <= w->pol.alerts.syn_rate) {
+		e->syn_alerting = false;
+	}
+}
+
+static FILE *open_log(const char *path)
+{
+	char dir[4096];
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return stdout;
+	snprintf(dir, sizeof(dir), "%s", path);
+	mkdir(dirname(dir), 0750);
+	f = fopen(path, "ae");
+	if (!f)
+		pr_warn("%s: cannot open the flow log: %s\n", path, strerror(errno));
+	return f;
+}
+
+void events_configure(struct wardd *w)
+{
+	struct events *e = w->events;
+	const char *path = w->pol.observe.log_path ? w->pol.observe.log_path : POL_LOG_PATH_DEFAULT;
+	const char *url = w->pol.alerts.webhook;
+
+	if (!e)
+		return;
+	if (e->log && e->log != stdout)
+		fclose(e->log);
+	e->log = strcmp(path, "none") ? open_log(path) : NULL;
+	free(e->log_path);
+	e->log_path = strdup(path);
+
+	/* Only a changed URL restarts the sender: a retry in flight may take
+	 * seconds to give up. */
+	if ((url && e->wh_url && !strcmp(url, e->wh_url)) || (!url && !e->wh_url))
+		return;
+	webhook_free(e->wh);
+	e->wh = NULL;
+	free(e->wh_url);
+	e->wh_url = NULL;
+	if (url) {
+		e->wh = webhook_new(url);
+		if (e->wh)
+			e->wh_url = strdup(url);
+		else
+			pr_warn("alerts.webhook %s: %s\n", url, strerror(errno));
+	}
+}
+
+int events_start(struct wardd *w)
+{
+	struct events *e = calloc(1, sizeof(*e));
+	__u64 cnt[WARD_CNT_MAX];
+	int err;
+
+	if (!e)
+		return -ENOMEM;
+	e->rb = ring_buffer__new(dp_events_fd(&w->dp), on_event, w, NULL);
+	if (!e->rb) {
+		err = -errno;
+		free(e);
+		return err;
+	}
+	err = loop_add_fd(w->loop, ring_buffer__epoll_fd(e->rb), EPOLLIN, on_ring, w);
+	if (err) {
+		ring_buffer__free(e->rb);
+		free(e);
+		return err;
+	}
+	if (!dp_read_counters(&w->dp, cnt))
+		e->syn_last = cnt[WARD_CNT_SYN_NEW];
+	w->events = e;
+	events_configure(w);
+	return 0;
+}
+
+void events_stop(struct wardd *w)
+{
+	struct events *e = w->events;
+
+	if (!e)
+		return;
+	ring_buffer__consume(e->rb);
+	loop_del_fd(w->loop, ring_buffer__epoll_fd(e->rb));
+	ring_buffer__free(e->rb);
+	if (e->log && e->log != stdout)
+		fclose(e->log);
+	webhook_free(e->wh);
+	free(e->wh_url);
+	free(e->log_path);
+	free(e);
+	w->events = NULL;
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* src/wardd/metrics.c: see metrics.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "log.h"
+#include "metrics.h"
+
+#define METRICS_MAX_CLIENTS	16
+#define METRICS_REQ_MAX		4096
+
+struct client {
+	int	fd;
+	char	req[METRICS_REQ_MAX];
+	size_t	req_len;
+	char	*out;		/* the response, once the request is in */
+	size_t	out_len, sent;
+};
+
+struct metrics {
+	struct wardd *w;
+	int	fd;
+	struct client clients[METRICS_MAX_CLIENTS];
+};
+
+/* A growing text buffer. */
+struct buf {
+	char	*p;
+	size_t	len, cap;
+	bool	oom;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		if (b->oom)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += n;
+			return;
+		}
+		b->cap = b->cap * 2 + n + 1;
+		char *np = realloc(b->p, b->cap);
+
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+	}
+}
+
+/* Label values: backslash, quote and newline escaped (exposition format). */
+static void blabel(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			bprintf(b, "\\%c", *s);
+		else if (*s == '\n')
+			bprintf(b, "\\n");
+		else
+			bprintf(b, "%c", *s);
+	}
+}
+
+static void header(struct buf *b, const char *name, const char *type, const char *help)
+{
+	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+struct rule_cb {
+	struct buf *b;
+	bool	bytes;
+};
+
+static void put_rule(const char *name, __u64 packets, __u64 bytes, void *arg)
+{
+	struct rule_cb *r = arg;
+
+	bprintf(r->b, r->bytes ? "ward_rule_bytes_total{rule=\"" : "ward_rule_packets_total{rule=\"");
+	blabel(r->b, name);
+	bprintf(r->b, "\"} %llu\n", (unsigned long long)(r->bytes ? bytes : packets));
+}
+
+static void render(struct wardd *w, struct buf *b)
+{
+	static const char *const alerts[] = { NULL, "port_scan", "syn_flood" };
+	__u64 cnt[WARD_CNT_MAX] = {};
+	struct rule_cb r = { .b = b };
+	size_t i;
+
+	dp_read_counters(&w->dp, cnt);
+
+	header(b, "ward_rule_packets_total", "counter",
+	       "Packets of the flows each rule decided (both directions).");
+	dp_read_rule_stats(&w->dp, put_rule, &r);
+	header(b, "ward_rule_bytes_total", "counter", "Bytes of the flows each rule decided.");
+	r.bytes = true;
+	dp_read_rule_stats(&w->dp, put_rule, &r);
+
+	header(b, "ward_drops_total", "counter", "Packets dropped, by reason.");
+	for (i = 0; i < WARD_CNT_DROP_MAX; i++)
+		bprintf(b, "ward_drops_total{reason=\"%s\"} %llu\n", dp_counter_name(i),
+			(unsigned long long)cnt[i]);
+
+	header(b, "ward_would_drop_total", "counter",
+	       "Packets a dry-run rule or policy would have dropped (they passed).");
+	bprintf(b, "ward_would_drop_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_DROP]);
+
+	header(b, "ward_conntrack_flows", "gauge", "Flows in the flow table.");
+	bprintf(b, "ward_conntrack_flows %zu\n", dp_ct_count(&w->dp));
+	header(b, "ward_conntrack_max", "gauge", "Size of the flow table (conntrack.max_flows).");
+	bprintf(b, "ward_conntrack_max %u\n", w->dp.max_flows);
+	header(b, "ward_conntrack_opened_total", "counter", "Flows opened.");
+	bprintf(b, "ward_conntrack_opened_total %llu\n", (unsigned long long)cnt[WARD_CNT_CT_NEW]);
+	header(b, "ward_conntrack_related_total", "counter",
+	       "ICMP errors passed as related to a flow.");
+	bprintf(b, "ward_conntrack_related_total %llu\n",
+		(unsigned long long)cnt[WARD_CNT_CT_RELATED]);
+
+	header(b, "ward_policy_generation", "gauge", "Generation of the live policy.");
+	bprintf(b, "ward_policy_generation %llu\n", (unsigned long long)w->dp.generation);
+
+	header(b, "ward_interface_info", "gauge", "Links ward is attached to, with role and hook.");
+	for (i = 0; i < w->dp.n_links; i++) {
+		const struct dp_link *l = &w->dp.links[i];
+		__u8 z = l->info.in_zone;
+
+		bprintf(b, "ward_interface_info{interface=\"");
+		blabel(b, l->name);
+		bprintf(b, "\",role=\"");
+		if (z && z <= w->comp.n_zones)
+			blabel(b, w->comp.zones[z - 1]);
+		bprintf(b, "\",mode=\"%s\"} 1\n", dp_mode_name(l->mode));
+	}
+
+	header(b, "ward_alerts_total", "counter", "Alerts raised, by kind.");
+	for (i = 1; i < sizeof(alerts) / sizeof(alerts[0]); i++)
+		bprintf(b, "ward_alerts_total{kind=\"%s\"} %llu\n", alerts[i],
+			(unsigned long long)w->alerts_total[i]);
+
+	header(b, "ward_log_suppressed_total", "counter",
+	       "Flow log records held back by the per-rule rate limit.");
+	bprintf(b, "ward_log_suppressed_total %llu\n",
+		(unsigned long long)cnt[WARD_CNT_LOG_SUPPRESSED]);
+	header(b, "ward_log_lost_total", "counter",
+	       "Flow log records and alerts lost to a full ring buffer.");
+	bprintf(b, "ward_log_lost_total %llu\n", (unsigned long long)cnt[WARD_CNT_LOG_LOST]);
+}
+
+static void respond(struct metrics *m, struct client *c)
+{
+	struct buf body = {}, all = {};
+	const char *status = "200 OK", *type = "text/plain; version=0.0.4; charset=utf-8";
+	char method[8] = "", path[256] = "";
+
+	sscanf(c->req, "%7s %255s", method, path);
+	if (strcmp(method, "GET")) {
+		status = "405 Method Not Allowed";
+		bprintf(&body, "only GET\n");
+	} else if (!strcmp(path, "/metrics")) {
+		render(m->w, &body);
+	} else if (!strcmp(path, "/healthz")) {
+		if (m->w->have_policy) {
+			bprintf(&body, "ok: generation %llu\n",
+				(unsigned long long)m->w->dp.generation);
+		} else {
+			status = "503 Service Unavailable";
+			bprintf(&body, "no policy\n");
+		}
+	} else {
+		status = "404 Not Found";
+		bprintf(&body, "try /metrics or /healthz\n");
+	}
+	bprintf(&all, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n", status, type, body.len);
+	if (body.len)
+		bprintf(&all, "%.*s", (int)body.len, body.p);
+	free(body.p);
+	if (all.oom) {
+		free(all.p);
+		all.p = NULL;
+		all.len = 0;
+	}
+	c->out = all.p;
+	c->out_len = all.len;
+	c->sent = 0;
+}
+
+static void client_close(struct metrics *m, struct client *c)
+{
+	loop_del_fd(m->w->loop, c->fd);
+	close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void on_client(int fd, uint32_t events, void *arg)
+{
+	struct metrics *m = arg;
+	struct client *c = NULL;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		if (m->clients[i].fd == fd)
+			c = &m->clients[i];
+	if (!c)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		client_close(m, c);
+		return;
+	}
+	if (!c->out) {
+		n = read(fd, c->req + c->req_len, sizeof(c->req) - 1 - c->req_len);
+		if (n <= 0) {
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			client_close(m, c);
+			return;
+		}
+		c->req_len += n;
+		c->req[c->req_len] = '\0';
+		if (!strstr(c->req, "\r\n\r\n") && !strstr(c->req, "\n\n")) {
+			if (c->req_len == sizeof(c->req) - 1)
+				client_close(m, c);	/* no request is that long */
+			return;
+		}
+		respond(m, c);
+		if (!c->out) {
+			client_close(m, c);
+			return;
+		}
+		/* Switch the descriptor from reading to writing. */
+		loop_del_fd(m->w->loop, fd);
+		loop_add_fd(m->w->loop, fd, EPOLLOUT, on_client, m);
+	}
+	while (c->sent < c->out_len) {
+		n = write(fd, c->out + c->sent, c->out_len - c->sent);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;		/* EPOLLOUT calls again */
+			break;
+		}
+		c->sent += n;
+	}
+	client_close(m, c);
+}
+
+static void on_accept(int fd, uint32_t events, void *arg)
+{
+	struct metrics *m = arg;
+	int cfd, i;
+
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < METRICS_MAX_CLIENTS && m->clients[i].fd >= 0; i++)
+			;
+		if (i == METRICS_MAX_CLIENTS || loop_add_fd(m->w->loop, cfd, EPOLLIN, on_client, m)) {
+			close(cfd);	/* too many scrapers at once */
+			continue;
+		}
+		m->clients[i].fd = cfd;
+	}
+}
+
+static int listen_on(const char *addr)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+	char host[256], *port;
+	int fd, one = 1, err;
+
+	snprintf(host, sizeof(host), "%s", addr);
+	port = strrchr(host, ':');
+	if (!port)
+		return -EINVAL;
+	*port++ = '\0';
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err)
+		return -EINVAL;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+		err = -errno;
+		close(fd);
+		goto out;
+	}
+	err = fd;
+out:
+	freeaddrinfo(ai);
+	return err;
+}
+
+int metrics_start(struct wardd *w, const char *addr)
+{
+	struct metrics *m;
+	int i, err;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->w = w;
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		m->clients[i].fd = -1;
+	m->fd = listen_on(addr);
+	if (m->fd < 0) {
+		err = m->fd;
+		free(m);
+		return err;
+	}
+	err = loop_add_fd(w->loop, m->fd, EPOLLIN, on_accept, m);
+	if (err) {
+		close(m->fd);
+		free(m);
+		return err;
+	}
+	w->metrics = m;
+	pr_info("metrics on http://%s/metrics\n", addr);
+	return 0;
+}
+
+void metrics_stop(struct wardd *w)
+{
+	struct metrics *m = w->metrics;
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		if (m->clients[i].fd >= 0)
+			client_close(m, &m->clients[i]);
+	loop_del_fd(w->loop, m->fd);
+	close(m->fd);
+	free(m);
+	w->metrics = NULL;
+}
