@@ -245,6 +245,10 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		goto err_destroy;
 	}
 	dp->names = mem;
+	/* Where named counters end, so that a scrape reads no further. */
+	for (dp->stat_hi = WARD_MAX_RULES - 1; dp->stat_hi && !dp->names[dp->stat_hi].name[0];
+	     dp->stat_hi--)
+		;
 
 	/* A previous daemon's state, if any: keep its generation counting. */
 	if (!bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_state), &zero, &st)) {
@@ -476,6 +480,8 @@ static int assign_stats(struct dataplane *dp, const struct compiled *c, __u32 *s
 			snprintf(dp->names[found].name, WARD_RULE_NAME_MAX, "%s", c->names[i]);
 		}
 		stat[i] = found;
+		if (found > dp->stat_hi)
+			dp->stat_hi = found;
 	}
 	/* New names start from zero, whatever an earlier rule left there. */
 	if (!err)
@@ -1433,8 +1439,8 @@ int dp_read_rule_stats(struct dataplane *dp,
 			}
 			cb(dp->names[k].name, pk, by, arg);
 		}
-		if (err) {		/* ENOENT: that was the last batch */
-			err = 0;
+		if (err || (count && keys[count - 1] >= dp->stat_hi)) {
+			err = 0;	/* ENOENT: that was the last batch */
 			break;
 		}
 		in = &out_batch;

@@ -45,6 +45,7 @@ struct dataplane {
 	struct ward_rule_name *names;	/* mmap of ward_rule_names */
 	int	ncpus;
 	__u32	max_flows;		/* size of the flow table */
+	__u32	stat_hi;		/* highest stat index that has a name */
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* of the live policy */
 	struct ward_ct_key sweep_cursor;
 	bool	sweep_valid;

@@ -84,25 +84,30 @@ static void header(struct buf *b, const char *name, const char *type, const char
 	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One read of the rule counters feeds both families: the bytes lines are
+ * kept aside while the packets lines are written. */
 struct rule_cb {
-	struct buf *b;
-	bool	bytes;
+	struct buf *packets;
+	struct buf bytes;
 };
 
 static void put_rule(const char *name, __u64 packets, __u64 bytes, void *arg)
 {
 	struct rule_cb *r = arg;
 
-	bprintf(r->b, r->bytes ? "ward_rule_bytes_total{rule=\"" : "ward_rule_packets_total{rule=\"");
-	blabel(r->b, name);
-	bprintf(r->b, "\"} %llu\n", (unsigned long long)(r->bytes ? bytes : packets));
+	bprintf(r->packets, "ward_rule_packets_total{rule=\"");
+	blabel(r->packets, name);
+	bprintf(r->packets, "\"} %llu\n", (unsigned long long)packets);
+	bprintf(&r->bytes, "ward_rule_bytes_total{rule=\"");
+	blabel(&r->bytes, name);
+	bprintf(&r->bytes, "\"} %llu\n", (unsigned long long)bytes);
 }
 
 static void render(struct wardd *w, struct buf *b)
 {
 	static const char *const alerts[] = { NULL, "port_scan", "syn_flood" };
 	__u64 cnt[WARD_CNT_MAX] = {};
-	struct rule_cb r = { .b = b };
+	struct rule_cb r = { .packets = b };
 	size_t i;
 
 	dp_read_counters(&w->dp, cnt);
@@ -111,8 +116,10 @@ static void render(struct wardd *w, struct buf *b)
 	       "Packets of the flows each rule decided (both directions).");
 	dp_read_rule_stats(&w->dp, put_rule, &r);
 	header(b, "ward_rule_bytes_total", "counter", "Bytes of the flows each rule decided.");
-	r.bytes = true;
-	dp_read_rule_stats(&w->dp, put_rule, &r);
+	if (r.bytes.len)
+		bprintf(b, "%.*s", (int)r.bytes.len, r.bytes.p);
+	b->oom |= r.bytes.oom;
+	free(r.bytes.p);
 
 	header(b, "ward_drops_total", "counter", "Packets dropped, by reason.");
 	for (i = 0; i < WARD_CNT_DROP_MAX; i++)
