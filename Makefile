@@ -9,8 +9,10 @@ ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
-	   -Iinclude -Isrc/lib -I$(BUILD) -D_GNU_SOURCE
+	   -Iinclude -Isrc/lib -I$(BUILD) -I$(BUILD)/api -D_GNU_SOURCE
 LDLIBS	+= -lbpf -lelf -lz -lyaml -lpthread
+# The gRPC C core (not the C++ one) and protobuf-c messages: wardd and wardctl.
+GRPC_LIBS := -lgrpc -lgpr -lprotobuf-c -lpthread
 BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 	   -Iinclude -Ibpf -I$(BUILD)
 
@@ -18,9 +20,11 @@ LIB_SRC	:= $(wildcard src/lib/*.c)
 LIB_OBJ	:= $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 BPF_HDR	:= $(wildcard bpf/lib/*.h) include/ward/abi.h $(BUILD)/vmlinux.h
 SKEL	:= $(BUILD)/ward.skel.h
+PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
+PB_O	:= $(BUILD)/api/ward.pb-c.o
 
 .PHONY: all deps check unit bpftest e2e config-test demo bench clean
-all: $(BUILD)/wardd $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
+all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -45,8 +49,19 @@ $(BUILD)/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h) include/ward/abi.h $(SKEL)
 $(BUILD)/libward.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
-$(BUILD)/wardd: $(wildcard src/wardd/*.c) $(wildcard src/wardd/*.h) $(BUILD)/libward.a
-	$(CC) $(CFLAGS) $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+# api/ward/v1/ward.proto -> protobuf-c messages (the .h comes with the .c).
+$(PB_C): api/ward/v1/ward.proto
+	@mkdir -p $(BUILD)/api
+	protoc-c --proto_path=api --c_out=$(BUILD)/api ward/v1/ward.proto
+
+$(PB_O): $(PB_C)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/wardd: $(wildcard src/wardd/*.c) $(wildcard src/wardd/*.h) $(BUILD)/libward.a $(PB_O)
+	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(BUILD)/libward.a $(LDLIBS) $(GRPC_LIBS) -o $@
+
+$(BUILD)/wardctl: $(wildcard src/wardctl/*.c) $(wildcard src/wardctl/*.h) $(PB_O)
+	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@
 
 $(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@

@@ -57,6 +57,7 @@ mount -t bpf bpf "$TMP/bpffs"
 
 echo "== starting wardd with examples/demo.yaml"
 ip netns exec $S "$WARDD" -d -c "$ROOT/examples/demo.yaml" -p "$TMP/bpffs/ward" \
+	--api "unix:$TMP/ward.sock" \
 	>"$TMP/wardd.log" 2>&1 &
 WPID=$!
 PIDS+=($WPID)

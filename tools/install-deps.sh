@@ -7,6 +7,8 @@ set -eu
 pkgs=(
 	make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libyaml-dev libcmocka-dev
+	libgrpc-dev protobuf-c-compiler libprotobuf-c-dev python3-grpcio python3-grpc-tools
+	python3-protobuf
 	iproute2 iputils-ping netcat-openbsd curl ethtool procps psmisc
 	python3 python3-scapy python3-prometheus-client nftables iptables iperf3 gnuplot-nox
 )

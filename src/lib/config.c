@@ -131,7 +131,7 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_SERVICES]	= { "services", CFG_UNSUPPORTED },
 	[TK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 	[TK_ALERTS]	= { "alerts", 0 },
-	[TK_API]	= { "api", CFG_UNSUPPORTED },
+	[TK_API]	= { "api", 0 },
 	[TK_METRICS]	= { "metrics", 0 },
 	[TK_LOGS]	= { "logs", 0 },
 	[TK_FLEET]	= { "fleet", CFG_UNSUPPORTED },
@@ -156,6 +156,11 @@ static const struct cfg_key cfg_conntrack_keys[CK_N] = {
 static const struct cfg_key cfg_timeout_keys[POL_CT_TIMEOUTS] = {
 	{ "tcp_established", 0 }, { "tcp_handshake", 0 }, { "tcp_close", 0 },
 	{ "udp", 0 }, { "udp_stream", 0 }, { "icmp", 0 },
+};
+
+enum { APK_LISTEN, APK_LOCKED, APK_N };
+static const struct cfg_key cfg_api_keys[APK_N] = {
+	[APK_LISTEN] = { "listen", 0 }, [APK_LOCKED] = { "locked", 0 },
 };
 
 enum { MK_LISTEN, MK_N };
@@ -951,6 +956,34 @@ static int cfg_metrics(struct cfg_ctx *c, yaml_node_t *map)
 	return 0;
 }
 
+static int cfg_api(struct cfg_ctx *c, yaml_node_t *map)
+{
+	struct pol_api *a = &c->pol->api;
+	yaml_node_t *v[APK_N];
+	int ret;
+
+	if (cfg_is_null(map))
+		return 0;
+	ret = cfg_map_keys(c, map, "api", cfg_api_keys, APK_N, NULL, v);
+	if (ret)
+		return ret;
+	if (v[APK_LISTEN]) {
+		ret = cfg_dup_str(c, v[APK_LISTEN], "listen", &a->listen);
+		if (ret)
+			return ret;
+		if (!strncmp(a->listen, "tcp://", 6))
+			return cfg_err(c, v[APK_LISTEN], "listen",
+				       "tcp:// (with TLS) is not supported by this version of ward yet; "
+				       "use unix:/PATH");
+		if (strcmp(a->listen, "none") && strncmp(a->listen, "unix:/", 6))
+			return cfg_err(c, v[APK_LISTEN], "listen",
+				       "expected unix:/ABSOLUTE/PATH or none, got '%s'", a->listen);
+	}
+	if (v[APK_LOCKED])
+		return cfg_bool(c, v[APK_LOCKED], "locked", &a->locked);
+	return 0;
+}
+
 static int cfg_logs(struct cfg_ctx *c, yaml_node_t *map)
 {
 	yaml_node_t *v[LK_N];
@@ -1592,6 +1625,8 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		return ret;
 	if (v[TK_METRICS] && (ret = cfg_metrics(c, v[TK_METRICS])))
 		return ret;
+	if (v[TK_API] && (ret = cfg_api(c, v[TK_API])))
+		return ret;
 	if (v[TK_LOGS] && (ret = cfg_logs(c, v[TK_LOGS])))
 		return ret;
 	if (v[TK_ALERTS] && (ret = cfg_alerts(c, v[TK_ALERTS])))
@@ -1909,6 +1944,15 @@ static void cfg_put_observe(FILE *f, const struct pol_policy *pol)
 	const struct pol_observe *o = &pol->observe;
 	const struct pol_alerts *a = &pol->alerts;
 
+	if (pol->api.listen || pol->api.locked) {
+		fputs("api:\n", f);
+		if (pol->api.listen) {
+			fputs("  listen: ", f);
+			cfg_put_str(f, pol->api.listen);
+			fputc('\n', f);
+		}
+		fprintf(f, "  locked: %s\n", pol->api.locked ? "true" : "false");
+	}
 	if (o->metrics_listen) {
 		fputs("metrics:\n  listen: ", f);
 		cfg_put_str(f, o->metrics_listen);

@@ -47,6 +47,7 @@ void pol_free(struct pol_policy *pol)
 	free(pol->alerts.webhook);
 	free(pol->observe.metrics_listen);
 	free(pol->observe.log_path);
+	free(pol->api.listen);
 	memset(pol, 0, sizeof(*pol));
 }
 

@@ -95,6 +95,11 @@ struct pol_observe {
 	uint32_t log_rate;		/* flow log records a second per rule and CPU */
 };
 
+struct pol_api {
+	char	*listen;	/* unix:/ABS/PATH or none; NULL: the default */
+	bool	locked;		/* serve read-only: the file is the truth */
+};
+
 #define POL_METRICS_DEFAULT	"127.0.0.1:9669"
 #define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
 #define POL_LOG_RATE_DEFAULT	100
@@ -111,6 +116,7 @@ struct pol_policy {
 	struct pol_conntrack conntrack;
 	struct pol_alerts alerts;
 	struct pol_observe observe;	/* metrics: and logs: */
+	struct pol_api api;
 };
 
 void pol_free(struct pol_policy *pol);

@@ -24,6 +24,8 @@
 /* Serves on listen ("unix:PATH"); locked refuses every mutating call with
  * PERMISSION_DENIED. 0 or -errno (logged). */
 int api_start(struct wardd *w, const char *listen, bool locked);
+/* Stops serving; at exit, also when the API never started: it frees the
+ * text api_committed kept (w->live_src). */
 void api_stop(struct wardd *w);
 
 /* For wardd_reload. api_source: the text to read, the one an API call

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "api.h"
 #include "config.h"
 #include "discovery.h"
 #include "events.h"
@@ -27,13 +28,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wardd [-d] [-v] [-c ward.yaml] [-p PIN_DIR] [--detach-on-exit] [--reset]\n"
+		"usage: wardd [-d] [-v] [-c ward.yaml] [-p PIN_DIR] [--api unix:PATH] [--api-locked]\n"
+		"             [--detach-on-exit] [--reset]\n"
 		"       wardd -n [-c ward.yaml]\n"
 		"  -c FILE           policy file (default: the embedded dry-run default)\n"
 		"  -n                check the file, print it normalized, and exit\n"
 		"  -d                log to stderr instead of syslog\n"
 		"  -v                debug logging\n"
 		"  -p DIR            pin directory (default " WARD_PIN_DIR ")\n"
+		"  --api unix:PATH   where the gRPC API listens (default " API_LISTEN_DEFAULT "),\n"
+		"                    none for no API\n"
+		"  --api-locked      serve the API read-only: the file is the only source of truth\n"
 		"  --detach-on-exit  on SIGTERM, remove ward's programs and pins\n"
 		"  --reset           remove pinned maps of an earlier run before loading\n"
 		"signals: SIGHUP reloads the file, SIGUSR1 logs counters, SIGTERM stops\n");
@@ -58,6 +63,7 @@ static int load_policy(const char *path, struct pol_policy *pol)
  * changes; an error before it leaves the running policy as it was. */
 int wardd_reload(struct wardd *w)
 {
+	struct wardd_src src = {};
 	struct pol_policy pol = {};
 	struct compiled comp = {};
 	struct dp_link *links = NULL;
@@ -65,22 +71,35 @@ int wardd_reload(struct wardd *w)
 	char err[CFG_ERR_MAX];
 	int ret;
 
-	ret = load_policy(w->config_path, &pol);
-	if (ret)
-		return ret;
+	/* The file's text (or one an API call queued), with the API's rules
+	 * merged in: one policy, one generation. */
+	ret = api_source(w, &src, w->reload_err, sizeof(w->reload_err));
+	if (!ret)
+		ret = api_parse(w, &src, &pol, w->reload_err, sizeof(w->reload_err));
+	if (ret) {
+		pr_warn("%s\n", w->reload_err);
+		goto err_src;
+	}
 	ret = compile_policy(&pol, &comp, err, sizeof(err));
 	if (ret) {
-		pr_warn("%s: %s\n", pol.source ? pol.source : "policy", err);
+		snprintf(w->reload_err, sizeof(w->reload_err), "%s: %.440s",
+			 pol.source ? pol.source : "policy", err);
+		pr_warn("%s\n", w->reload_err);
 		goto err_pol;
 	}
 	ret = dp_scan_links(&comp, &pol, &links, &n_links);
 	if (ret) {
-		pr_warn("listing links: %s\n", strerror(-ret));
+		snprintf(w->reload_err, sizeof(w->reload_err), "listing links: %s",
+			 strerror(-ret));
+		pr_warn("%s\n", w->reload_err);
 		goto err_comp;
 	}
 	ret = dp_commit(&w->dp, &comp, links, n_links);
-	if (ret)
+	if (ret) {
+		snprintf(w->reload_err, sizeof(w->reload_err),
+			 "the data plane refused the policy: %s", strerror(-ret));
 		goto err_links;
+	}
 	dp_attach(&w->dp, links, n_links);
 	free(links);
 
@@ -91,6 +110,8 @@ int wardd_reload(struct wardd *w)
 	w->pol = pol;
 	w->comp = comp;
 	w->have_policy = true;
+	w->reload_err[0] = '\0';
+	api_committed(w, &src);
 	events_configure(w);
 	return 0;
 
@@ -100,6 +121,8 @@ err_comp:
 	compiled_free(&comp);
 err_pol:
 	pol_free(&pol);
+err_src:
+	api_src_free(&src);
 	return ret;
 }
 
@@ -202,12 +225,16 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "detach-on-exit", no_argument, NULL, 'D' },
 		{ "reset", no_argument, NULL, 'R' },
+		{ "api", required_argument, NULL, 'A' },
+		{ "api-locked", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct wardd w = {};
 	const char *pin_dir = WARD_PIN_DIR;
 	bool check = false, to_stderr = false, detach = false, reset = false;
+	const char *api_listen = NULL;
+	bool api_locked = false;
 	enum log_level level = LOG_LVL_INFO;
 	__u32 max_flows;
 	sigset_t mask;
@@ -224,6 +251,8 @@ int main(int argc, char **argv)
 		case 'v': level = LOG_LVL_DEBUG; break;
 		case 'D': detach = true; break;
 		case 'R': reset = true; break;
+		case 'A': api_listen = optarg; break;
+		case 'L': api_locked = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -285,10 +314,18 @@ int main(int argc, char **argv)
 	/* metrics.listen is read at start only: a socket is not swapped. */
 	if (strcmp(listen, "none") && (err = metrics_start(&w, listen)))
 		pr_warn("metrics.listen %s: %s\n", listen, strerror(-err));
+	/* The API is read at start only too (the command line wins over the
+	 * file); without it ward still enforces. */
+	if (!api_listen)
+		api_listen = w.pol.api.listen ? w.pol.api.listen : API_LISTEN_DEFAULT;
+	api_locked |= w.pol.api.locked;
+	if (strcmp(api_listen, "none") && (err = api_start(&w, api_listen, api_locked)))
+		pr_warn("api %s: %s; running without the API\n", api_listen, strerror(-err));
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
 	ret = loop_run(w.loop) ? 1 : 0;
 
+	api_stop(&w);
 	metrics_stop(&w);
 	events_stop(&w);
 out_dp:

@@ -81,9 +81,9 @@ wardd_start() {
 	shift
 	: >"$TMP/wardd.log"
 	if [ "$cfg" = - ]; then
-		ip netns exec "$NS_B" "$WARDD" -d -p "$PIN" "$@" >>"$TMP/wardd.log" 2>&1 &
+		ip netns exec "$NS_B" "$WARDD" -d -p "$PIN" --api "unix:$TMP/api.sock" "$@" >>"$TMP/wardd.log" 2>&1 &
 	else
-		ip netns exec "$NS_B" "$WARDD" -d -c "$cfg" -p "$PIN" "$@" >>"$TMP/wardd.log" 2>&1 &
+		ip netns exec "$NS_B" "$WARDD" -d -c "$cfg" -p "$PIN" --api "unix:$TMP/api.sock" "$@" >>"$TMP/wardd.log" 2>&1 &
 	fi
 	WARDD_PID=$!
 	for i in $(seq 50); do

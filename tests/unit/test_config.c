@@ -577,7 +577,10 @@ ERR_TEST(err_alerts_webhook, "alerts:\n  webhook: https://x/\n",
 	 "t.yaml:2: webhook: expected an http:// URL, got 'https://x/'")
 ERR_TEST(err_alerts_syn_rate, "alerts:\n  syn_flood: { rate: fast }\n",
 	 "t.yaml:2: rate: expected a rate like 100/s (1 to 100000000), got 'fast'")
-ERR_TEST(err_top_api, "api: {}\n", "t.yaml:1: api: not supported by this version of ward yet")
+ERR_TEST(err_top_api, "api:\n  listen: tcp://0.0.0.0:7777\n",
+	 "t.yaml:2: listen: tcp:// (with TLS) is not supported by this version of ward yet; use unix:/PATH")
+ERR_TEST(err_api_listen, "api: { listen: /run/w.sock }\n",
+	 "t.yaml:1: listen: expected unix:/ABSOLUTE/PATH or none, got '/run/w.sock'")
 ERR_TEST(err_top_metrics, "metrics:\n  listen: 9669\n",
 	 "t.yaml:2: listen: expected ADDR:PORT (127.0.0.1:9669, [::1]:9669) or none, got '9669'")
 ERR_TEST(err_top_logs, "logs: { rate: 0/s }\n",
@@ -870,6 +873,7 @@ int run_config_tests(void)
 		cmocka_unit_test(err_alerts_webhook),
 		cmocka_unit_test(err_alerts_syn_rate),
 		cmocka_unit_test(err_top_api),
+		cmocka_unit_test(err_api_listen),
 		cmocka_unit_test(err_top_metrics),
 		cmocka_unit_test(err_top_logs),
 		cmocka_unit_test(err_top_fleet),
