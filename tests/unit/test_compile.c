@@ -194,6 +194,55 @@ static void test_many_rules_few_shapes(void **state)
 	assert_int_equal(fx.c.hdr.n_tuples, 3);
 }
 
+/* Does rule name's classifier hold addr (IPv4, host order) as a source? */
+static bool covers(const char *name, uint32_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < fx.c.n_entries; i++) {
+		const struct cls_entry *e = &fx.c.entries[i];
+		const struct ward_tuple *t = &fx.c.hdr.tuples[e->key.tuple];
+
+		if (!strcmp(fx.c.names[e->rule], name) && t->family == WARD_FAM_V4 &&
+		    (htonl(addr) & t->src_mask[0]) == e->key.src[0])
+			return true;
+	}
+	return false;
+}
+
+/* A blocklist of many prefix lengths is merged down to a few lengths. */
+static void test_prefix_expansion(void **state)
+{
+	char y[4096];
+	size_t len = 0;
+	int plen;
+
+	len += snprintf(y + len, sizeof(y) - len, "rules:\n");
+	for (plen = 17; plen <= 32; plen++)
+		len += snprintf(y + len, sizeof(y) - len,
+				"  - { name: b%d, from: 10.%d.0.0/%d, action: drop }\n", plen, plen, plen);
+	assert_int_equal(build(y), 0);
+	/* sixteen lengths, four shapes */
+	assert_int_equal(fx.c.hdr.n_tuples, 4);
+	assert_true(fx.c.n_entries > 16);
+	/* Same addresses as before: 10.20.0.0/20 holds 10.20.15.7, not 10.20.16.1. */
+	assert_true(covers("b20", 0x0a140f07));
+	assert_true(covers("b20", 0x0a140001));
+	assert_false(covers("b20", 0x0a141001));
+	assert_true(covers("b17", 0x0a117fff));
+	assert_false(covers("b17", 0x0a118000));
+	assert_true(covers("b32", 0x0a200000));
+	assert_false(covers("b32", 0x0a200001));
+	teardown(NULL);
+
+	/* Four lengths or fewer: nothing is expanded. */
+	assert_int_equal(build("rules:\n"
+			       "  - { name: a, from: 10.0.0.0/20, action: drop }\n"
+			       "  - { name: b, from: 10.1.0.0/21, action: drop }\n"), 0);
+	assert_int_equal(fx.c.n_entries, 2);
+	assert_int_equal(fx.c.hdr.n_tuples, 2);
+}
+
 static void test_too_many_shapes_is_refused(void **state)
 {
 	char y[16384];
@@ -250,6 +299,7 @@ int run_compile_tests(void)
 		cmocka_unit_test_teardown(test_duplicate_keys_keep_first_rule, teardown),
 		cmocka_unit_test_teardown(test_tuples_sorted_by_first_rule, teardown),
 		cmocka_unit_test_teardown(test_many_rules_few_shapes, teardown),
+		cmocka_unit_test_teardown(test_prefix_expansion, teardown),
 		cmocka_unit_test_teardown(test_too_many_shapes_is_refused, teardown),
 		cmocka_unit_test_teardown(test_interface_ids, teardown),
 	};
