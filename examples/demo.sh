@@ -90,6 +90,13 @@ try mallory $M "ssh (tcp 22) 10.88.2.1" nc -z -w1 10.88.2.1 22
 try mallory $M "tcp 3306 10.88.2.1" nc -z -w1 10.88.2.1 3306
 
 echo
+echo "== wardctl status (the gRPC API)"
+ip netns exec $S "$ROOT/build/wardctl" -s "unix:$TMP/ward.sock" status | sed 's/^/  /' || true
+echo
+echo "== Prometheus /metrics (rule counters)"
+ip netns exec $S curl -s http://127.0.0.1:9669/metrics | grep '^ward_rule_packets_total' | sed 's/^/  /' || true
+
+echo
 echo "== what ward counted (SIGUSR1)"
 kill -USR1 $WPID
 sleep 0.5
