@@ -596,94 +596,94 @@ static int cfg_set_ref(struct cfg_ctx *c, const yaml_node_t *n, const char *fiel
 	return cfg_charge(c, n, field, set->n);
 }
 
-/* from:, to: an address or CIDR, a $set, or a list of those. */
-static int cfg_addr_list(struct cfg_ctx *c, yaml_node_t *n, const char *field,
-			 struct pol_cidr_list *out)
+/* What a list of one kind is made of: its elements and how one is read. */
+struct cfg_list_kind {
+	int	set_kind;	/* CFG_SET_ADDR or CFG_SET_PORT */
+	size_t	elem_size;
+	const char *what;	/* "an address" ... for messages */
+	const char *any;	/* "address": what leaving the key out matches */
+	int	(*parse)(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+			 const char *s, void *out);
+};
+
+static int cfg_addr_elem(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+			 const char *s, void *out)
+{
+	return cfg_addr(c, n, field, s, out);
+}
+
+static int cfg_port_elem(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+			 const char *s, void *out)
+{
+	return cfg_port(c, n, field, s, out);
+}
+
+static const struct cfg_list_kind cfg_addr_kind = {
+	CFG_SET_ADDR, sizeof(struct pol_cidr), "an address", "address", cfg_addr_elem,
+};
+static const struct cfg_list_kind cfg_port_kind = {
+	CFG_SET_PORT, sizeof(struct pol_ports), "a port, a range", "port", cfg_port_elem,
+};
+
+/* One element, a $set, or a list of those: appended to *v (*nv of them). */
+static int cfg_list(struct cfg_ctx *c, yaml_node_t *n, const char *field,
+		    const struct cfg_list_kind *k, void **v, size_t *nv)
 {
 	yaml_node_item_t *items;
-	size_t i, count, cap = 0;
+	size_t i, count, cap = 0, sz = k->elem_size;
 	int ret;
 
 	cfg_items(n, &items, &count);
 	if (n->type == YAML_MAPPING_NODE)
-		return cfg_err(c, n, field, "expected an address, a list or a $set, got a mapping");
+		return cfg_err(c, n, field, "expected %s, a list or a $set, got a mapping", k->what);
 	if (!count)
-		return cfg_err(c, n, field, "empty list (leave %s out to match any address)",
-			       field);
+		return cfg_err(c, n, field, "empty list (leave %s out to match any %s)",
+			       field, k->any);
 	for (i = 0; i < count; i++) {
 		yaml_node_t *it = cfg_item(c, n, items, i);
-		struct cfg_set *set;
+		struct cfg_set *set = NULL;
 		const char *s;
 
 		ret = cfg_str(c, it, field, &s);
 		if (ret)
 			return ret;
 		if (s[0] == '$') {
-			ret = cfg_set_ref(c, it, field, s, CFG_SET_ADDR, &set);
+			ret = cfg_set_ref(c, it, field, s, k->set_kind, &set);
 			if (ret)
 				return ret;
-			if (cfg_grow((void **)&out->v, &cap, out->n + set->n, sizeof(*out->v)))
+			if (cfg_grow(v, &cap, *nv + set->n, sz))
 				return cfg_nomem(c);
-			memcpy(&out->v[out->n], set->addrs, set->n * sizeof(*out->v));
-			out->n += set->n;
+			memcpy((char *)*v + *nv * sz,
+			       k->set_kind == CFG_SET_ADDR ? (void *)set->addrs : (void *)set->ports,
+			       set->n * sz);
+			*nv += set->n;
 			continue;
 		}
 		ret = cfg_charge(c, it, field, 1);
 		if (ret)
 			return ret;
-		if (cfg_grow((void **)&out->v, &cap, out->n + 1, sizeof(*out->v)))
+		if (cfg_grow(v, &cap, *nv + 1, sz))
 			return cfg_nomem(c);
-		ret = cfg_addr(c, it, field, s, &out->v[out->n]);
+		ret = k->parse(c, it, field, s, (char *)*v + *nv * sz);
 		if (ret)
 			return ret;
-		out->n++;
+		(*nv)++;
 	}
 	return 0;
+}
+
+/* from:, to: an address or CIDR, a $set, or a list of those. */
+static int cfg_addr_list(struct cfg_ctx *c, yaml_node_t *n, const char *field,
+			 struct pol_cidr_list *out)
+{
+	return cfg_list(c, n, field, &cfg_addr_kind, (void **)&out->v, &out->n);
 }
 
 /* port:, sport: a number, "a-b", a $set, or a list of those. */
 static int cfg_port_list(struct cfg_ctx *c, yaml_node_t *n, const char *field,
 			 struct pol_port_list *out)
 {
-	yaml_node_item_t *items;
-	size_t i, count, cap = 0;
-	int ret;
-
-	cfg_items(n, &items, &count);
-	if (n->type == YAML_MAPPING_NODE)
-		return cfg_err(c, n, field, "expected a port, a range, a list or a $set, got a mapping");
-	if (!count)
-		return cfg_err(c, n, field, "empty list (leave %s out to match any port)",
-			       field);
-	for (i = 0; i < count; i++) {
-		yaml_node_t *it = cfg_item(c, n, items, i);
-		struct cfg_set *set;
-		const char *s;
-
-		ret = cfg_str(c, it, field, &s);
-		if (ret)
-			return ret;
-		if (s[0] == '$') {
-			ret = cfg_set_ref(c, it, field, s, CFG_SET_PORT, &set);
-			if (ret)
-				return ret;
-			if (cfg_grow((void **)&out->v, &cap, out->n + set->n, sizeof(*out->v)))
-				return cfg_nomem(c);
-			memcpy(&out->v[out->n], set->ports, set->n * sizeof(*out->v));
-			out->n += set->n;
-			continue;
-		}
-		ret = cfg_charge(c, it, field, 1);
-		if (ret)
-			return ret;
-		if (cfg_grow((void **)&out->v, &cap, out->n + 1, sizeof(*out->v)))
-			return cfg_nomem(c);
-		ret = cfg_port(c, it, field, s, &out->v[out->n]);
-		if (ret)
-			return ret;
-		out->n++;
-	}
-	return 0;
+	return cfg_list(c, n, field, &cfg_port_kind, (void **)&out->v, &out->n);
 }
 
 static unsigned int cfg_fams(const struct pol_cidr_list *l)
