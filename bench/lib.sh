@@ -23,6 +23,11 @@ GEN_CPU=${GEN_CPU:-1}
 HOUSE_CPU=${HOUSE_CPU:-0}
 WB_NS=()
 WB_PIDS=()
+# The harness itself stays off GEN_CPU: there it would compete with a
+# generator at nice -20 and be starved for seconds between two samples.
+taskset -pc "$HOUSE_CPU" $$ >/dev/null
+# For what should run where the scheduler likes (iperf3): every CPU again.
+WB_ALL_CPUS=0-$(($(nproc) - 1))
 
 wb_cleanup() {
 	local p n
@@ -49,13 +54,15 @@ wb_die() { wb_log "$*"; exit 1; }
 # Seconds since the epoch, ns resolution.
 wb_now() { date +%s.%N; }
 
-# wb_ns NAME: a fresh namespace wb-<id>-NAME with lo up; prints its name.
+# wb_ns VAR NAME: a fresh namespace wb-<id>-NAME with lo up, its name in
+# VAR. (Not printed: in a $(...) subshell it would not be remembered for
+# the cleanup.)
 wb_ns() {
-	local n=wb-$WB_ID-$1
+	local n=wb-$WB_ID-$2
 	ip netns add "$n"
 	WB_NS+=("$n")
 	ip -n "$n" link set lo up
-	echo "$n"
+	printf -v "$1" %s "$n"
 }
 
 # wb_veth NS1 DEV1 NS2 DEV2: a veth pair between two namespaces, both up.
@@ -85,14 +92,23 @@ wb_sample() {
 }
 
 # wb_gen NS DEV DSTMAC SECONDS [wbgen args]: the generator in the
-# background, pinned to GEN_CPU at nice -20; WB_GEN_PID, output in
-# $WB_TMP/gen.out.
+# background, pinned to GEN_CPU at nice -20; returns once it sends (its
+# program loaded). WB_GEN_PID, output in $WB_TMP/gen.out. SECONDS is a cap:
+# stop it with wb_gen_stop when the measurement is done.
 wb_gen() {
-	local ns=$1 dev=$2 mac=$3 secs=$4
+	local ns=$1 dev=$2 mac=$3 secs=$4 i
 	shift 4
+	: >"$WB_TMP/gen.out"
 	ip netns exec "$ns" nice -n -20 "$WBGEN" -i "$dev" -d "$mac" -t "$secs" \
 		-c "$GEN_CPU" "$@" >"$WB_TMP/gen.out" 2>&1 &
 	WB_GEN_PID=$!
+	for i in $(seq 3000); do
+		grep -q '^wbgen: sending' "$WB_TMP/gen.out" && return 0
+		kill -0 "$WB_GEN_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	cat "$WB_TMP/gen.out" >&2
+	wb_die "the generator did not start"
 }
 
 wb_gen_wait() {
@@ -101,6 +117,22 @@ wb_gen_wait() {
 		wb_die "the generator failed"
 	fi
 }
+
+wb_gen_stop() {
+	kill -TERM "$WB_GEN_PID" 2>/dev/null || true
+	wb_gen_wait
+}
+
+# CPU time (ns) of a task so far, from its schedstat: exact, unlike the
+# tick-sampled /proc/stat.
+wb_task_ns() { awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null || echo 0; }
+
+# Busy jiffies (USER_HZ) of one CPU so far.
+wb_cpu_busy() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# The softirq thread of GEN_CPU: receive work the generator's syscalls
+# could not finish lands there.
+WB_KSOFTIRQD=$(ps -eo pid,comm | awk -v c="ksoftirqd/$GEN_CPU" '$2 == c { print $1 }')
 
 # The generator's own rate, as it printed it.
 wb_gen_rate() { sed -n 's/.*rate=\([0-9.]*\) Mpps.*/\1/p' "$WB_TMP/gen.out"; }
@@ -113,8 +145,8 @@ wb_bpffs() {
 }
 
 # wardd_start NS TAG CONFIG: a real wardd in NS with pins of its own,
-# pinned to HOUSE_CPU; waits for "ready:" and prints the PID. Its log is
-# $WB_TMP/wardd-TAG.log.
+# pinned to HOUSE_CPU; waits for "ready:". Its PID is in WB_WARDD_PID, its
+# log is $WB_TMP/wardd-TAG.log.
 wardd_start() {
 	local ns=$1 tag=$2 cfg=$3 log=$WB_TMP/wardd-$2.log pid i
 	wb_bpffs
@@ -125,7 +157,7 @@ wardd_start() {
 	WB_PIDS+=("$pid")
 	for i in $(seq 600); do
 		if grep -q 'ready:' "$log"; then
-			echo "$pid"
+			WB_WARDD_PID=$pid
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || break
@@ -173,6 +205,34 @@ wardd_rule_packets() {
 wb_fill_addrs() {
 	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
 		printf "10.%d.%d.%d\n", int(i / 65536), int(i / 256) % 256, i % 256 }'
+}
+
+# This VM is shared: a run in which others took more than BUSY_MAX % of
+# GEN_CPU is repeated, up to RETRY more times, and the least disturbed
+# attempt is kept (the bench-kit's advice: the best of several runs is the
+# closest estimate of uncontended capacity).
+if [ "${QUICK:-0}" = 1 ]; then
+	RETRY=${RETRY:-0}
+else
+	RETRY=${RETRY:-1}
+fi
+BUSY_MAX=${BUSY_MAX:-20}
+
+# wb_measure_retry TSV FUNC ARGS...: FUNC sets MEASURED (a TSV line) and
+# MEASURED_OTHER (percent); the kept line is appended to TSV.
+wb_measure_retry() {
+	local tsv=$1 fn=$2 best= best_other=1000 i
+	shift 2
+	for i in $(seq $((RETRY + 1))); do
+		"$fn" "$@"
+		if [ "$MEASURED_OTHER" -lt "$best_other" ]; then
+			best=$MEASURED
+			best_other=$MEASURED_OTHER
+		fi
+		[ "$MEASURED_OTHER" -le "$BUSY_MAX" ] && break
+		[ "$i" -le "$RETRY" ] && wb_log "others took $MEASURED_OTHER% of CPU $GEN_CPU: again"
+	done
+	printf '%s\n' "$best" >>"$tsv"
 }
 
 # wb_ms CMD...: run it, print how long it took in ms (its output discarded).

@@ -861,7 +861,7 @@ static void print_text(FILE *f, const struct mb_opts *o)
 	}
 	if (ct_mem.flows)
 		fprintf(f, "\n# flow table: %u flows (table of %u): memlock %.0f B empty, "
-			"%.0f B full; Slab +%.0f B = %.1f B per flow; fill %.0f ms\n",
+			"%.0f B full; slab objects +%.0f B = %.1f B per flow; fill %.0f ms\n",
 			ct_mem.flows, ct_mem.max_flows, ct_mem.memlock_empty,
 			ct_mem.memlock_full, ct_mem.slab_delta, ct_mem.slab_delta / ct_mem.flows,
 			ct_mem.fill_ms);
@@ -916,10 +916,10 @@ static int write_md(const char *path, const struct mb_opts *o)
 	}
 	if (ct_mem.flows) {
 		fprintf(f, "\nFlow table memory: %u flows in a table of %u (`bpf_map_update_batch`); "
-			"memlock from the map's fdinfo, Slab from /proc/meminfo.\n\n",
+			"memlock from the map's fdinfo, slab objects in use from /proc/slabinfo.\n\n",
 			ct_mem.flows, ct_mem.max_flows);
-		fprintf(f, "| flows | memlock empty MiB | memlock full MiB | Slab growth MiB | "
-			"B per flow (Slab) | B per flow (memlock) | fill ms |\n");
+		fprintf(f, "| flows | memlock empty MiB | memlock full MiB | slab objects MiB | "
+			"B per flow (slab) | B per flow (memlock) | fill ms |\n");
 		fprintf(f, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 		fprintf(f, "| %u | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f |\n", ct_mem.flows,
 			ct_mem.memlock_empty / 1048576, ct_mem.memlock_full / 1048576,
@@ -982,7 +982,7 @@ static int parse_list(const char *arg, unsigned int *v, unsigned int *n)
 static int restart_bench(const struct mb_opts *o)
 {
 	struct mb_restart r[MB_MAX_NS];
-	FILE *f = NULL;
+	FILE *f = NULL, *t = NULL;
 	unsigned int i;
 
 	for (i = 0; i < o->n_restart; i++) {
@@ -1005,13 +1005,27 @@ static int restart_bench(const struct mb_opts *o)
 	if (f)
 		fprintf(f, "| N rules | fresh commit ms | first commit after restart ms | "
 			"next commit ms |\n| ---: | ---: | ---: | ---: |\n");
+	if (o->tsv_path) {
+		t = fopen(o->tsv_path, "w");
+		if (!t) {
+			fprintf(stderr, "%s: %s\n", o->tsv_path, strerror(errno));
+			if (f)
+				fclose(f);
+			return -1;
+		}
+	}
 	for (i = 0; i < o->n_restart; i++) {
 		printf("%7u %9.1f %9.1f %9.1f\n", r[i].n, r[i].first_ms, r[i].adopted_ms,
 		       r[i].next_ms);
 		if (f)
 			fprintf(f, "| %u | %.1f | %.1f | %.1f |\n", r[i].n, r[i].first_ms,
 				r[i].adopted_ms, r[i].next_ms);
+		if (t)
+			fprintf(t, "rs\t%u\t%.1f\t%.1f\t%.1f\n", r[i].n, r[i].first_ms,
+				r[i].adopted_ms, r[i].next_ms);
 	}
+	if (t && fclose(t))
+		return -1;
 	return f && fclose(f) ? -1 : 0;
 }
 

@@ -105,15 +105,15 @@ int mb_restart_run(struct mb_restart *r);
 /*
  * microbench_ct.c: what flows cost in memory. A data plane with a flow table
  * of max_flows is filled with `flows` flows through bpf_map_update_batch();
- * the kernel's own accounting (fdinfo memlock) and the growth of Slab in
- * /proc/meminfo are read before and after. Medians over `rounds` fills.
+ * the kernel's own accounting (fdinfo memlock) and the slab objects in use
+ * (/proc/slabinfo) are read before and after. Medians over `rounds` fills.
  */
 struct mb_ct_mem {
 	unsigned int flows;
 	unsigned int max_flows;
 	double	memlock_empty;	/* bytes: the table with no flow (buckets) */
 	double	memlock_full;	/* bytes: with `flows` flows */
-	double	slab_delta;	/* bytes: Slab growth over the fill */
+	double	slab_delta;	/* bytes: slab objects in use, growth over the fill */
 	double	fill_ms;	/* the batch updates */
 };
 

@@ -8,16 +8,21 @@
  *
  * Two readings: the kernel's own accounting of the map (the memlock line of
  * its fdinfo, which counts each element at its exact size), and what the
- * kernel really took, the growth of Slab in /proc/meminfo while the table is
- * filled (size classes round elements up). The second is system-wide, so
- * other activity on the machine adds noise: rounds are repeated and the
- * median is kept.
+ * allocator really handed out, the growth of the objects in use in
+ * /proc/slabinfo (active objects times object size, over all caches) while
+ * the table is filled: size classes round elements up. Not the Slab line
+ * of /proc/meminfo: that counts slab pages, and a fill reuses the free
+ * objects a previous fill left in them, so it grows by anything from the
+ * whole table to nothing. slabinfo is system-wide, so other activity on the
+ * machine adds noise: rounds are repeated and the median is kept, and each
+ * round waits for the previous table's RCU-deferred frees.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
@@ -27,24 +32,21 @@
 #define MB_CT_CHUNK	65536	/* flows per bpf_map_update_batch() */
 #define MB_CT_ROUNDS_MAX	15
 
-/* A field of /proc/meminfo in bytes, or -1. */
-static double meminfo_bytes(const char *field)
+/* Bytes of slab objects in use, over all caches (root only), or -1. */
+static double slab_active_bytes(void)
 {
-	char line[256];
-	size_t len = strlen(field);
-	double kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	char line[512], name[64];
+	unsigned long active, total, size;
+	double sum = 0;
+	FILE *f = fopen("/proc/slabinfo", "r");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, len) && line[len] == ':') {
-			kb = strtod(line + len + 1, NULL);
-			break;
-		}
-	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu %lu %lu", name, &active, &total, &size) == 4)
+			sum += (double)active * size;
 	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
+	return sum;
 }
 
 /* The memlock line of a map's fdinfo: the kernel's estimate of its size. */
@@ -124,11 +126,11 @@ static int one_round(unsigned int flows, struct mb_ct_mem *m, struct ward_ct_key
 	m->max_flows = dp.max_flows;
 	fd = bpf_map__fd(dp.skel->maps.ward_ct);
 	m->memlock_empty = map_memlock(fd);
-	slab0 = meminfo_bytes("Slab");
+	slab0 = slab_active_bytes();
 	t0 = mb_now_ms();
 	err = fill(fd, flows, keys, vals);
 	m->fill_ms = mb_now_ms() - t0;
-	slab1 = meminfo_bytes("Slab");
+	slab1 = slab_active_bytes();
 	m->memlock_full = map_memlock(fd);
 	m->slab_delta = slab1 - slab0;
 	dp_close(&dp, false);
@@ -156,6 +158,10 @@ int mb_ct_memory(unsigned int flows, unsigned int rounds, struct mb_ct_mem *out)
 		goto out_free;
 	}
 	for (r = 0; r < rounds; r++) {
+		/* The last table's elements go back after an RCU grace period:
+		 * not while this one is being measured. */
+		if (r)
+			sleep(2);
 		memset(&m, 0, sizeof(m));
 		err = one_round(flows, &m, keys, vals);
 		if (err)
@@ -164,8 +170,8 @@ int mb_ct_memory(unsigned int flows, unsigned int rounds, struct mb_ct_mem *out)
 		full[r] = m.memlock_full;
 		slab[r] = m.slab_delta;
 		ms[r] = m.fill_ms;
-		fprintf(stderr, "  flow table: %u flows: memlock %.1f -> %.1f MiB, Slab +%.1f MiB "
-			"(%.0f B/flow), fill %.0f ms\n", flows, m.memlock_empty / 1048576,
+		fprintf(stderr, "  flow table: %u flows: memlock %.1f -> %.1f MiB, slab objects "
+			"+%.1f MiB (%.0f B/flow), fill %.0f ms\n", flows, m.memlock_empty / 1048576,
 			m.memlock_full / 1048576, m.slab_delta / 1048576, m.slab_delta / flows,
 			m.fill_ms);
 	}

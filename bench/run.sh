@@ -1,195 +1,152 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# bench/run.sh: the classifier micro-benchmark (build/ward_microbench),
-# pinned to one CPU, RUNS times as separate processes; writes the merged
-# tables to bench/results/micro-<date>.md and prints them.
+# bench/run.sh: the whole benchmark suite, ward beside nftables and
+# iptables, in one run (root).
 #
-#   ./bench/run.sh [ward_microbench options]
-#   QUICK=1 ./bench/run.sh      quick mode (-q, one run, ~20 s): checks that
-#                               every figure was produced, asserts no numbers
-#   RUNS=3                      full runs to merge (default 3; QUICK: 1)
-#   CPU=1                       the CPU to pin to (default 1, as the bench-kit)
-#   BIN=path                    a prebuilt binary (default: make build/ward_microbench)
+#   ./bench/run.sh              everything, full length (~15 min): results in
+#                               bench/results/<stamp>/, plots also in bench/plots/
+#   QUICK=1 ./bench/run.sh      a short version of every benchmark (< 2 min),
+#                               a smoke test: fails only when a figure is
+#                               missing, never on a value; results in a
+#                               temporary directory (kept with OUT=dir)
 #
-# With several runs a figure is the median of the runs' medians, and its
-# range is that of the runs' medians; the ratio is the median of each run's
-# own ratio (taken within one run, so slow periods of the VM cancel out).
+#   env: BUILD=build   where the binaries are (built here unless BUILD_SKIP=1)
+#        ONLY="micro veth gateway"   a subset
+#        RUNS=3        micro-benchmark runs;  ROUNDS=3  veth/gateway rounds
+#        OUT=dir       results directory
+#
+# Parts (each says in its header what it measures and how):
+#   bench/micro.sh     BPF_PROG_TEST_RUN: ns per packet for every path of the
+#                      data plane, control plane apply time, flow memory
+#   bench/veth.sh      64-byte packet rate over veth: ward, nft, iptables
+#   bench/gateway.sh   forwarding gateway: packet rate and TCP, ward vs nft
+#   bench/report.sh    tables, plots, and the check that every figure exists
+# The binaries are copied before the first measurement, so that a rebuild
+# of BUILD by anyone meanwhile changes nothing in this run.
 set -eu
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 
 QUICK=${QUICK:-0}
-CPU=${CPU:-1}
-user_args="$*"
-if [ "$QUICK" = 1 ]; then
-	RUNS=1
-	set -- -q "$@"
-else
-	RUNS=${RUNS:-3}
-fi
-case $RUNS in
-''|*[!0-9]*|0) echo "run.sh: RUNS must be a positive number" >&2; exit 2 ;;
-esac
+BUILD=${BUILD:-build}
+ONLY=${ONLY:-"micro veth gateway"}
+export QUICK
 
 if [ "$(id -u)" != 0 ]; then
-	echo "run.sh: BPF_PROG_TEST_RUN needs root" >&2
+	echo "run.sh: needs root (BPF, namespaces)" >&2
 	exit 1
 fi
-if [ -z "${BIN:-}" ]; then
-	BIN=build/ward_microbench
-	make -s "$BIN"
+if [ "${BUILD_SKIP:-0}" != 1 ]; then
+	make -s BUILD="$BUILD" "$BUILD/ward_microbench" "$BUILD/wardd"
+	make -s -f bench/bench.mk BUILD="$BUILD"
 fi
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
-out=bench/results/micro-$stamp.md
-if [ "$QUICK" = 1 ]; then
-	out=bench/results/micro-$stamp-quick.md
+out_given=0
+if [ -n "${OUT:-}" ]; then
+	mkdir -p "$OUT"
+	OUT=$(cd "$OUT" && pwd)
+	keep=1
+	out_given=1
+elif [ "$QUICK" = 1 ]; then
+	OUT=$(mktemp -d /tmp/wb-quick.XXXXXX)
+	keep=0
+else
+	OUT=$ROOT/bench/results/$stamp
+	mkdir -p "$OUT"
+	keep=1
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p bench/results
+FROZEN=$(mktemp -d /tmp/wb-bin.XXXXXX)
+cleanup() {
+	rm -rf "$FROZEN"
+	[ "$keep" = 1 ] || rm -rf "$OUT"
+}
+trap cleanup EXIT
 
-# What is measured is fixed now: a later `make` in this tree (by anyone)
-# must not change the binary between runs, nor the record of it.
-cp "$BIN" "$tmp/ward_microbench"
-bin_sum=$(sha256sum "$tmp/ward_microbench" | cut -c1-16)
+# What is measured is fixed now.
+mkdir -p "$FROZEN/bench"
+cp "$BUILD/ward_microbench" "$BUILD/wardd" "$FROZEN/"
+cp "$BUILD/bench/wbgen" "$BUILD/bench/sink.bpf.o" "$FROZEN/bench/"
+bin_sum=$(cat "$FROZEN/ward_microbench" "$FROZEN/wardd" | sha256sum | cut -c1-16)
+
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo uncommitted)
-if [ "$commit" != uncommitted ] &&
-   [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	commit="$commit (with uncommitted changes)"
+t0=$(date +%s)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$commit" != unknown ] &&
+   [ -n "$(git status --porcelain --untracked-files=no -- . ':!bench' 2>/dev/null)" ]; then
+	commit="$commit (with uncommitted changes outside bench/)"
 fi
-if [ "$commit" != uncommitted ] && [ -n "$(git status --porcelain -- bench 2>/dev/null)" ]; then
-	commit="$commit; bench/ itself not committed"
+if [ "$commit" != unknown ] && [ -n "$(git status --porcelain -- bench 2>/dev/null)" ]; then
+	commit="$commit; bench/ as in this tree, not as committed"
 fi
+cmd="./bench/run.sh"
+[ "$QUICK" = 1 ] && cmd="QUICK=1 $cmd"
+[ "$ONLY" != "micro veth gateway" ] && cmd="ONLY=\"$ONLY\" $cmd"
 
-cmd="taskset -c $CPU $BIN $* -o RUN.md -t RUN.tsv"
-for i in $(seq 1 "$RUNS"); do
-	echo "run.sh: run $i of $RUNS: ${cmd//RUN/run$i}" >&2
-	taskset -c "$CPU" "$tmp/ward_microbench" "$@" -o "$tmp/run$i.md" \
-		-t "$tmp/run$i.tsv" >"$tmp/run$i.txt"
+for part in $ONLY; do
+	case $part in
+	micro)
+		OUT=$OUT BIN=$FROZEN/ward_microbench ./bench/micro.sh ;;
+	veth)
+		OUT=$OUT BUILD=$FROZEN ./bench/veth.sh ;;
+	gateway)
+		OUT=$OUT BUILD=$FROZEN ./bench/gateway.sh ;;
+	*)
+		echo "run.sh: unknown part $part" >&2
+		exit 2 ;;
+	esac
 done
+secs=$(($(date +%s) - t0))
 
-# Every figure must be there and be a number; the values are not judged.
-check_figures() {
-	awk -F'\t' '
-	function num(s) { return s ~ /^-?[0-9]+(\.[0-9]+)?$/ }
-	$1 == "dp" { n++; if (NF != 9 || $2 == "" || $3 == "") bad = bad "\n" $0
-		for (i = 4; i <= 9; i++) if (!num($i)) bad = bad "\n" $0 }
-	$1 == "cp" { m++; if (NF != 9) bad = bad "\n" $0
-		for (i = 3; i <= 9; i++) if (!num($i)) bad = bad "\n" $0 }
-	END {
-		if (!n || !m) { print FILENAME ": no figures" > "/dev/stderr"; exit 1 }
-		if (bad != "") { print FILENAME ": missing or non-numeric figures:" bad > "/dev/stderr"; exit 1 }
-		print n " " m
-	}' "$1"
-}
-shape=
-for i in $(seq 1 "$RUNS"); do
-	got=$(check_figures "$tmp/run$i.tsv")
-	if [ -n "$shape" ] && [ "$got" != "$shape" ]; then
-		echo "run.sh: run $i has $got rows, run 1 had $shape" >&2
-		exit 1
-	fi
-	shape=$got
-done
-
-# Merges the runs' TSV files (see the header for what a figure is).
-merge() {
-	awk -F'\t' -v runs="$RUNS" '
-	function sort(a, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-			}
-	}
-	function med(a, n) {
-		sort(a, n)
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	FNR == 1 { run++; row = 0; crow = 0 }
-	$1 == "dp" {
-		row++; nrows = row
-		scen[row] = $2; nlab[row] = $3; shp[row] = $4; ref[row] = $9 + 1
-		m[row, run] = $5; lo[row, run] = $6; hi[row, run] = $7; wall[row, run] = $8
-		if (shp[row] != $4) shapes_differ = 1
-		if (ref[row] != row) dep[ref[row]] = 1
-	}
-	$1 == "cp" {
-		crow++; ncrows = crow
-		pol[crow] = $2; cn[crow] = $3; ent[crow] = $4; cshp[crow] = $5
-		for (k = 6; k <= 9; k++) cv[crow, k, run] = $k
-	}
-	END {
-		print "| scenario | N rules | median ns | [min-max] | wall ns | shapes | ratio to first row [range] |"
-		print "| --- | ---: | ---: | --- | ---: | ---: | --- |"
-		for (r = 1; r <= nrows; r++) {
-			for (i = 1; i <= runs; i++) { a[i] = m[r, i]; w[i] = wall[r, i] }
-			mm = med(a, runs); mlo = a[1]; mhi = a[runs]; ww = med(w, runs)
-			if (runs == 1) { mlo = lo[r, 1]; mhi = hi[r, 1] }
-			ratio = "-"
-			if (ref[r] != r || dep[r]) {
-				for (i = 1; i <= runs; i++) q[i] = m[r, i] / m[ref[r], i]
-				ratio = sprintf("%.2f", med(q, runs))
-				if (runs > 1) ratio = ratio sprintf(" [%.2f-%.2f]", q[1], q[runs])
-			}
-			printf "| %s | %s | %.0f | [%.0f-%.0f] | %.1f | %s | %s |\n",
-				scen[r], nlab[r], mm, mlo, mhi, ww, shp[r], ratio
-		}
-		print ""
-		print "Control plane, ms (median of the runs): `compile_policy`; first `dp_commit` into"
-		print "a fresh data plane; re-commit of the same policy (slot swap, old slot cleared)."
-		print ""
-		print "| policy | N rules | entries | shapes | compile ms | commit ms | re-commit ms | load ms |"
-		print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-		for (r = 1; r <= ncrows; r++) {
-			line = sprintf("| %s | %s | %s | %s |", pol[r], cn[r], ent[r], cshp[r])
-			for (k = 6; k <= 9; k++) {
-				for (i = 1; i <= runs; i++) a[i] = cv[r, k, i]
-				line = line sprintf(" %.1f |", med(a, runs))
-			}
-			print line
-		}
-		if (shapes_differ)
-			print "\nWARNING: the number of shapes differed between runs."
-	}' "$@"
-}
-
-cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-env_cmd="RUNS=$RUNS CPU=$CPU"
-if [ "$QUICK" = 1 ]; then
-	env_cmd="QUICK=1 CPU=$CPU"
-fi
+./bench/report.sh "$OUT"
 {
-	echo "# ward classifier micro-benchmark"
+	echo "<!-- SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) -->"
+	echo "# ward benchmark suite"
 	echo
-	echo "- date: $started (start)"
+	echo "- date: $started (start), $((secs / 60)) min $((secs % 60)) s"
 	echo "- kernel: $(uname -r)"
-	echo "- CPU: $cpu_model, $(nproc) online; pinned to CPU $CPU"
+	echo "- CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) online"
 	echo "- commit: $commit"
-	echo "- binary: $BIN, sha256 $bin_sum (it embeds the BPF object)"
-	echo "- command: \`$env_cmd ./bench/run.sh${user_args:+ $user_args}\`, i.e. $RUNS x \`$cmd\`"
+	echo "- binaries: sha256 $bin_sum (ward_microbench and wardd; they embed the BPF object)"
+	echo "- command: \`$cmd\`"
 	if [ "$QUICK" = 1 ]; then
-		echo "- QUICK mode: few runs per figure, for checking only; do not quote these numbers"
+		echo "- QUICK: a smoke test; few and short runs, do not quote these numbers"
 	fi
-	echo
-	if [ "$RUNS" -gt 1 ]; then
-		echo "Data plane, ns per packet: median of $RUNS runs' medians [range of the runs' medians];"
-		echo "each run's median is over its rounds of \`bpf_prog_test_run_opts\`; see the runs below."
-	else
-		echo "Data plane, ns per packet: median over rounds [min-max over rounds]."
-	fi
-	echo
-	# shellcheck disable=SC2046
-	merge $(seq -f "$tmp/run%g.tsv" 1 "$RUNS")
-	for i in $(seq 1 "$RUNS"); do
+	for part in micro veth gateway; do
+		case " $ONLY " in *" $part "*) ;; *) continue ;; esac
 		echo
-		echo "## Run $i"
-		echo
-		cat "$tmp/run$i.md"
+		case $part in
+		micro)
+			echo "## Data plane micro-benchmark (bench/micro.sh)"
+			echo
+			cat "$OUT/micro.md" ;;
+		veth)
+			echo "## Packet rate over veth (bench/veth.sh)"
+			echo
+			cat "$OUT/veth.md"
+			echo
+			echo "### Control plane: applying the whole deny-path ruleset, ms, median [range]"
+			echo
+			cat "$OUT/control.md" ;;
+		gateway)
+			echo "## Filtering gateway (bench/gateway.sh)"
+			echo
+			cat "$OUT/gateway.md" ;;
+		esac
 	done
-} >"$out"
+} >"$OUT/report.md"
 
-cat "$out"
+if ! ./bench/report.sh -c "$OUT"; then
+	echo "run.sh: FAIL: figures missing; results in $OUT" >&2
+	keep=1
+	exit 1
+fi
+# The latest full run's plots are the ones RESULTS.md shows.
+if [ "$QUICK" != 1 ] && [ "$ONLY" = "micro veth gateway" ] && [ "$out_given" = 0 ]; then
+	mkdir -p bench/plots
+	cp "$OUT"/*.png bench/plots/ 2>/dev/null || true
+fi
+cat "$OUT/report.md"
 echo >&2
-echo "run.sh: wrote $out" >&2
+echo "run.sh: every figure produced in $secs s; results in $OUT" >&2

@@ -42,8 +42,13 @@
 # parse, compile, commit), `nft -f` of a file that starts with `flush
 # ruleset`, `iptables-restore` of the table.
 #
+# A run in which others took more than BUSY_MAX % of GEN_CPU is repeated,
+# up to RETRY times, and the least disturbed attempt is kept.
+#
 # Output: $OUT/veth.tsv, one line per run and per apply:
-#   veth  RECEIVER PATH N ROUND MPPS DECIDED GEN_MPPS
+#   plan  RECEIVER PATH N                  (one per configuration)
+#   veth  RECEIVER PATH N ROUND MPPS DECIDED GEN_MPPS OTHER%
+# (OTHER: how much of GEN_CPU others took in the window: this VM is shared.)
 #   apply RECEIVER N I MS
 . "$(dirname "$0")/lib.sh"
 
@@ -52,7 +57,7 @@ if [ "$QUICK" = 1 ]; then
 	ROUNDS=${ROUNDS:-1}
 	WARM=${WARM:-0.3}
 	WIN=${WIN:-0.7}
-	NS_LIST=${NS_LIST:-"1 1000"}
+	NS_LIST=${NS_LIST:-"1000"}
 	SET_LIST=${SET_LIST:-"1000"}
 	APPLIES=1
 else
@@ -131,7 +136,7 @@ C_RECV=() C_PATH=() C_N=() RNS=() TXDEV=() DMAC=() WPID=() RFILE=()
 
 setup_rx() { # K
 	local k=$1 ns
-	ns=$(wb_ns "r$k")
+	wb_ns ns "r$k"
 	RNS[$k]=$ns
 	TXDEV[$k]=t$k
 	wb_veth "$TX" "t$k" "$ns" wbr
@@ -166,7 +171,8 @@ load_rx() { # K
 		return ;;
 	ward-xdp|ward-tc)
 		ward_yaml "${recv#ward-}" "$path" "$n" >"$f"
-		WPID[$k]=$(wardd_start "$ns" "r$k" "$f") ;;
+		wardd_start "$ns" "r$k" "$f"
+		WPID[$k]=$WB_WARDD_PID ;;
 	nft-netdev)
 		nft_ruleset netdev linear "$path" "$n" >"$f" ;;
 	nft-inet)
@@ -227,28 +233,39 @@ rx_settle() { # K
 }
 
 measure() { # K ROUND
-	local k=$1 r=$2 rx0 rx1 d0 d1 s0 s1 line
+	local k=$1 r=$2 rx0 rx1 d0 d1 s0 s1 g0 g1 q0 q1 b0 b1 line
 	rx0=$(rx_frames "$k")
 	d0=$(decided "$k")
-	wb_gen "$TX" "${TXDEV[$k]}" "${DMAC[$k]}" "$(echo "$WARM + $WIN + 0.3" | bc)"
+	wb_gen "$TX" "${TXDEV[$k]}" "${DMAC[$k]}" "$(awk -v a="$WARM" -v b="$WIN" 'BEGIN { print a + b + 10 }')"
 	sleep "$WARM"
+	g0=$(wb_task_ns "$WB_GEN_PID")
+	q0=$(wb_task_ns "$WB_KSOFTIRQD")
+	b0=$(wb_cpu_busy "$GEN_CPU")
 	s0=$(wb_sample rx_frames "$k")
 	sleep "$WIN"
 	s1=$(wb_sample rx_frames "$k")
-	wb_gen_wait
+	g1=$(wb_task_ns "$WB_GEN_PID")
+	q1=$(wb_task_ns "$WB_KSOFTIRQD")
+	b1=$(wb_cpu_busy "$GEN_CPU")
+	wb_gen_stop
 	rx1=$(rx_settle "$k")
 	d1=$(decided "$k")
+	# other: the share of GEN_CPU that went neither to the generator nor to
+	# its softirq thread in the window (other sessions; /proc/stat ticks).
 	line=$(awk -v s0="$s0" -v s1="$s1" -v rx="$((rx1 - rx0))" -v d0="$d0" -v d1="$d1" \
-		   -v g="$(wb_gen_rate)" 'BEGIN {
+		   -v g="$(wb_gen_rate)" -v own="$((g1 - g0 + q1 - q0))" -v busy="$((b1 - b0))" 'BEGIN {
 		split(s0, a, " "); split(s1, b, " ")
-		mpps = (b[2] - a[2]) / (b[1] - a[1]) / 1e6
+		t = b[1] - a[1]
+		mpps = (b[2] - a[2]) / t / 1e6
 		dec = (d0 == "-" || rx <= 0) ? "-" : sprintf("%.3f", (d1 - d0) / rx)
-		printf "%.4f\t%s\t%s", mpps, dec, g }')
-	printf 'veth\t%s\t%s\t%s\t%s\t%s\n' "${C_RECV[$k]}" "${C_PATH[$k]}" "${C_N[$k]}" \
-		"$r" "$line" >>"$TSV"
+		other = 100 * (busy * 1e7 - own) / (t * 1e9)
+		printf "%.4f\t%s\t%s\t%.0f", mpps, dec, g, (other < 0 ? 0 : other) }')
+	MEASURED=$(printf 'veth\t%s\t%s\t%s\t%s\t%s' "${C_RECV[$k]}" "${C_PATH[$k]}" \
+		"${C_N[$k]}" "$r" "$line")
+	MEASURED_OTHER=$(echo "$line" | cut -f4)
 	echo "$line" | awk -v c="${C_RECV[$k]} ${C_PATH[$k]} N=${C_N[$k]}" -v r="$r" -F'\t' '{
-		printf "veth: round %s %-28s %8.4f Mpps %7.0f ns/pkt  decided/received %s\n",
-			r, c, $1, ($1 > 0 ? 1000 / $1 : 0), $2 }' >&2
+		printf "veth: round %s %-28s %8.4f Mpps %7.0f ns/pkt  decided/received %s  other %s%%\n",
+			r, c, $1, ($1 > 0 ? 1000 / $1 : 0), $2, $4 }' >&2
 }
 
 # --- the plan ----------------------------------------------------------------
@@ -257,6 +274,7 @@ add_cfg() { # RECEIVER PATH N
 	C_RECV[$k]=$1
 	C_PATH[$k]=$2
 	C_N[$k]=$3
+	printf 'plan\t%s\t%s\t%s\n' "$1" "$2" "$3" >>"$TSV"
 }
 
 add_cfg xdp-drop deny 0
@@ -273,7 +291,8 @@ for path in deny accept; do
 	done
 done
 
-TX=$(wb_ns tx)
+printf 'rounds\t%s\n' "$ROUNDS" >>"$TSV"
+wb_ns TX tx
 t0=$(date +%s)
 wb_log "setting up ${#C_RECV[@]} receivers"
 for k in "${!C_RECV[@]}"; do
@@ -283,7 +302,7 @@ done
 wb_log "set up in $(($(date +%s) - t0)) s; $ROUNDS rounds of ${WIN} s windows"
 for r in $(seq "$ROUNDS"); do
 	for k in "${!C_RECV[@]}"; do
-		measure "$k" "$r"
+		wb_measure_retry "$TSV" measure "$k" "$r"
 	done
 done
 wb_log "done in $(($(date +%s) - t0)) s"

@@ -13,7 +13,10 @@
  * show as tx_queue_0_xdp_xmit_errors in the peer's ethtool -S, so count what
  * the receiver got, not what this says. A veth only takes redirected frames
  * when its peer has NAPI: an XDP program attached there, or GRO on.
- * SIGINT or SIGTERM end the run early, as if the time were up.
+ * It says "wbgen: sending" once the program is loaded, right before the
+ * first frame, so that a harness can start its clock then: loading may take
+ * a while on a busy machine. SIGINT or SIGTERM end the run early, as if the
+ * time were up.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +40,7 @@
 #include "gen.skel.h"
 
 #define GEN_MAX_LEN	1514
+#define GEN_MIN_LEN	48	/* headers plus 6 bytes: gen.bpf.c rewrites these */
 #define GEN_BATCH	64		/* frames per page-pool batch */
 /* One test-run call lasts 10-50 ms: the receiver may run in this CPU's
  * softirq, so a call takes as long as the receiver needs for its frames,
@@ -175,9 +179,10 @@ static void usage(FILE *f, const char *prog)
 		"  -s, -D  IPv4 source and destination (198.18.0.1, 198.18.0.2)\n"
 		"  -P, -p  UDP source and destination port (1024, 9)\n"
 		"  -f      rotate the source port over this many flows (1)\n"
-		"  -l      frame length without FCS, 42..%d (60: 64 B on the wire)\n"
+		"  -l      frame length without FCS, %d..%d (60: 64 B on the wire)\n"
 		"  -t      seconds to send (5)\n"
-		"  -c      pin to this CPU (-1: don't pin; the default)\n", prog, GEN_MAX_LEN);
+		"  -c      pin to this CPU (-1: don't pin; the default)\n", prog, GEN_MIN_LEN,
+		GEN_MAX_LEN);
 }
 
 static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
@@ -240,7 +245,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'l':
-			if (parse_uint(optarg, ETH_HLEN + 28, GEN_MAX_LEN, &o.len))
+			if (parse_uint(optarg, GEN_MIN_LEN, GEN_MAX_LEN, &o.len))
 				goto bad;
 			break;
 		case 't':
@@ -292,11 +297,15 @@ bad:
 	skel->rodata->cfg_ifindex = ifindex;
 	skel->rodata->cfg_nflows = o.nflows;
 	skel->rodata->cfg_sport = o.sport;
+	_Static_assert(sizeof(skel->rodata->cfg_hdr) == GEN_MIN_LEN, "the headers' copy");
+	memcpy((void *)skel->rodata->cfg_hdr, frame, GEN_MIN_LEN);
 	err = bench_gen_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "wbgen: load: %s\n", strerror(-err));
 		goto out_destroy;
 	}
+	printf("wbgen: sending\n");
+	fflush(stdout);
 	err = gen_run(bpf_program__fd(skel->progs.bench_gen), frame, &o, &sent, &secs);
 	if (err) {
 		fprintf(stderr, "wbgen: test run: %s\n", strerror(-err));
