@@ -6,8 +6,9 @@
  * sequence numbers it may send in. BPF-only; include after maps.h/parse.h.
  *
  * Concurrency: both directions of a flow may be handled on different CPUs at
- * once, so TCP tracking and the counters of a flow are updated under the
- * flow's bpf_spin_lock. Nothing inside the lock calls a helper.
+ * once, so TCP tracking (and a TCP flow's counters) runs under the flow's
+ * bpf_spin_lock; nothing inside the lock calls a helper. Other flows only
+ * stamp and count, without the lock (see ct_follow in path.h).
  */
 #ifndef WARD_BPF_CONNTRACK_H
 #define WARD_BPF_CONNTRACK_H
