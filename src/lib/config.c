@@ -1617,24 +1617,24 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		return ret;
 
 	/* Fixed order: rules need the interfaces (in:) and the sets ($name). */
-	if (v[TK_INTERFACES] && (ret = cfg_interfaces(c, v[TK_INTERFACES])))
-		return ret;
-	if (v[TK_DEFAULTS] && (ret = cfg_defaults(c, v[TK_DEFAULTS])))
-		return ret;
-	if (v[TK_CONNTRACK] && (ret = cfg_conntrack(c, v[TK_CONNTRACK])))
-		return ret;
-	if (v[TK_METRICS] && (ret = cfg_metrics(c, v[TK_METRICS])))
-		return ret;
-	if (v[TK_API] && (ret = cfg_api(c, v[TK_API])))
-		return ret;
-	if (v[TK_LOGS] && (ret = cfg_logs(c, v[TK_LOGS])))
-		return ret;
-	if (v[TK_ALERTS] && (ret = cfg_alerts(c, v[TK_ALERTS])))
-		return ret;
-	if (v[TK_SETS] && (ret = cfg_sets(c, v[TK_SETS])))
-		return ret;
-	if (v[TK_RULES] && (ret = cfg_rules(c, v[TK_RULES])))
-		return ret;
+	static const struct {
+		int	key;
+		int	(*read)(struct cfg_ctx *c, yaml_node_t *n);
+	} sections[] = {
+		{ TK_INTERFACES, cfg_interfaces }, { TK_DEFAULTS, cfg_defaults },
+		{ TK_CONNTRACK, cfg_conntrack }, { TK_METRICS, cfg_metrics },
+		{ TK_API, cfg_api }, { TK_LOGS, cfg_logs }, { TK_ALERTS, cfg_alerts },
+		{ TK_SETS, cfg_sets }, { TK_RULES, cfg_rules },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (!v[sections[i].key])
+			continue;
+		ret = sections[i].read(c, v[sections[i].key]);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

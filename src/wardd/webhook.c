@@ -98,6 +98,20 @@ out:
 	return ret;
 }
 
+/* The sender's thread frees the sender when it leaves: webhook_free() does
+ * not wait for a retry in flight (seconds) on the daemon's event loop. */
+static void webhook_release(struct webhook *wh)
+{
+	while (wh->len) {
+		free(wh->queue[wh->head]);
+		wh->head = (wh->head + 1) % WEBHOOK_QUEUE;
+		wh->len--;
+	}
+	pthread_mutex_destroy(&wh->lock);
+	pthread_cond_destroy(&wh->cond);
+	free(wh);
+}
+
 static void *webhook_main(void *arg)
 {
 	struct webhook *wh = arg;
@@ -111,6 +125,7 @@ static void *webhook_main(void *arg)
 			pthread_cond_wait(&wh->cond, &wh->lock);
 		if (wh->stop) {
 			pthread_mutex_unlock(&wh->lock);
+			webhook_release(wh);
 			return NULL;
 		}
 		body = wh->queue[wh->head];
@@ -177,13 +192,5 @@ void webhook_free(struct webhook *wh)
 	wh->stop = true;
 	pthread_cond_signal(&wh->cond);
 	pthread_mutex_unlock(&wh->lock);
-	pthread_join(wh->thread, NULL);
-	while (wh->len) {
-		free(wh->queue[wh->head]);
-		wh->head = (wh->head + 1) % WEBHOOK_QUEUE;
-		wh->len--;
-	}
-	pthread_mutex_destroy(&wh->lock);
-	pthread_cond_destroy(&wh->cond);
-	free(wh);
+	pthread_detach(wh->thread);
 }

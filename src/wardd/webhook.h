@@ -13,7 +13,8 @@ struct webhook;
 struct webhook *webhook_new(const char *url);
 /* Queues a copy of body; never blocks. */
 void webhook_post(struct webhook *wh, const char *body);
-/* Stops the thread (waiting at most for the request in flight) and frees. */
+/* Asks the thread to stop and returns at once; the thread frees the sender
+ * when the request in flight (if any) is done. */
 void webhook_free(struct webhook *wh);
 
 #endif /* WARDD_WEBHOOK_H */
