@@ -48,38 +48,41 @@
 
 /*
  * Per-CPU counters, indexed by these. Drop reasons first: every packet the
- * data plane drops bumps exactly one of them.
+ * data plane drops bumps exactly one of them. An enum so that a new counter
+ * is one added line; userspace names each in dp_counter_name().
  */
-#define WARD_CNT_DROP_RULE		0	/* a rule said drop */
-#define WARD_CNT_DROP_POLICY		1	/* no rule, defaults.policy drop */
-#define WARD_CNT_DROP_TRUNC_L2		2	/* shorter than its L2 headers */
-#define WARD_CNT_DROP_BAD_IP4		3	/* IHL < 5, bad total length, truncated */
-#define WARD_CNT_DROP_BAD_IP6		4	/* truncated header or payload length */
-#define WARD_CNT_DROP_BAD_IP6_EXT	5	/* extension header chain truncated or too long */
-#define WARD_CNT_DROP_BAD_L4		6	/* TCP/UDP/ICMP header truncated or bad length */
-#define WARD_CNT_DROP_INTERNAL		7	/* map missing: fail closed */
-#define WARD_CNT_DROP_CT_FULL		8	/* flow table full: new flow refused */
-#define WARD_CNT_DROP_TCP_INVALID	9	/* no TCP state transition for it */
-#define WARD_CNT_DROP_TCP_WINDOW	10	/* TCP segment outside the window */
-#define WARD_CNT_DROP_REVOKED		11	/* flow no longer allowed by the policy */
-#define WARD_CNT_DROP_MAX		12	/* first non-drop counter */
-#define WARD_CNT_PASS_NON_IP		12	/* ARP, LLDP...: not ours to decide */
-#define WARD_CNT_PASS_ND		13	/* IPv6 neighbour discovery */
-#define WARD_CNT_WOULD_DROP		14	/* dry-run: would have dropped */
-#define WARD_CNT_FRAGMENT		15	/* non-first fragment of no known first */
-#define WARD_CNT_ACCEPT			16	/* a rule or the policy accepted */
-#define WARD_CNT_CT_NEW			17	/* flow created */
-#define WARD_CNT_CT_ESTABLISHED		18	/* passed as part of a flow */
-#define WARD_CNT_CT_RELATED		19	/* ICMP error about a flow */
-#define WARD_CNT_ICMP_ORPHAN		20	/* ICMP error about no flow: rules decided */
-#define WARD_CNT_RST_INEXACT		21	/* in-window RST passed, flow kept (RFC 5961) */
-#define WARD_CNT_FRAG_PASS		22	/* fragment of an admitted first fragment */
-#define WARD_CNT_CT_EXPIRED		23	/* flow found expired: rules decided again */
-#define WARD_CNT_LOG_SUPPRESSED		24	/* flow log events over the rate limit */
-#define WARD_CNT_LOG_LOST		25	/* flow log events the ring buffer had no room for */
-#define WARD_CNT_SYN_NEW		26	/* TCP SYNs that met the rules: half-open attempts */
-#define WARD_CNT_CT_GONE		27	/* flows the data plane removed */
-#define WARD_CNT_MAX			28
+enum ward_counter {
+	WARD_CNT_DROP_RULE,			/* a rule said drop */
+	WARD_CNT_DROP_POLICY,			/* no rule, defaults.policy drop */
+	WARD_CNT_DROP_TRUNC_L2,			/* shorter than its L2 headers */
+	WARD_CNT_DROP_BAD_IP4,			/* IHL < 5, bad total length, truncated */
+	WARD_CNT_DROP_BAD_IP6,			/* truncated header or payload length */
+	WARD_CNT_DROP_BAD_IP6_EXT,		/* extension header chain truncated or too long */
+	WARD_CNT_DROP_BAD_L4,			/* TCP/UDP/ICMP header truncated or bad length */
+	WARD_CNT_DROP_INTERNAL,			/* map missing: fail closed */
+	WARD_CNT_DROP_CT_FULL,			/* flow table full: new flow refused */
+	WARD_CNT_DROP_TCP_INVALID,		/* no TCP state transition for it */
+	WARD_CNT_DROP_TCP_WINDOW,		/* TCP segment outside the window */
+	WARD_CNT_DROP_REVOKED,			/* flow no longer allowed by the policy */
+	WARD_CNT_DROP_MAX,			/* first non-drop counter */
+	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
+	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */
+	WARD_CNT_WOULD_DROP,			/* dry-run: would have dropped */
+	WARD_CNT_FRAGMENT,			/* non-first fragment of no known first */
+	WARD_CNT_ACCEPT,			/* a rule or the policy accepted */
+	WARD_CNT_CT_NEW,			/* flow created */
+	WARD_CNT_CT_ESTABLISHED,		/* passed as part of a flow */
+	WARD_CNT_CT_RELATED,			/* ICMP error about a flow */
+	WARD_CNT_ICMP_ORPHAN,			/* ICMP error about no flow: rules decided */
+	WARD_CNT_RST_INEXACT,			/* in-window RST passed, flow kept (RFC 5961) */
+	WARD_CNT_FRAG_PASS,			/* fragment of an admitted first fragment */
+	WARD_CNT_CT_EXPIRED,			/* flow found expired: rules decided again */
+	WARD_CNT_LOG_SUPPRESSED,		/* flow log events over the rate limit */
+	WARD_CNT_LOG_LOST,			/* flow log events the ring buffer had no room for */
+	WARD_CNT_SYN_NEW,			/* TCP SYNs that met the rules: half-open attempts */
+	WARD_CNT_CT_GONE,			/* flows the data plane removed */
+	WARD_CNT_MAX
+};
 
 /*
  * Classifier: tuple space search. A tuple is a match shape (family, which
