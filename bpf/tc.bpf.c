@@ -5,6 +5,7 @@
  * the peer and halves TCP throughput, so virtual links want this hook.
  */
 #include "lib/entry.h"
+#include "lib/xlate.h"
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2
@@ -27,7 +28,12 @@ SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
 	void *data, *data_end;
+	struct packet *p = ward_pkt_get();
 	__u32 len, ifindex;
+	int ret;
+
+	if (!p)
+		return TC_ACT_SHOT_;
 
 	pull_headers(skb);
 	/* clang 14 keeps &skb->data from before the call in a register and
@@ -38,13 +44,19 @@ int ward_tc_ingress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
 	ifindex = skb->ingress_ifindex;
-	if (ward_ingress(data, data_end, len, ifindex) == WARD_DROP)
+	ret = ward_parse(data, data_end, len, p);
+	if (ret == WARD_CONTINUE)
+		ret = ward_decide_tc(skb, p, len, ifindex);
+	if (ret == WARD_DROP)
 		return TC_ACT_SHOT_;
+	if (ret & WARD_XLATE)
+		return ward_apply_tc(skb);
 	return TC_ACT_OK_;
 }
 
 /* On every link ward is on, whatever its ingress hook: the host's own
- * flows start here. skb->ingress_ifindex is 0 for locally made packets. */
+ * flows start here, and forwarded packets get their source NAT here.
+ * skb->ingress_ifindex is 0 for locally made packets. */
 SEC("tc")
 int ward_tc_egress(struct __sk_buff *skb)
 {
@@ -57,7 +69,9 @@ int ward_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
 	in_ifindex = skb->ingress_ifindex;
-	ward_egress(data, data_end, len, in_ifindex);
+	/* Never drops: only the source half of a NAT rewrite happens here. */
+	if (ward_egress(data, data_end, len, in_ifindex) & WARD_XLATE)
+		return ward_apply_tc(skb);
 	return TC_ACT_OK_;
 }
 

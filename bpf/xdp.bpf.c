@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop. */
+/* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop, and the
+ * gateway's fast path (XDP_REDIRECT through ward_tx_ports). */
 #include "lib/entry.h"
+#include "lib/xlate.h"
 
 SEC("xdp")
 int ward_xdp_ingress(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct packet *p = ward_pkt_get();
+	int ret;
 
-	if (ward_ingress(data, data_end, data_end - data, ctx->ingress_ifindex) == WARD_DROP)
+	if (!p)
 		return XDP_DROP;
+	ret = ward_parse(data, data_end, data_end - data, p);
+	if (ret == WARD_CONTINUE)
+		ret = ward_decide_xdp(ctx, p, data_end - data, ctx->ingress_ifindex);
+	if (ret == WARD_DROP)
+		return XDP_DROP;
+	if (ret & WARD_XLATE)
+		return ward_apply_xdp(ctx);
 	return XDP_PASS;
 }
 

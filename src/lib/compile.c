@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compile.h"
+#include "compile_int.h"
 
 /* A leaf's effective match: its own fields intersected with its ancestors'. */
 struct flat {
@@ -50,7 +51,7 @@ static int fail(struct builder *b, int ret, const char *fmt, ...)
 	return ret;
 }
 
-static int find_str(char **v, size_t n, const char *s)
+int find_str(char **v, size_t n, const char *s)
 {
 	size_t i;
 
@@ -60,7 +61,7 @@ static int find_str(char **v, size_t n, const char *s)
 	return -1;
 }
 
-static int add_str(char ***v, size_t *n, const char *s)
+int add_str(char ***v, size_t *n, const char *s)
 {
 	char **nv;
 
@@ -824,6 +825,8 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 		goto err;
 	}
 	ret = collect_if_names(out, pol->rules, pol->n_rules);
+	if (!ret)
+		ret = compile_nat(pol, out);
 	if (ret)
 		goto err_nomem;
 

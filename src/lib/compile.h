@@ -41,6 +41,7 @@ struct compiled {
 	size_t	n_zones;
 	char	**if_names;		/* in_if id = index + 1 */
 	size_t	n_if_names;
+	struct ward_nat_policy nat;	/* the nat: section */
 };
 
 /* 0, or -EINVAL/-E2BIG/-ENOMEM with err saying which rule and why. */

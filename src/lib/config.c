@@ -27,6 +27,7 @@
 #include "ward/abi.h"
 
 #include "config.h"
+#include "config_int.h"
 #include "pol_util.h"
 
 #define CFG_MAX_DEPTH		8	/* levels of rules: */
@@ -106,13 +107,6 @@ struct cfg_scope {
 	unsigned int	to_fam;
 };
 
-#define CFG_UNSUPPORTED	1
-
-struct cfg_key {
-	const char	*name;
-	int		flags;
-};
-
 enum {
 	TK_INTERFACES, TK_DEFAULTS, TK_SETS, TK_RULES,
 	TK_CONNTRACK, TK_FQDN_SETS, TK_FQDN, TK_NAT, TK_SERVICES, TK_PLUGINS,
@@ -127,7 +121,7 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_CONNTRACK]	= { "conntrack" },
 	[TK_FQDN_SETS]	= { "fqdn_sets", CFG_UNSUPPORTED },
 	[TK_FQDN]	= { "fqdn", CFG_UNSUPPORTED },
-	[TK_NAT]	= { "nat", CFG_UNSUPPORTED },
+	[TK_NAT]	= { "nat" },
 	[TK_SERVICES]	= { "services", CFG_UNSUPPORTED },
 	[TK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 	[TK_ALERTS]	= { "alerts", 0 },
@@ -257,7 +251,12 @@ static const struct cfg_icmp_name cfg_icmp6_names[] = {
 
 /* Errors */
 
-static int cfg_line(const yaml_node_t *n)
+struct pol_policy *cfg_policy(struct cfg_ctx *c)
+{
+	return c->pol;
+}
+
+int cfg_line(const yaml_node_t *n)
 {
 	return (int)n->start_mark.line + 1;
 }
@@ -292,7 +291,7 @@ static int cfg_verr(struct cfg_ctx *c, int line, const char *field,
 }
 
 __attribute__((format(printf, 4, 5)))
-static int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		   const char *fmt, ...)
 {
 	va_list ap;
@@ -304,7 +303,7 @@ static int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 	return ret;
 }
 
-static int cfg_nomem(struct cfg_ctx *c)
+int cfg_nomem(struct cfg_ctx *c)
 {
 	if (!c->failed && c->err && c->errlen)
 		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
@@ -314,12 +313,12 @@ static int cfg_nomem(struct cfg_ctx *c)
 
 /* Nodes and scalars */
 
-static yaml_node_t *cfg_node(struct cfg_ctx *c, int idx)
+yaml_node_t *cfg_node(struct cfg_ctx *c, int idx)
 {
 	return yaml_document_get_node(c->doc, idx);
 }
 
-static const char *cfg_kind(const yaml_node_t *n)
+const char *cfg_kind(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_SEQUENCE_NODE:
@@ -331,7 +330,7 @@ static const char *cfg_kind(const yaml_node_t *n)
 	}
 }
 
-static bool cfg_is_null(const yaml_node_t *n)
+bool cfg_is_null(const yaml_node_t *n)
 {
 	const char *s = (const char *)n->data.scalar.value;
 
@@ -341,7 +340,7 @@ static bool cfg_is_null(const yaml_node_t *n)
 	       !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-static int cfg_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		   const char **out)
 {
 	const char *s;
@@ -376,7 +375,7 @@ static int cfg_bool(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 }
 
 /* Decimal digits only: no sign, no hex, no YAML 1.1 octal or sexagesimal. */
-static int cfg_uint(const char *s, size_t len, unsigned long max,
+int cfg_uint(const char *s, size_t len, unsigned long max,
 		    unsigned long *out)
 {
 	unsigned long v = 0;
@@ -416,7 +415,7 @@ static bool cfg_word(const char *s, const char *punct, bool upper, size_t max)
  * Reads a mapping whose keys come from a table: vals[i] (and keys[i] when
  * keys is not NULL) get the nodes of table entry i, NULL when absent.
  */
-static int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
+int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
 			const char *what, const struct cfg_key *table, size_t n,
 			yaml_node_t **keys, yaml_node_t **vals)
 {
@@ -518,7 +517,7 @@ static int cfg_addr(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 }
 
 /* 0; -EINVAL: not "N" or "N-M"; -ERANGE: a number past 65535; -EDOM: N > M. */
-static int cfg_ports_text(const char *s, struct pol_ports *out)
+int cfg_ports_text(const char *s, struct pol_ports *out)
 {
 	const char *dash = strchr(s, '-');
 	unsigned long lo, hi;
@@ -1324,14 +1323,14 @@ static int cfg_icmp_type(struct cfg_ctx *c, yaml_node_t *n, int proto, int *out)
 		       proto == PROTO_ICMP ? "icmp" : "icmpv6", s);
 }
 
-static int cfg_in(struct cfg_ctx *c, yaml_node_t *n, char **out)
+int cfg_link(struct cfg_ctx *c, yaml_node_t *n, const char *field, char **out)
 {
 	const struct pol_policy *pol = c->pol;
 	const char *s;
 	size_t i;
 	int ret;
 
-	ret = cfg_str(c, n, "in", &s);
+	ret = cfg_str(c, n, field, &s);
 	if (ret)
 		return ret;
 	for (i = 0; i < pol->n_ifaces; i++)
@@ -1341,7 +1340,7 @@ static int cfg_in(struct cfg_ctx *c, yaml_node_t *n, char **out)
 		for (i = 0; i < pol->n_ifaces; i++)
 			if (!fnmatch(pol->ifaces[i].match, s, 0))
 				goto found;
-	return cfg_err(c, n, "in", "unknown zone or interface '%s'", s);
+	return cfg_err(c, n, field, "unknown zone or interface '%s'", s);
 found:
 	*out = strdup(s);
 	return *out ? 0 : cfg_nomem(c);
@@ -1495,7 +1494,7 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 				       "unknown family '%s' (expected ipv4 or ipv6)", s);
 	}
 	if (v[RK_IN]) {
-		ret = cfg_in(c, v[RK_IN], &r->in);
+		ret = cfg_link(c, v[RK_IN], "in", &r->in);
 		if (ret)
 			return ret;
 	}
@@ -1624,7 +1623,7 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		{ TK_INTERFACES, cfg_interfaces }, { TK_DEFAULTS, cfg_defaults },
 		{ TK_CONNTRACK, cfg_conntrack }, { TK_METRICS, cfg_metrics },
 		{ TK_API, cfg_api }, { TK_LOGS, cfg_logs }, { TK_ALERTS, cfg_alerts },
-		{ TK_SETS, cfg_sets }, { TK_RULES, cfg_rules },
+		{ TK_SETS, cfg_sets }, { TK_RULES, cfg_rules }, { TK_NAT, cfg_nat },
 	};
 	size_t i;
 
@@ -1793,7 +1792,7 @@ out_read:
  * Plain when it cannot be read as anything but a string; double-quoted
  * otherwise ("*", IPv6 with its colons, "8000-8100", yes/no/on/off...).
  */
-static void cfg_put_str(FILE *f, const char *s)
+void cfg_put_str(FILE *f, const char *s)
 {
 	static const char *words[] = {
 		"y", "n", "yes", "no", "on", "off", "true", "false", "null", NULL,
@@ -1822,7 +1821,7 @@ static void cfg_put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
+void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
 {
 	char buf[POL_CIDR_STRLEN];
 
@@ -2014,6 +2013,7 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 	cfg_put_observe(f, pol);
 	fputs(pol->n_rules ? "rules:\n" : "rules: []\n", f);
 	cfg_put_rules(f, pol->rules, pol->n_rules, 2);
+	cfg_put_nat(f, &pol->nat);
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return 0;

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "dataplane_nat.h"
 #include "log.h"
 
 #ifndef BPF_FS_MAGIC
@@ -46,6 +47,8 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_TCP_INVALID]	= "tcp_invalid",
 	[WARD_CNT_DROP_TCP_WINDOW]	= "tcp_window",
 	[WARD_CNT_DROP_REVOKED]		= "revoked",
+	[WARD_CNT_DROP_NAT_EXHAUSTED]	= "nat_exhausted",
+	[WARD_CNT_DROP_NAT_STALE]	= "nat_stale",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
 	[WARD_CNT_WOULD_DROP]		= "would_drop",
@@ -62,6 +65,10 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_LOG_LOST]		= "log_lost",
 	[WARD_CNT_SYN_NEW]		= "syn_new",
 	[WARD_CNT_CT_GONE]		= "ct_gone",
+	[WARD_CNT_NAT_NEW]		= "nat_new",
+	[WARD_CNT_NAT_XLATE]		= "nat_xlate",
+	[WARD_CNT_FWD_REDIRECT]		= "fwd_redirect",
+	[WARD_CNT_FWD_STACK]		= "fwd_stack",
 };
 
 const char *dp_counter_name(int counter)
@@ -213,6 +220,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 			goto err_destroy;
 	}
 	size_flow_table(dp, pin_dir, max_flows);
+	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
 
@@ -583,6 +591,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 					&k, &links[i].info, 0))
 			err = -errno;
 	}
+	if (!err)
+		err = dp_nat_commit(dp, c, slot);
 	hdr.generation = dp->generation + 1;
 	if (!err && bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ward_policy),
 					&slot, &hdr, 0))
@@ -1030,6 +1040,7 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 			dp_mode_name(l->mode));
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
+	dp_nat_port(dp, l->ifindex, true);
 	return 0;
 }
 
@@ -1047,6 +1058,7 @@ static void link_drop(struct dataplane *dp, size_t i, bool detach)
 		pr_info("%s: deleted, forgotten (%s)\n", l->name, dp_mode_name(l->mode));
 	}
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+	dp_nat_port(dp, l->ifindex, false);
 	memmove(l, l + 1, (dp->n_links - i - 1) * sizeof(*l));
 	dp->n_links--;
 }
@@ -1148,6 +1160,7 @@ void dp_link_moved(struct dataplane *dp, int ifindex)
 		pr_info("%s: moved to another namespace, forgotten (%s)\n", l->name,
 			dp_mode_name(l->mode));
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+	dp_nat_port(dp, ifindex, false);
 	memmove(l, l + 1, (dp->n_links - (l - dp->links) - 1) * sizeof(*l));
 	dp->n_links--;
 }
@@ -1346,6 +1359,8 @@ size_t dp_ct_sweep(struct dataplane *dp, size_t budget)
 		if (!bpf_map_lookup_elem(fd, &next, &v) && v.last_seen < now &&
 		    now - v.last_seen > ct_timeout_ns(dp, &next, &v)) {
 			bpf_map_delete_elem(fd, &next);
+			if (v.flags & WARD_CTF_NAT)
+				dp_nat_forget(dp, &next);
 			expired++;
 			continue;	/* the cursor stays on a key that still exists */
 		}

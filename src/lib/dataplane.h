@@ -49,6 +49,8 @@ struct dataplane {
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* of the live policy */
 	struct ward_ct_key sweep_cursor;
 	bool	sweep_valid;
+	struct ward_ct_key nat_cursor;	/* dp_nat_sweep's */
+	bool	nat_cursor_valid;
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the

@@ -100,6 +100,30 @@ struct pol_api {
 	bool	locked;		/* serve read-only: the file is the truth */
 };
 
+/* nat: IPv4 only. */
+enum pol_nat_kind {
+	POL_NAT_MASQ = 1,	/* masquerade: the out link's address */
+	POL_NAT_SNAT,		/* snat: a fixed address */
+	POL_NAT_DNAT,		/* port_forward */
+};
+
+struct pol_nat_rule {
+	enum pol_nat_kind kind;
+	int	line;
+	char	*link;		/* out: (masquerade, snat) or in: (port_forward) */
+	struct pol_cidr from;	/* masquerade, snat: plen 0 for any source */
+	struct pol_cidr to;	/* snat: the address; port_forward: the server */
+	struct pol_ports ports;	/* snat: ports to use, 0-0 for the default */
+	int	proto;		/* port_forward: 6 or 17 */
+	uint16_t port;		/* port_forward: the port it listens on */
+	uint16_t to_port;	/* port_forward: the server's port */
+};
+
+struct pol_nat {
+	struct pol_nat_rule *rules;	/* masquerade, then snat, then port_forward */
+	size_t	n;
+};
+
 #define POL_METRICS_DEFAULT	"127.0.0.1:9669"
 #define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
 #define POL_LOG_RATE_DEFAULT	100
@@ -117,6 +141,7 @@ struct pol_policy {
 	struct pol_alerts alerts;
 	struct pol_observe observe;	/* metrics: and logs: */
 	struct pol_api api;
+	struct pol_nat nat;
 };
 
 void pol_free(struct pol_policy *pol);

@@ -566,7 +566,7 @@ ERR_TEST(err_ct_timeout_key, "conntrack:\n  timeouts: { tcp_est: 5 }\n",
 ERR_TEST(err_top_fqdn_sets, "fqdn_sets: {}\n",
 	 "t.yaml:1: fqdn_sets: not supported by this version of ward yet")
 ERR_TEST(err_top_fqdn, "fqdn: {}\n", "t.yaml:1: fqdn: not supported by this version of ward yet")
-ERR_TEST(err_top_nat, "\nnat: {}\n", "t.yaml:2: nat: not supported by this version of ward yet")
+ERR_TEST(err_top_nat, "\nnat:\n  hairpin: true\n", "t.yaml:3: hairpin: unknown key")
 ERR_TEST(err_top_services, "services: []\n",
 	 "t.yaml:1: services: not supported by this version of ward yet")
 ERR_TEST(err_top_plugins, "plugins: []\n",
