@@ -46,7 +46,10 @@ struct {
 	__type(value, struct ward_nat_val);
 } ward_nat WARD_MAP;
 
-/* The links the fast path may redirect to (wardd: the attached ones). */
+/* The links the fast path may use, in and out (wardd fills it as it
+ * attaches). Not pinned: the kernel adds BPF_F_RDONLY_PROG to every devmap,
+ * which libbpf 1.1 then finds different from this definition and refuses to
+ * reuse; wardd makes a new one and fills it when it re-attaches. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, WARD_MAX_IFACES);
@@ -552,7 +555,8 @@ static __always_inline int nat_out(void *ctx, const struct packet *p, struct xla
 		return WARD_PASS;
 	}
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && !first && p->l3_off == sizeof(struct ethhdr) &&
-	    bpf_map_lookup_elem(&ward_tx_ports, &ns->fib.ifindex)) {
+	    bpf_map_lookup_elem(&ward_tx_ports, &ns->fib.ifindex) &&
+	    bpf_map_lookup_elem(&ward_tx_ports, &ifindex)) {
 		xl->flags |= XL_FWD;
 		xl->ifindex = ns->fib.ifindex;
 		__builtin_memcpy(xl->smac, ns->fib.smac, 6);

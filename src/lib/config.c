@@ -131,12 +131,13 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_FLEET]	= { "fleet", CFG_UNSUPPORTED },
 };
 
-enum { IK_MATCH, IK_ROLE, IK_MODE, IK_N };
+enum { IK_MATCH, IK_ROLE, IK_MODE, IK_FAST_PATH, IK_N };
 
 static const struct cfg_key cfg_iface_keys[IK_N] = {
 	[IK_MATCH]	= { "match" },
 	[IK_ROLE]	= { "role" },
 	[IK_MODE]	= { "mode" },
+	[IK_FAST_PATH]	= { "fast_path" },
 };
 
 enum { CK_MAX_FLOWS, CK_TIMEOUTS, CK_N };
@@ -771,6 +772,20 @@ static int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 			return cfg_err(c, v[IK_MODE], "mode",
 				       "unknown mode '%s' (expected auto, xdp or tc)", mode);
 
+		if (v[IK_FAST_PATH]) {
+			const char *fp;
+
+			ret = cfg_str(c, v[IK_FAST_PATH], "fast_path", &fp);
+			if (ret)
+				return ret;
+			if (!strcmp(fp, "on"))
+				ifc->fast_path = POL_FAST_ON;
+			else if (!strcmp(fp, "off"))
+				ifc->fast_path = POL_FAST_OFF;
+			else if (strcmp(fp, "auto"))
+				return cfg_err(c, v[IK_FAST_PATH], "fast_path",
+					       "unknown value '%s' (expected auto, on or off)", fp);
+		}
 		ifc->line = cfg_line(map);
 		ifc->match = strdup(match);
 		ifc->role = role ? strdup(role) : NULL;
@@ -2005,6 +2020,8 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 			fputc('\n', f);
 		}
 		fprintf(f, "    mode: %s\n", modes[ifc->mode]);
+		if (ifc->fast_path != POL_FAST_AUTO)
+			fprintf(f, "    fast_path: %s\n", ifc->fast_path == POL_FAST_ON ? "on" : "off");
 	}
 	fprintf(f, "defaults:\n  policy: %s\n  dry_run: %s\n  log: %s\n",
 		pol->default_action == WARD_ACT_ACCEPT ? "accept" : "drop",

@@ -214,6 +214,9 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 			break;
 		char path[PATH_MAX];
 
+		/* See ward_tx_ports in bpf/lib/nat.h: a devmap cannot be reused. */
+		if (map == dp->skel->maps.ward_tx_ports)
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
@@ -1040,7 +1043,13 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 			dp_mode_name(l->mode));
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
-	dp_nat_port(dp, l->ifindex, true);
+	/* XDP on a veth may see frames of a local sender whose TCP/UDP
+	 * checksum is only the pseudo header's (CHECKSUM_PARTIAL): a redirect
+	 * would send them on unfinished. Only fast_path: on says otherwise. */
+	dp_nat_port(dp, l->ifindex, l->fast_path == POL_FAST_ON ||
+		    (l->fast_path == POL_FAST_AUTO &&
+		     !((l->mode == WARD_MODE_XDP_NATIVE || l->mode == WARD_MODE_XDP_GENERIC) &&
+		       link_is_virtual(l->name))));
 	return 0;
 }
 
@@ -1196,6 +1205,7 @@ bool dp_link_match(const struct compiled *c, const struct pol_policy *pol,
 	out->ifindex = ifindex;
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	out->want = pi->mode;
+	out->fast_path = pi->fast_path;
 	out->info = info;
 	return true;
 }

@@ -25,6 +25,7 @@ struct dp_link {
 	int	ifindex;
 	char	name[IF_NAMESIZE];
 	enum pol_mode want;		/* what the config asks for */
+	enum pol_fast_path fast_path;	/* interfaces: fast_path */
 	__u8	mode;			/* WARD_MODE_* in effect (NONE: not attached) */
 	struct ward_iface info;		/* zone and name ids for the rules */
 };

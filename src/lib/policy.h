@@ -67,10 +67,19 @@ struct pol_rule {
 	size_t	n_children;
 };
 
+/* interfaces: fast_path: whether forwarded packets may be redirected to
+ * and from the link by the data plane (docs/nat.md). */
+enum pol_fast_path {
+	POL_FAST_AUTO = 0,	/* yes, but not XDP on a virtual link */
+	POL_FAST_ON,
+	POL_FAST_OFF,
+};
+
 struct pol_iface {
 	char	*match;		/* a name or an fnmatch(3) glob */
 	char	*role;		/* zone name, or NULL */
 	enum pol_mode mode;
+	enum pol_fast_path fast_path;
 	int	line;
 };
 
