@@ -62,6 +62,14 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_LOG_LOST]		= "log_lost",
 	[WARD_CNT_SYN_NEW]		= "syn_new",
 	[WARD_CNT_CT_GONE]		= "ct_gone",
+	[WARD_CNT_FQDN_PARSED]		= "fqdn_parsed",
+	[WARD_CNT_FQDN_IGNORED]		= "fqdn_ignored",
+	[WARD_CNT_FQDN_SPOOFED]		= "fqdn_spoofed",
+	[WARD_CNT_FQDN_MALFORMED]	= "fqdn_malformed",
+	[WARD_CNT_FQDN_FRAGMENT]	= "fqdn_fragment",
+	[WARD_CNT_FQDN_LEARNED]		= "fqdn_learned",
+	[WARD_CNT_FQDN_TRUNC]		= "fqdn_truncated",
+	[WARD_CNT_FQDN_QUERY]		= "fqdn_query",
 };
 
 const char *dp_counter_name(int counter)
