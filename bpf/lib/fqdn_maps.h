@@ -179,8 +179,11 @@ static __noinline __attribute__((unused)) void fqdn_inspect(void *ctx, int hook,
 		return;
 	s->rk.family = p->family;
 	__builtin_memcpy(s->rk.addr, answer ? p->src : p->dst, 16);
-	if (!bpf_map_lookup_elem(&ward_fqdn_resolvers, &s->rk))
+	if (!bpf_map_lookup_elem(&ward_fqdn_resolvers, &s->rk)) {
+		if (answer)
+			count(WARD_CNT_FQDN_IGNORED);
 		return;
+	}
 	if (p->first_frag) {
 		/* The rest of the answer is in fragments without a UDP
 		 * header: fail closed, and say so. */
