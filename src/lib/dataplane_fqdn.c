@@ -12,6 +12,7 @@
  *           addresses of a set that is gone, or whose names changed, go.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -346,5 +347,18 @@ int dp_fqdn_walk(struct dataplane *dp, dp_fqdn_cb cb, void *arg)
 		cb(names[key.set].name, key.family, (const __u8 *)key.addr,
 		   (v.expires - now) / 1000000000ULL, v.ttl, arg);
 	}
+	return 0;
+}
+
+int dp_fqdn_set_name(struct dataplane *dp, unsigned int id, char *out, size_t len)
+{
+	struct ward_fqdn_set_name v;
+	__u32 key = id;
+
+	if (id >= WARD_FQDN_SETS ||
+	    bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_fqdn_sets), &key, &v) ||
+	    !v.name[0])
+		return -ENOENT;
+	snprintf(out, len, "%s", v.name);
 	return 0;
 }

@@ -29,4 +29,7 @@ typedef void (*dp_fqdn_cb)(const char *set, int family, const __u8 *addr, __u64 
 			   __u32 ttl, void *arg);
 int dp_fqdn_walk(struct dataplane *dp, dp_fqdn_cb cb, void *arg);
 
+/* The name of a pinned set id; -ENOENT when no set has it. */
+int dp_fqdn_set_name(struct dataplane *dp, unsigned int id, char *out, size_t len);
+
 #endif /* WARD_DATAPLANE_FQDN_H */

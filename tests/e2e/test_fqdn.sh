@@ -98,6 +98,8 @@ interfaces:
   - { match: $DEV_B, role: lan, mode: $MODE }
   - { match: wt-wb, role: wan, mode: $MODE }
 defaults: { policy: drop, log: none }
+metrics: { listen: "127.0.0.1:9669" }
+logs: { path: $TMP/flows.json, rate: 1000/s }
 fqdn_sets:
   test: ["*.fq.test"]
 fqdn:
@@ -176,7 +178,38 @@ in_a dig +tcp +short @$RESOLVER tcp.fq.test | grep -q 198.18.210.10 || fail "tcp
 connects 198.18.210.10 || fail "an answer over TCP taught nothing"
 ok "AAAA and DNS over TCP learned"
 
-# 7. kill -9 between the answer and the connection; learning while dead;
+# 7. Visible: wardctl fqdn list, /metrics, the flow log.
+WARDCTL=$ROOT/build/wardctl
+"$WARDCTL" -s "unix:$TMP/api.sock" fqdn list -o json >"$TMP/list.json" || fail "wardctl fqdn list failed"
+/usr/bin/python3 - "$TMP/list.json" <<'PY' || fail "wardctl fqdn list -o json: $(head -c 400 "$TMP/list.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [x for x in d["sets"] if x["name"] == "test"][0]
+assert s["names"] == ["*.fq.test"], s["names"]
+allowed = {a["address"]: a for a in s["allowed"]}
+a = allowed["198.18.210.10"]
+assert a["ttl"] == 300 and 0 < a["expires_in_s"] <= 302, a
+assert "2001:db8:100::6" in allowed
+assert "198.18.210.40" not in allowed and "198.18.210.30" not in allowed
+assert s["addresses"] == len(s["allowed"]) and d["grace_s"] == 2
+PY
+"$WARDCTL" -s "unix:$TMP/api.sock" fqdn list | grep -q '^test  *198.18.210.10  *300s' ||
+	fail "wardctl fqdn list (table): $("$WARDCTL" -s "unix:$TMP/api.sock" fqdn list | head -5)"
+m=$(in_b /usr/bin/python3 "$ROOT/tests/e2e/metrics.py" http://127.0.0.1:9669/metrics) || fail "/metrics"
+/usr/bin/python3 - "$m" <<'PY' || fail "fqdn metrics: $m"
+import json, sys
+m = json.loads(sys.argv[1])
+assert m["ward_fqdn_addresses{set=test}"] >= 100, m["ward_fqdn_addresses{set=test}"]
+assert m["ward_fqdn_answers_total{result=parsed}"] >= 100
+assert m["ward_fqdn_answers_total{result=spoofed}"] >= 1
+assert m["ward_fqdn_learned_total"] >= 100
+PY
+grep -q '"action":"fqdn-learn"},"dns":{"question":{"name":"tcp.fq.test"},"resolved_ip":\["198.18.210.10"\]}' "$TMP/flows.json" ||
+	fail "no fqdn-learn line for tcp.fq.test in the flow log: $(grep -m2 fqdn-learn "$TMP/flows.json")"
+if grep -q '"name":"alias.other.test"' "$TMP/flows.json"; then fail "an unmatched name was logged as learned"; fi
+ok "wardctl fqdn list (table, json), ward_fqdn_* metrics and fqdn-learn flow log lines"
+
+# 8. kill -9 between the answer and the connection; learning while dead;
 # a restart keeps what was learned.
 in_a dig +short @$RESOLVER kill1.fq.test | grep -q 198.18.210.21 || fail "kill1 not resolved"
 kill -9 "$WARDD_PID"
@@ -191,3 +224,14 @@ wardd_start "$TMP/ward.yaml"
 connects 198.18.210.21 && connects 198.18.210.22 || fail "restart dropped learned addresses"
 if connects 198.18.210.40; then fail "restart: unmatched name allowed"; fi
 ok "kill -9: learning went on without wardd (200 loops, 0 failures); restart kept it"
+
+# 9. Reloads: the same sets keep what they learned; a set whose names
+# changed starts empty (what it learned may no longer match).
+wardd_signal HUP 'policy generation'
+connects 198.18.210.21 || fail "a reload with the same sets dropped learned addresses"
+sed -i 's/test: \["\*.fq.test"\]/test: ["*.fq.test", "extra.example"]/' "$TMP/ward.yaml"
+wardd_signal HUP 'policy generation'
+if connects 198.18.210.21; then fail "a set whose names changed kept its addresses"; fi
+in_a dig +short @$RESOLVER kill1.fq.test | grep -q 198.18.210.21 || fail "kill1 not resolved"
+connects 198.18.210.21 || fail "the changed set does not learn"
+ok "reload: unchanged set kept its addresses; a changed set was emptied and learns again"
