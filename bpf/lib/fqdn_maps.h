@@ -107,6 +107,7 @@ struct fqdn_state {
 	__u32	grace;
 	__u32	learned;
 	__u32	owner;		/* wire bytes of the owner name being skipped */
+	__u32	fresh;		/* addresses new to their set, or expired there */
 	__u8	ids[FQDN_SET_IDS];
 };
 
