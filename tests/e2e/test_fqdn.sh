@@ -67,6 +67,7 @@ path, n = sys.argv[1], int(sys.argv[2])
 with open(path, "w") as f:
     for i in range(n + 10):
         f.write("198.18.%d.%d h%d.fq.test\n" % (1 + i // 250, 1 + i % 250, i))
+    for i in range(210):
         f.write("198.18.%d.%d k%d.fq.test\n" % (101 + i // 250, 1 + i % 250, i))
     for i in range(50):
         f.write("198.18.220.%d big.fq.test\n" % (1 + i))
@@ -83,6 +84,12 @@ in_c dnsmasq --no-daemon --keep-in-foreground --conf-file=/dev/null --no-resolv 
 	--host-record=target.fq.test,198.18.210.30 --cname=alias.other.test,target.fq.test \
 	--host-record=www.other.test,198.18.210.40 \
 	>"$TMP/dnsmasq.log" 2>&1 &
+BG_PIDS+=($!)
+# A resolver on the gateway itself (a local cache): its answers leave at the
+# LAN link's tc egress, never crossing the WAN.
+in_b dnsmasq --no-daemon --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+	--bind-interfaces --listen-address=$IP_B --user=root --group=root --pid-file= \
+	--host-record=local.fq.test,198.18.210.70 >"$TMP/dnsmasq-local.log" 2>&1 &
 BG_PIDS+=($!)
 in_c /usr/bin/python3 "$HERE/fqdn_server.py" $PORT >"$TMP/server.log" 2>&1 &
 BG_PIDS+=($!)
@@ -103,10 +110,11 @@ logs: { path: $TMP/flows.json, rate: 1000/s }
 fqdn_sets:
   test: ["*.fq.test"]
 fqdn:
-  resolvers: [$RESOLVER]
+  resolvers: [$RESOLVER, $IP_B]
   grace: 2s
 rules:
   - { name: dns, in: lan, to: $RESOLVER, proto: [udp, tcp], port: 53, action: accept }
+  - { name: dns-local, in: lan, to: $IP_B, proto: udp, port: 53, action: accept }
   - { name: web, in: lan, to_fqdn: \$test, proto: tcp, port: $PORT, action: accept, log: true }
 EOF2
 # proto takes one value: two rules.
@@ -177,6 +185,9 @@ if connects 2001:db8:100::7; then fail "AAAA: an address not in the answer allow
 in_a dig +tcp +short @$RESOLVER tcp.fq.test | grep -q 198.18.210.10 || fail "tcp.fq.test not resolved over TCP"
 connects 198.18.210.10 || fail "an answer over TCP taught nothing"
 ok "AAAA and DNS over TCP learned"
+in_a dig +short @$IP_B local.fq.test | grep -q 198.18.210.70 || fail "the gateway's own resolver does not answer"
+connects 198.18.210.70 || fail "an answer of the gateway's own resolver (tc egress) taught nothing"
+ok "an answer from a resolver on the gateway itself learned at egress"
 
 # 7. Visible: wardctl fqdn list, /metrics, the flow log.
 WARDCTL=$ROOT/build/wardctl
