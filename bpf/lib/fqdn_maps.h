@@ -237,7 +237,10 @@ static __always_inline bool fqdn_dst_learned(__u8 set, const struct packet *p, _
 	s->ck.pad = 0;
 	__builtin_memcpy(s->ck.addr, p->dst, 16);
 	v = bpf_map_lookup_elem(&ward_fqdn_addrs, &s->ck);
-	if (!v || v->expires <= bpf_ktime_get_coarse_ns())
+	/* Expiry decides new flows only: a flow admitted while the address
+	 * was live outlives its TTL, also when a reload re-checks it. An
+	 * address gone from the map (its set removed or changed) does not. */
+	if (!v || (v->expires <= bpf_ktime_get_coarse_ns() && !p->recheck))
 		return false;
 	dst[0] = set + 1;
 	dst[1] = 0;

@@ -135,14 +135,17 @@ ok "$LOOPS resolve-then-connect loops: 0 first-connection failures"
 # lives on, a new one after expiry is blocked.
 in_a dig +short @$RESOLVER ttl3.fq.test | grep -q 198.18.210.3 || fail "ttl3 not resolved"
 connects 198.18.210.3 || fail "ttl3: not allowed right after the answer"
-client hold 198.18.210.3 $PORT 6.5 >"$TMP/hold.txt" 2>&1 &
+client hold 198.18.210.3 $PORT 8 >"$TMP/hold.txt" 2>&1 &
 hold=$!
 sleep 1
 connects 198.18.210.3 || fail "ttl3: not allowed 1 s after the answer"
 sleep 5.5
 if connects 198.18.210.3; then fail "ttl3: still allowed after TTL + grace"; fi
-wait $hold || fail "ttl3: the established connection died at expiry: $(cat "$TMP/hold.txt")"
-ok "TTL 3 + grace 2: allowed, blocked after expiry, established connection lived on"
+# A reload re-checks every flow against the new generation: expiry is
+# for new flows only, so the established one must survive that too.
+wardd_signal HUP 'policy generation'
+wait $hold || fail "ttl3: the established connection died at expiry or reload: $(cat "$TMP/hold.txt")"
+ok "TTL 3 + grace 2: allowed, blocked after expiry, established connection lived on (and through a reload)"
 
 # 3. A spoofed answer from the resolver's own address, for a query the
 # client never sent, teaches nothing. It goes to a port the client has
