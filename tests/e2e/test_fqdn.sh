@@ -210,13 +210,13 @@ PY
 "$WARDCTL" -s "unix:$TMP/api.sock" fqdn list | grep -q '^test  *198.18.210.10  *300s' ||
 	fail "wardctl fqdn list (table): $("$WARDCTL" -s "unix:$TMP/api.sock" fqdn list | head -5)"
 m=$(in_b /usr/bin/python3 "$ROOT/tests/e2e/metrics.py" http://127.0.0.1:9669/metrics) || fail "/metrics"
-/usr/bin/python3 - "$m" <<'PY' || fail "fqdn metrics: $m"
+/usr/bin/python3 - "$m" $LOOPS <<'PY' || fail "fqdn metrics: $m"
 import json, sys
-m = json.loads(sys.argv[1])
-assert m["ward_fqdn_addresses{set=test}"] >= 100, m["ward_fqdn_addresses{set=test}"]
-assert m["ward_fqdn_answers_total{result=parsed}"] >= 100
+m, n = json.loads(sys.argv[1]), int(sys.argv[2])
+assert m["ward_fqdn_addresses{set=test}"] >= n + 100, m["ward_fqdn_addresses{set=test}"]
+assert m["ward_fqdn_answers_total{result=parsed}"] >= n
 assert m["ward_fqdn_answers_total{result=spoofed}"] >= 1
-assert m["ward_fqdn_learned_total"] >= 100
+assert m["ward_fqdn_learned_total"] >= n + 100
 PY
 grep -q '"action":"fqdn-learn"},"dns":{"question":{"name":"tcp.fq.test"},"resolved_ip":\["198.18.210.10"\]}' "$TMP/flows.json" ||
 	fail "no fqdn-learn line for tcp.fq.test in the flow log: $(grep -m2 fqdn-learn "$TMP/flows.json")"
