@@ -177,6 +177,9 @@ ok "CNAME from a non-matching question and an unmatched name stay blocked"
 n=0
 for i in $(seq 1 50); do connects 198.18.220.$i && n=$((n + 1)); done
 [ $n = 50 ] || fail "50-record answer: only $n of 50 addresses allowed"
+# Without EDNS the resolver truncates (TC), and glibc retries over TCP.
+in_a dig +noedns +ignore @$RESOLVER big2.fq.test | grep -q 'flags:.* tc' ||
+	fail "the resolver does not truncate big2 without EDNS: the TCP retry is not tested"
 client all big2.fq.test $PORT >"$TMP/big2.txt" 2>&1 || fail "big2: $(cat "$TMP/big2.txt")"
 grep -q "^connected 50 of 50$" "$TMP/big2.txt" || fail "glibc truncated + TCP retry: $(cat "$TMP/big2.txt")"
 ok "50 A records over UDP with EDNS, and truncated UDP + TCP retry: 50 of 50"
