@@ -635,6 +635,54 @@ static void test_classifier(void)
 	test_end();
 }
 
+/*
+ * Random damage to a good answer (its query sent each time, so it gets past
+ * the query check unless the id itself is hit): every run must end with the
+ * answer passed and accounted for by a counter, and no more addresses
+ * learned than it has records. Seeded: a failure repeats.
+ */
+static void test_mutations(void)
+{
+	__u64 before[WARD_CNT_MAX], after[WARD_CNT_MAX];
+	struct msg good, q, m;
+	unsigned int seed = 9, i, k, n;
+	int h;
+
+	header(&good, 0x1701, F_ANSWER, 1, 3);
+	question(&good, "mut.debian.org", 1);
+	rr_addr(&good, "203.0.113.80", 60);
+	put16(&good, 0xc00c); put16(&good, 5); put16(&good, 1); put32(&good, 60);
+	put16(&good, 14); putname(&good, "edge.cdn.net");
+	rr_addr(&good, "2001:db8::80", 60);
+	query_msg(&q, 0x1701, "mut.debian.org", 1);
+	test_start("fqdn 2000 damaged answers");
+	for (h = 0; h < HOOKS; h++) {
+		for (i = 0; i < 1000; i++) {
+			m = good;
+			for (k = 0, n = 1 + rand_r(&seed) % 4; k < n; k++)
+				m.b[rand_r(&seed) % m.n] = rand_r(&seed);
+			if (rand_r(&seed) % 8 == 0)
+				m.n = 12 + rand_r(&seed) % (m.n - 12);
+			forget_all();
+			send_msg(h, false, CLIENT, RESOLVER, true, &q);
+			counters(before);
+			if (!ASSERT_TRUE(send_msg(h, false, CLIENT, RESOLVER, false, &m),
+					 "damaged answer passes"))
+				break;
+			counters(after);
+			if (!ASSERT_TRUE(after[WARD_CNT_FQDN_PARSED] + after[WARD_CNT_FQDN_IGNORED] +
+					 after[WARD_CNT_FQDN_SPOOFED] + after[WARD_CNT_FQDN_MALFORMED] >
+					 before[WARD_CNT_FQDN_PARSED] + before[WARD_CNT_FQDN_IGNORED] +
+					 before[WARD_CNT_FQDN_SPOOFED] + before[WARD_CNT_FQDN_MALFORMED],
+					 "every answer counted"))
+				break;
+			if (!ASSERT_LE(n_learned(), 3, "at most one address per record"))
+				break;
+		}
+	}
+	test_end();
+}
+
 int main(int argc, char **argv)
 {
 	struct pol_policy pol;
@@ -668,6 +716,7 @@ int main(int argc, char **argv)
 	test_spoofing();
 	test_transport();
 	test_classifier();
+	test_mutations();
 
 	compiled_free(&comp);
 	pol_free(&pol);
