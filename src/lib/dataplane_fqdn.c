@@ -325,29 +325,57 @@ static __u64 now_coarse(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+/* Learned addresses are read in batches: a scrape of a full map is a few
+ * dozen syscalls, not 130,000 (a next-key and a lookup per entry). */
+#define FQDN_WALK_BATCH	4096
+
 int dp_fqdn_walk(struct dataplane *dp, dp_fqdn_cb cb, void *arg)
 {
 	struct ward_fqdn_set_name names[WARD_FQDN_SETS];
 	int fd = fd_of(dp, dp->skel->maps.ward_fqdn_addrs);
-	struct ward_fqdn_addr_key key, next, *prev = NULL;
-	struct ward_fqdn_addr_val v;
+	struct ward_fqdn_addr_key *keys;
+	struct ward_fqdn_addr_val *vals;
+	__u32 in = 0, out = 0, count, i;
 	__u64 now = now_coarse();
+	bool started = false;
 	int err;
 
 	err = read_set_names(dp, names);
 	if (err)
 		return err;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (key.set >= WARD_FQDN_SETS || !names[key.set].name[0])
-			continue;
-		if (bpf_map_lookup_elem(fd, &key, &v) || v.expires <= now)
-			continue;
-		cb(names[key.set].name, key.family, (const __u8 *)key.addr,
-		   (v.expires - now) / 1000000000ULL, v.ttl, arg);
+	keys = calloc(FQDN_WALK_BATCH, sizeof(*keys));
+	vals = calloc(FQDN_WALK_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
 	}
-	return 0;
+	for (;;) {
+		count = FQDN_WALK_BATCH;
+		err = bpf_map_lookup_batch(fd, started ? &in : NULL, &out, keys, vals, &count, NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		for (i = 0; i < count; i++) {
+			const struct ward_fqdn_addr_key *k = &keys[i];
+
+			if (k->set >= WARD_FQDN_SETS || !names[k->set].name[0] ||
+			    vals[i].expires <= now)
+				continue;
+			cb(names[k->set].name, k->family, (const __u8 *)k->addr,
+			   (vals[i].expires - now) / 1000000000ULL, vals[i].ttl, arg);
+		}
+		if (err) {		/* ENOENT: that was the last bucket */
+			err = 0;
+			break;
+		}
+		in = out;
+		started = true;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
 }
 
 int dp_fqdn_set_name(struct dataplane *dp, unsigned int id, char *out, size_t len)
