@@ -252,3 +252,12 @@ if connects 198.18.210.21; then fail "a set whose names changed kept its address
 in_a dig +short @$RESOLVER kill1.fq.test | grep -q 198.18.210.21 || fail "kill1 not resolved"
 connects 198.18.210.21 || fail "the changed set does not learn"
 ok "reload: unchanged set kept its addresses; a changed set was emptied and learns again"
+
+# 10. A reload without the set: its addresses leave the pinned map.
+learned() { bpftool -j map dump pinned "$PIN/ward_fqdn_addrs" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+[ "$(learned)" -gt 0 ] || fail "nothing learned before the set is removed"
+sed -i '/^fqdn_sets:/,/^fqdn:/{/^  test:/d}; /to_fqdn/d' "$TMP/ward.yaml"
+wardd_signal HUP 'policy generation'
+[ "$(learned)" = 0 ] || fail "a removed set's addresses stayed: $(learned)"
+grep -q 'fqdn set test removed' "$TMP/wardd.log" || fail "the removal was not logged"
+ok "reload without the set: its learned addresses dropped"
