@@ -467,6 +467,9 @@ __noinline int ward_fqdn_dns(struct packet *p, __u32 ifindex, __u32 copied, __u3
 	}
 	if (!answer)
 		return end >= base + DNS_HDR_LEN ? fqdn_query(s, p, base) : 0;
+	/* A resolver's own query upstream, sent from port 53: not an answer. */
+	if (p->dport == DNS_PORT_BE && end > base + 2 && !(msg_u8(s, base + 2) & 0x80))
+		return 0;
 	return fqdn_answer(s, p, ifindex, base, end);
 }
 

@@ -181,10 +181,19 @@ static __noinline __attribute__((unused)) void fqdn_inspect(void *ctx, int hook,
 	s->rk.family = p->family;
 	__builtin_memcpy(s->rk.addr, answer ? p->src : p->dst, 16);
 	if (!bpf_map_lookup_elem(&ward_fqdn_resolvers, &s->rk)) {
+		/* Port 53 on both ends (a server forwarding from port 53):
+		 * not from a resolver, so maybe a query to one. */
+		if (answer && p->dport == DNS_PORT_BE) {
+			answer = 0;
+			__builtin_memcpy(s->rk.addr, p->dst, 16);
+			if (bpf_map_lookup_elem(&ward_fqdn_resolvers, &s->rk))
+				goto resolver;
+		}
 		if (answer)
 			count(WARD_CNT_FQDN_IGNORED);
 		return;
 	}
+resolver:
 	if (p->first_frag) {
 		/* The rest of the answer is in fragments without a UDP
 		 * header: fail closed, and say so. */

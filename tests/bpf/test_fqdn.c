@@ -586,6 +586,23 @@ static void test_transport(void)
 		send_msg(h, false, CLIENT6, RESOLVER6, false, &m);
 		check("over IPv6", h, before, &(struct expect){ .learned = 1, .parsed = 1 });
 
+		/* Port 53 on both ends: a server forwarding to the resolver
+		 * from port 53 is a client like any other... */
+		forget_all();
+		frame(&f, false, CLIENT, RESOLVER, 53, 53, q.b, q.n, 0);
+		run(h, &f);
+		counters(before);
+		frame(&f, false, RESOLVER, CLIENT, 53, 53, m.b, m.n, 0);
+		run(h, &f);
+		check("client on port 53", h, before, &(struct expect){ .learned = 1, .parsed = 1 });
+		/* ... and the resolver's own query upstream from port 53 is
+		 * no answer, and no malformed one either. */
+		forget_all();
+		counters(before);
+		frame(&f, false, RESOLVER, OTHER_DNS, 53, 53, q.b, q.n, 0);
+		run(h, &f);
+		check("resolver's own query from port 53", h, before, &(struct expect){ 0 });
+
 		/* A first fragment (MF set): ignored, counted. */
 		forget_all();
 		send_msg(h, false, CLIENT, RESOLVER, true, &q);
