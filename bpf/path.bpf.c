@@ -4,6 +4,7 @@
  * entry point (see bpf/lib/entry.h for why they are global).
  */
 #include "lib/path.h"
+#include "lib/fqdn.h"
 
 __noinline int ward_decide_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex)
 {

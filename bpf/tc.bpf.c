@@ -27,7 +27,7 @@ SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
 	void *data, *data_end;
-	__u32 len, ifindex;
+	__u32 len;
 
 	pull_headers(skb);
 	/* clang 14 keeps &skb->data from before the call in a register and
@@ -37,8 +37,7 @@ int ward_tc_ingress(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
-	ifindex = skb->ingress_ifindex;
-	if (ward_ingress(data, data_end, len, ifindex) == WARD_DROP)
+	if (ward_ingress(skb, FQDN_HOOK_TC, data, data_end, len) == WARD_DROP)
 		return TC_ACT_SHOT_;
 	return TC_ACT_OK_;
 }
@@ -57,7 +56,7 @@ int ward_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
 	in_ifindex = skb->ingress_ifindex;
-	ward_egress(data, data_end, len, in_ifindex);
+	ward_egress(skb, data, data_end, len, in_ifindex);
 	return TC_ACT_OK_;
 }
 

@@ -8,7 +8,7 @@ int ward_xdp_ingress(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	if (ward_ingress(data, data_end, data_end - data, ctx->ingress_ifindex) == WARD_DROP)
+	if (ward_ingress(ctx, FQDN_HOOK_XDP, data, data_end, data_end - data) == WARD_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }

@@ -160,6 +160,7 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 	struct packet *pk = &sc->p;
 
 	__builtin_memset(pk, 0, sizeof(*pk));
+	pk->recheck = 1;
 	pk->family = k->family;
 	pk->proto = k->proto;
 	pk->l4 = 1;

@@ -27,6 +27,7 @@
 #include "ward/abi.h"
 
 #include "config.h"
+#include "config_int.h"
 #include "pol_util.h"
 
 #define CFG_MAX_DEPTH		8	/* levels of rules: */
@@ -104,14 +105,9 @@ struct cfg_scope {
 	int		family;		/* 0 when no branch sets one */
 	unsigned int	from_fam;	/* CFG_FAM* present in the nearest from:, 0 if none */
 	unsigned int	to_fam;
+	int		fqdn_set;	/* the nearest to_fqdn:, 0 if none */
 };
 
-#define CFG_UNSUPPORTED	1
-
-struct cfg_key {
-	const char	*name;
-	int		flags;
-};
 
 enum {
 	TK_INTERFACES, TK_DEFAULTS, TK_SETS, TK_RULES,
@@ -125,8 +121,8 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_SETS]	= { "sets" },
 	[TK_RULES]	= { "rules" },
 	[TK_CONNTRACK]	= { "conntrack" },
-	[TK_FQDN_SETS]	= { "fqdn_sets", CFG_UNSUPPORTED },
-	[TK_FQDN]	= { "fqdn", CFG_UNSUPPORTED },
+	[TK_FQDN_SETS]	= { "fqdn_sets" },
+	[TK_FQDN]	= { "fqdn" },
 	[TK_NAT]	= { "nat", CFG_UNSUPPORTED },
 	[TK_SERVICES]	= { "services", CFG_UNSUPPORTED },
 	[TK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
@@ -205,7 +201,7 @@ static const struct cfg_key cfg_rule_keys[RK_N] = {
 	[RK_OUT]	= { "out", CFG_UNSUPPORTED },
 	[RK_FROM]	= { "from" },
 	[RK_TO]		= { "to" },
-	[RK_TO_FQDN]	= { "to_fqdn", CFG_UNSUPPORTED },
+	[RK_TO_FQDN]	= { "to_fqdn" },
 	[RK_PROTO]	= { "proto" },
 	[RK_PORT]	= { "port" },
 	[RK_SPORT]	= { "sport" },
@@ -291,8 +287,7 @@ static int cfg_verr(struct cfg_ctx *c, int line, const char *field,
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5)))
-static int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		   const char *fmt, ...)
 {
 	va_list ap;
@@ -304,7 +299,7 @@ static int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 	return ret;
 }
 
-static int cfg_nomem(struct cfg_ctx *c)
+int cfg_nomem(struct cfg_ctx *c)
 {
 	if (!c->failed && c->err && c->errlen)
 		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
@@ -312,14 +307,19 @@ static int cfg_nomem(struct cfg_ctx *c)
 	return -ENOMEM;
 }
 
+struct pol_policy *cfg_pol(struct cfg_ctx *c)
+{
+	return c->pol;
+}
+
 /* Nodes and scalars */
 
-static yaml_node_t *cfg_node(struct cfg_ctx *c, int idx)
+yaml_node_t *cfg_node(struct cfg_ctx *c, int idx)
 {
 	return yaml_document_get_node(c->doc, idx);
 }
 
-static const char *cfg_kind(const yaml_node_t *n)
+const char *cfg_kind(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_SEQUENCE_NODE:
@@ -331,7 +331,7 @@ static const char *cfg_kind(const yaml_node_t *n)
 	}
 }
 
-static bool cfg_is_null(const yaml_node_t *n)
+bool cfg_is_null(const yaml_node_t *n)
 {
 	const char *s = (const char *)n->data.scalar.value;
 
@@ -341,7 +341,7 @@ static bool cfg_is_null(const yaml_node_t *n)
 	       !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-static int cfg_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		   const char **out)
 {
 	const char *s;
@@ -416,7 +416,7 @@ static bool cfg_word(const char *s, const char *punct, bool upper, size_t max)
  * Reads a mapping whose keys come from a table: vals[i] (and keys[i] when
  * keys is not NULL) get the nodes of table entry i, NULL when absent.
  */
-static int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
+int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
 			const char *what, const struct cfg_key *table, size_t n,
 			yaml_node_t **keys, yaml_node_t **vals)
 {
@@ -492,7 +492,7 @@ static int cfg_grow(void **v, size_t *cap, size_t need, size_t size)
 
 /* Values: addresses and ports */
 
-static int cfg_addr(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_addr(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		    const char *s, struct pol_cidr *out)
 {
 	char fix[POL_CIDR_STRLEN];
@@ -831,7 +831,7 @@ static int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 }
 
 /* Seconds: a number, or a number with s, m, h or d. */
-static int cfg_duration(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_duration(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 			uint32_t *out)
 {
 	static const struct { char unit; unsigned long mult; } units[] = {
@@ -1445,6 +1445,7 @@ static int cfg_branch(struct cfg_ctx *c, struct pol_rule *r, yaml_node_t *key,
 	sc.family = r->family ? r->family : up->family;
 	sc.from_fam = r->from.n ? cfg_fams(&r->from) : up->from_fam;
 	sc.to_fam = r->to.n ? cfg_fams(&r->to) : up->to_fam;
+	sc.fqdn_set = r->fqdn_set ? r->fqdn_set : up->fqdn_set;
 	for (i = 0; i < n; i++) {
 		ret = cfg_rule(c, cfg_node(c, seq->data.sequence.items.start[i]), &sc, i,
 			       &r->children[i]);
@@ -1508,6 +1509,21 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 		ret = cfg_addr_list(c, v[RK_TO], "to", &r->to);
 		if (ret)
 			return ret;
+	}
+	if (v[RK_TO_FQDN]) {
+		ret = cfg_to_fqdn(c, v[RK_TO_FQDN], r);
+		if (ret)
+			return ret;
+		/* An address must be learned for the set: a to: besides
+		 * would be a second, different destination match. */
+		if (r->to.n || up->to_fam)
+			return cfg_err(c, v[RK_TO_FQDN], "to_fqdn",
+				       "cannot be combined with to: (in this rule or a branch around it)");
+		if (up->fqdn_set && up->fqdn_set != r->fqdn_set)
+			return cfg_err(c, v[RK_TO_FQDN], "to_fqdn",
+				       "the enclosing branch already has another to_fqdn:");
+	} else if (v[RK_TO] && up->fqdn_set) {
+		return cfg_err(c, v[RK_TO], "to", "cannot be combined with the to_fqdn: of the enclosing branch");
 	}
 	ret = cfg_rule_families(c, r, v, up);
 	if (ret)
@@ -1624,7 +1640,8 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		{ TK_INTERFACES, cfg_interfaces }, { TK_DEFAULTS, cfg_defaults },
 		{ TK_CONNTRACK, cfg_conntrack }, { TK_METRICS, cfg_metrics },
 		{ TK_API, cfg_api }, { TK_LOGS, cfg_logs }, { TK_ALERTS, cfg_alerts },
-		{ TK_SETS, cfg_sets }, { TK_RULES, cfg_rules },
+		{ TK_SETS, cfg_sets }, { TK_FQDN_SETS, cfg_fqdn_sets }, { TK_FQDN, cfg_fqdn },
+		{ TK_RULES, cfg_rules },
 	};
 	size_t i;
 
@@ -1793,7 +1810,7 @@ out_read:
  * Plain when it cannot be read as anything but a string; double-quoted
  * otherwise ("*", IPv6 with its colons, "8000-8100", yes/no/on/off...).
  */
-static void cfg_put_str(FILE *f, const char *s)
+void cfg_put_str(FILE *f, const char *s)
 {
 	static const char *words[] = {
 		"y", "n", "yes", "no", "on", "off", "true", "false", "null", NULL,
@@ -1822,7 +1839,7 @@ static void cfg_put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
+void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
 {
 	char buf[POL_CIDR_STRLEN];
 
@@ -1894,6 +1911,8 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 		}
 		cfg_put_cidrs(f, in, "from", &r->from);
 		cfg_put_cidrs(f, in, "to", &r->to);
+		if (r->fqdn_set)
+			fprintf(f, "%*sto_fqdn: $%s\n", in, "", r->fqdn_name);
 		if (r->family)
 			fprintf(f, "%*sfamily: ipv%d\n", in, "", r->family);
 		if (r->proto != POL_ANY && pname)
@@ -2012,6 +2031,7 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 		pol->dry_run ? "true" : "false", logs[pol->log]);
 	cfg_put_conntrack(f, &pol->conntrack);
 	cfg_put_observe(f, pol);
+	cfg_put_fqdn(f, pol);
 	fputs(pol->n_rules ? "rules:\n" : "rules: []\n", f);
 	cfg_put_rules(f, pol->rules, pol->n_rules, 2);
 	if (fflush(f) || ferror(f))

@@ -48,6 +48,7 @@ void pol_free(struct pol_policy *pol)
 	free(pol->observe.metrics_listen);
 	free(pol->observe.log_path);
 	free(pol->api.listen);
+	pol_fqdn_free(&pol->fqdn);
 	memset(pol, 0, sizeof(*pol));
 }
 

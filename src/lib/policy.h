@@ -60,6 +60,8 @@ struct pol_rule {
 	struct pol_port_list dport;	/* "port:" */
 	int	icmp_type;	/* or POL_ANY; needs proto icmp or icmpv6 */
 	int	family;		/* 4, 6 or 0 for both */
+	int	fqdn_set;	/* to_fqdn: index + 1 into pol_fqdn.sets; 0: none */
+	const char *fqdn_name;	/* that set's name (points into pol_fqdn.sets) */
 	int	action;		/* WARD_ACT_*, or 0 for a branch */
 	bool	dry_run;
 	bool	log;
@@ -100,6 +102,29 @@ struct pol_api {
 	bool	locked;		/* serve read-only: the file is the truth */
 };
 
+/* fqdn_sets: and fqdn: (docs/fqdn.md). Names are stored as written,
+ * lowercased: "deb.debian.org", "*.debian.org". */
+struct pol_fqdn_set {
+	char	*name;
+	char	**names;
+	size_t	n;
+	int	line;
+};
+
+struct pol_fqdn {
+	struct pol_fqdn_set *sets;
+	size_t	n_sets;
+	struct pol_cidr *resolvers;	/* host addresses */
+	size_t	n_resolvers;
+	uint32_t grace;		/* seconds; POL_FQDN_GRACE_DEFAULT when not given */
+};
+
+#define POL_FQDN_GRACE_DEFAULT	30
+
+void pol_fqdn_free(struct pol_fqdn *f);
+/* A deep copy; 0 or -ENOMEM (dst then holds nothing). */
+int pol_fqdn_copy(struct pol_fqdn *dst, const struct pol_fqdn *src);
+
 #define POL_METRICS_DEFAULT	"127.0.0.1:9669"
 #define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
 #define POL_LOG_RATE_DEFAULT	100
@@ -117,6 +142,7 @@ struct pol_policy {
 	struct pol_alerts alerts;
 	struct pol_observe observe;	/* metrics: and logs: */
 	struct pol_api api;
+	struct pol_fqdn fqdn;
 };
 
 void pol_free(struct pol_policy *pol);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "events_fqdn.h"
 #include "log.h"
 #include "webhook.h"
 
@@ -168,6 +169,12 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev->type == WARD_EV_FLOW) {
 		on_flow(w, ev);
+	} else if (ev->type == WARD_EV_FQDN && size >= sizeof(struct ward_fqdn_event)) {
+		char when[40], line[4096];
+
+		format_time(ev->ts_ns, when, sizeof(when));
+		if (fqdn_event_line(w, data, when, line, sizeof(line)) > 0)
+			write_line(w->events, line);
 	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_PORT_SCAN) {
 		snprintf(detail, sizeof(detail), "\"ports\":%u,\"threshold\":%u,\"window_s\":%u",
 			 ev->count, w->pol.alerts.scan_ports, w->pol.alerts.scan_window);

@@ -563,9 +563,34 @@ ERR_TEST(err_ct_timeout_zero, "conntrack:\n  timeouts:\n    icmp: 0\n",
 	 "t.yaml:3: icmp: expected a duration in seconds (30, 30s, 5m, 2h, 5d), got '0'")
 ERR_TEST(err_ct_timeout_key, "conntrack:\n  timeouts: { tcp_est: 5 }\n",
 	 "t.yaml:2: tcp_est: unknown key")
-ERR_TEST(err_top_fqdn_sets, "fqdn_sets: {}\n",
-	 "t.yaml:1: fqdn_sets: not supported by this version of ward yet")
-ERR_TEST(err_top_fqdn, "fqdn: {}\n", "t.yaml:1: fqdn: not supported by this version of ward yet")
+ERR_TEST(err_top_fqdn_sets, "fqdn_sets: [a.org]\n",
+	 "t.yaml:1: fqdn_sets: expected a mapping of set names to lists of names, got a list")
+ERR_TEST(err_top_fqdn, "fqdn: { grace: soon }\n",
+	 "t.yaml:1: grace: expected a duration in seconds (30, 30s, 5m, 2h, 5d), got 'soon'")
+ERR_TEST(err_fqdn_key, "fqdn: { resolver: [10.0.0.53] }\n", "t.yaml:1: resolver: unknown key")
+ERR_TEST(err_fqdn_resolver_prefix, "fqdn: { resolvers: [10.0.0.0/24] }\n",
+	 "t.yaml:1: resolvers: 10.0.0.0/24: a resolver is one address, not a prefix")
+ERR_TEST(err_fqdn_name_empty_label, "fqdn_sets:\n  u: [\"a..org\"]\n",
+	 "t.yaml:2: u: invalid name 'a..org': empty label (two dots in a row, or a leading dot)")
+ERR_TEST(err_fqdn_name_star_inside, "fqdn_sets:\n  u: [\"a.*.org\"]\n",
+	 "t.yaml:2: u: invalid name 'a.*.org': '*' only as the whole first label (\"*.example.org\")")
+ERR_TEST(err_fqdn_name_star_alone, "fqdn_sets:\n  u: [\"*.\"]\n",
+	 "t.yaml:2: u: invalid name '*.': a wildcard needs a suffix (\"*.example.org\")")
+ERR_TEST(err_fqdn_name_label_64, "fqdn_sets:\n  u: [a234567890123456789012345678901234567890123456789012345678901234.org]\n",
+	 "t.yaml:2: u: invalid name 'a234567890123456789012345678901234567890123456789012345678901234.org': "
+	 "a label is longer than 63 characters")
+ERR_TEST(err_fqdn_name_char, "fqdn_sets:\n  u: [\"a b.org\"]\n",
+	 "t.yaml:2: u: invalid name 'a b.org': only letters, digits, '-' and '_' in a name")
+ERR_TEST(err_fqdn_name_twice, "fqdn_sets:\n  u: [A.org, a.org.]\n",
+	 "t.yaml:2: u: 'a.org.' is listed twice")
+ERR_TEST(err_to_fqdn_no_resolvers, "fqdn_sets:\n  u: [a.org]\nrules:\n  - to_fqdn: $u\n    action: accept\n",
+	 "t.yaml:4: to_fqdn: needs fqdn: resolvers: (answers are learned only from them)")
+ERR_TEST(err_to_fqdn_literal, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.0.0.53] }\n"
+	 "rules:\n  - to_fqdn: a.org\n    action: accept\n",
+	 "t.yaml:5: to_fqdn: expected a $set of fqdn_sets, got 'a.org' (name the names in fqdn_sets:)")
+ERR_TEST(err_to_fqdn_with_to, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.0.0.53] }\n"
+	 "rules:\n  - to: 10.0.0.0/8\n    rules:\n      - { to_fqdn: $u, action: accept }\n",
+	 "t.yaml:7: to_fqdn: cannot be combined with to: (in this rule or a branch around it)")
 ERR_TEST(err_top_nat, "\nnat: {}\n", "t.yaml:2: nat: not supported by this version of ward yet")
 ERR_TEST(err_top_services, "services: []\n",
 	 "t.yaml:1: services: not supported by this version of ward yet")
@@ -655,7 +680,7 @@ ERR_TEST(err_rule_dup_key, "rules:\n  - action: accept\n    action: drop\n",
 ERR_TEST(err_rule_out, "rules:\n  - out: wan\n    action: accept\n",
 	 "t.yaml:2: out: not supported by this version of ward yet")
 ERR_TEST(err_rule_to_fqdn, "rules:\n  - to_fqdn: $x\n    action: accept\n",
-	 "t.yaml:2: to_fqdn: not supported by this version of ward yet")
+	 "t.yaml:2: to_fqdn: unknown fqdn set $x")
 ERR_TEST(err_rule_rate, "rules:\n  - action: accept\n    rate: 10/s\n",
 	 "t.yaml:3: rate: not supported by this version of ward yet")
 ERR_TEST(err_rule_plugins, "rules:\n  - action: accept\n    plugins: [sqli]\n",
@@ -866,6 +891,17 @@ int run_config_tests(void)
 		cmocka_unit_test(err_ct_timeout_key),
 		cmocka_unit_test(err_top_fqdn_sets),
 		cmocka_unit_test(err_top_fqdn),
+		cmocka_unit_test(err_fqdn_key),
+		cmocka_unit_test(err_fqdn_resolver_prefix),
+		cmocka_unit_test(err_fqdn_name_empty_label),
+		cmocka_unit_test(err_fqdn_name_star_inside),
+		cmocka_unit_test(err_fqdn_name_star_alone),
+		cmocka_unit_test(err_fqdn_name_label_64),
+		cmocka_unit_test(err_fqdn_name_char),
+		cmocka_unit_test(err_fqdn_name_twice),
+		cmocka_unit_test(err_to_fqdn_no_resolvers),
+		cmocka_unit_test(err_to_fqdn_literal),
+		cmocka_unit_test(err_to_fqdn_with_to),
 		cmocka_unit_test(err_top_nat),
 		cmocka_unit_test(err_top_services),
 		cmocka_unit_test(err_top_plugins),
