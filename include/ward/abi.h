@@ -32,6 +32,7 @@
 /* Actions a rule or the default policy can take. */
 #define WARD_ACT_ACCEPT		1
 #define WARD_ACT_DROP		2
+#define WARD_ACT_REJECT		3	/* drop, and answer: TCP RST / ICMP unreachable */
 
 /* ward_rule.flags and ward_policy_hdr.flags */
 #define WARD_RF_DRY_RUN		(1 << 0)	/* decide and count, then pass */
@@ -81,6 +82,11 @@ enum ward_counter {
 	WARD_CNT_LOG_LOST,			/* flow log events the ring buffer had no room for */
 	WARD_CNT_SYN_NEW,			/* TCP SYNs that met the rules: half-open attempts */
 	WARD_CNT_CT_GONE,			/* flows the data plane removed */
+	WARD_CNT_REJECT_SENT,			/* rejects answered (RST, ICMP unreachable) */
+	WARD_CNT_REJECT_LIMITED,		/* rejects over the rate: dropped unanswered */
+	WARD_CNT_REJECT_SKIPPED,		/* rejects no RFC lets us answer (ICMP error,
+						 * multicast, later fragment, RST) */
+	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
 	WARD_CNT_MAX
 };
 
@@ -158,7 +164,7 @@ struct ward_policy_hdr {
 	__u32	log_rate;	/* flow log events a second, per rule and CPU */
 	__u32	scan_ports;	/* port scan: distinct ports (0: off) ... */
 	__u32	scan_window_ms;	/* ... within this window */
-	__u32	pad2;
+	__u32	reject_rate;	/* rejects answered a second, all CPUs */
 	struct ward_tuple tuples[WARD_MAX_TUPLES];
 };
 _Static_assert(sizeof(struct ward_policy_hdr) == 56 + 48 * WARD_MAX_TUPLES,
@@ -310,6 +316,8 @@ _Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
 #define WARD_EVA_ACCEPT		1
 #define WARD_EVA_DROP		2
 #define WARD_EVA_WOULD_DROP	3
+#define WARD_EVA_REJECT		4
+#define WARD_EVA_WOULD_REJECT	5
 
 /* ward_event.alert */
 #define WARD_ALERT_PORT_SCAN	1

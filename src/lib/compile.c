@@ -804,6 +804,7 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	out->hdr.log_mode = pol->log == POL_LOG_ALL ? WARD_LOG_ALL :
 			    pol->log == POL_LOG_DROPS ? WARD_LOG_DROPS : WARD_LOG_NONE;
 	out->hdr.log_rate = pol->observe.log_rate ? pol->observe.log_rate : POL_LOG_RATE_DEFAULT;
+	out->hdr.reject_rate = pol->reject_rate ? pol->reject_rate : POL_REJECT_RATE_DEFAULT;
 	if (pol->alerts.scan_window) {
 		out->hdr.scan_ports = pol->alerts.scan_ports;
 		out->hdr.scan_window_ms = pol->alerts.scan_window * 1000;

@@ -62,6 +62,10 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_LOG_LOST]		= "log_lost",
 	[WARD_CNT_SYN_NEW]		= "syn_new",
 	[WARD_CNT_CT_GONE]		= "ct_gone",
+	[WARD_CNT_REJECT_SENT]		= "reject_sent",
+	[WARD_CNT_REJECT_LIMITED]	= "reject_limited",
+	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
+	[WARD_CNT_WOULD_REJECT]		= "would_reject",
 };
 
 const char *dp_counter_name(int counter)

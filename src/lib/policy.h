@@ -103,6 +103,7 @@ struct pol_api {
 #define POL_METRICS_DEFAULT	"127.0.0.1:9669"
 #define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
 #define POL_LOG_RATE_DEFAULT	100
+#define POL_REJECT_RATE_DEFAULT	1000	/* as Linux's net.ipv4.icmp_msgs_per_sec */
 
 struct pol_policy {
 	char	*source;	/* file name, or "<embedded>" */
@@ -111,6 +112,7 @@ struct pol_policy {
 	int	default_action;	/* WARD_ACT_ACCEPT or WARD_ACT_DROP */
 	bool	dry_run;
 	enum pol_log log;
+	uint32_t reject_rate;	/* defaults.reject_rate; 0: POL_REJECT_RATE_DEFAULT */
 	struct pol_rule *rules;
 	size_t	n_rules;
 	struct pol_conntrack conntrack;

@@ -705,12 +705,11 @@ static int api_change(struct api *a, const struct wardd_src *src, struct api_rul
 
 static const char *action_name(int action)
 {
-	switch (action) {
-	case 0:			return "";
-	case WARD_ACT_ACCEPT:	return "accept";
-	case WARD_ACT_DROP:	return "drop";
-	default:		return "unknown";
-	}
+	const char *name = pol_action_name(action);
+
+	if (!action)
+		return "";
+	return name ? name : "unknown";
 }
 
 static const char *proto_text(struct api_arena *ar, int proto)
@@ -966,7 +965,7 @@ static int policy_diff(const struct pol_policy *old, const struct pol_policy *ne
 	if (!ifaces_same(old, new))
 		d->settings[d->n_settings++] = "interfaces";
 	if (old->default_action != new->default_action || old->dry_run != new->dry_run ||
-	    old->log != new->log)
+	    old->log != new->log || old->reject_rate != new->reject_rate)
 		d->settings[d->n_settings++] = "defaults";
 	if (memcmp(&old->conntrack, &new->conntrack, sizeof(old->conntrack)))
 		d->settings[d->n_settings++] = "conntrack";
@@ -1319,7 +1318,7 @@ static void m_rule_add(struct api *a, const ProtobufCMessage *in, struct api_rep
 	}
 	if (!rq->action[0]) {
 		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT,
-			  "rule add: action: missing (--action accept or drop)");
+			  "rule add: action: missing (--action accept, drop or reject)");
 		return;
 	}
 	if (rq->n_rules) {

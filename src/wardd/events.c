@@ -114,14 +114,15 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 {
 	static const char *const actions[] = {
 		[WARD_EVA_ACCEPT] = "accept", [WARD_EVA_DROP] = "drop",
-		[WARD_EVA_WOULD_DROP] = "would-drop",
+		[WARD_EVA_WOULD_DROP] = "would-drop", [WARD_EVA_REJECT] = "reject",
+		[WARD_EVA_WOULD_REJECT] = "would-reject",
 	};
 	const char *rule = ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "";
 	char line[1024];
 	int n;
 
 	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"",
-		     ev->action <= WARD_EVA_WOULD_DROP && actions[ev->action] ?
+		     ev->action <= WARD_EVA_WOULD_REJECT && actions[ev->action] ?
 		     actions[ev->action] : "unknown");
 	if (ev->action != WARD_EVA_ACCEPT)
 		n += snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"",

@@ -484,7 +484,7 @@ static void test_parse_file(void **state)
 	fputs("rules:\n  - action: accept\n  - action: maybe\n", f);
 	fclose(f);
 	assert_int_equal(cfg_parse_file(path, &pol, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, ":3: action: unknown action 'maybe' (expected accept or drop)"));
+	assert_non_null(strstr(err, ":3: action: unknown action 'maybe' (expected accept, drop or reject)"));
 	assert_memory_equal(err, path, strlen(path));
 	unlink(path);
 }
@@ -667,9 +667,9 @@ ERR_TEST(err_action_reject, "rules:\n  - action: reject\n",
 ERR_TEST(err_action_inspect, "rules:\n  - action: inspect\n",
 	 "t.yaml:2: action: inspect is not supported by this version of ward yet")
 ERR_TEST(err_action_unknown, "rules:\n  - action: allow\n",
-	 "t.yaml:2: action: unknown action 'allow' (expected accept or drop)")
+	 "t.yaml:2: action: unknown action 'allow' (expected accept, drop or reject)")
 ERR_TEST(err_action_missing, "rules:\n  - action: accept\n  - name: x\n    proto: tcp\n",
-	 "t.yaml:3: action: missing (accept or drop)")
+	 "t.yaml:3: action: missing (accept, drop or reject)")
 ERR_TEST(err_action_and_rules, "rules:\n  - action: accept\n    rules:\n      - action: drop\n",
 	 "t.yaml:3: rules: a branch rule takes no action; end its rules with a catch-all child instead")
 ERR_TEST(err_branch_empty, "rules:\n  - name: b\n    rules: []\n",
@@ -692,7 +692,7 @@ ERR_TEST(err_branch_too_deep,
 	 "t.yaml:9: rules: branches nest deeper than 8 levels")
 ERR_TEST(err_child_error_line, "rules:\n  - proto: tcp\n    rules:\n      - port: 22\n"
 	 "        action: accept\n      - port: 23\n        action: dro\n",
-	 "t.yaml:7: action: unknown action 'dro' (expected accept or drop)")
+	 "t.yaml:7: action: unknown action 'dro' (expected accept, drop or reject)")
 
 /* name */
 ERR_TEST(err_name_chars, "rules:\n  - name: \"a b\"\n    action: accept\n",
@@ -831,7 +831,7 @@ ERR_TEST(err_dry_run_bool, "rules:\n  - action: accept\n    dry_run: True\n",
 ERR_TEST(err_nul_in_value, "rules:\n  - name: \"a\\0b\"\n    action: accept\n",
 	 "t.yaml:2: name: contains a NUL character")
 ERR_TEST(err_control_chars, "rules:\n  - action: \"acc\\tept\"\n",
-	 "t.yaml:2: action: unknown action 'acc?ept' (expected accept or drop)")
+	 "t.yaml:2: action: unknown action 'acc?ept' (expected accept, drop or reject)")
 
 int run_config_tests(void)
 {
