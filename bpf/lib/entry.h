@@ -23,13 +23,14 @@
 extern int ward_decide_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex);
 extern int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex);
 
-static __always_inline int ward_ingress(void *data, void *data_end, __u32 pkt_len,
-					__u32 ifindex)
+/* p: the parsed packet, left to the caller to answer a WARD_REJECT with. */
+static __always_inline int ward_ingress(struct packet *p, void *data, void *data_end,
+					__u32 pkt_len, __u32 ifindex)
 {
-	struct packet p = {};
 	int ret;
 
-	ret = parse_packet(data, data_end, pkt_len, &p);
+	__builtin_memset(p, 0, sizeof(*p));
+	ret = parse_packet(data, data_end, pkt_len, p);
 	if (ret == WARD_CNT_PASS_NON_IP) {
 		count(ret);
 		return WARD_PASS;
@@ -39,12 +40,12 @@ static __always_inline int ward_ingress(void *data, void *data_end, __u32 pkt_le
 
 	/* Without neighbour discovery IPv6 stops working altogether; a
 	 * firewall that breaks it by default is one nobody keeps. */
-	if (p.family == WARD_FAM_V6 && p.proto == IPPROTO_ICMPV6_ && p.l4 &&
-	    p.icmp_type >= ICMPV6_ND_FIRST && p.icmp_type <= ICMPV6_ND_LAST) {
+	if (p->family == WARD_FAM_V6 && p->proto == IPPROTO_ICMPV6_ && p->l4 &&
+	    p->icmp_type >= ICMPV6_ND_FIRST && p->icmp_type <= ICMPV6_ND_LAST) {
 		count(WARD_CNT_PASS_ND);
 		return WARD_PASS;
 	}
-	return ward_decide_ingress(&p, pkt_len, ifindex);
+	return ward_decide_ingress(p, pkt_len, ifindex);
 }
 
 static __always_inline void ward_egress(void *data, void *data_end, __u32 pkt_len,

@@ -428,6 +428,28 @@ static void test_family(void **state)
 	pol_free(&pol);
 }
 
+/* action: reject, alone, in dry-run, under a branch; defaults.reject_rate. */
+static void test_reject(void **state)
+{
+	struct pol_policy pol;
+
+	parse_ok("defaults: { reject_rate: 20/s }\n"
+		 "rules:\n"
+		 "  - { name: r, proto: tcp, port: 23, action: reject }\n"
+		 "  - { name: dr, action: reject, dry_run: true }\n"
+		 "  - { name: b, proto: udp, rules: [{ name: c, action: reject }] }\n", &pol);
+	assert_int_equal(pol.reject_rate, 20);
+	assert_int_equal(pol.rules[0].action, WARD_ACT_REJECT);
+	assert_int_equal(pol.rules[1].action, WARD_ACT_REJECT);
+	assert_true(pol.rules[1].dry_run);
+	assert_int_equal(pol.rules[2].children[0].action, WARD_ACT_REJECT);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+	parse_ok("rules: []\n", &pol);
+	assert_int_equal(pol.reject_rate, 0);	/* the compiler's default */
+	pol_free(&pol);
+}
+
 static void test_any_order_and_aliases(void **state)
 {
 	struct pol_policy pol;
@@ -662,8 +684,8 @@ ERR_TEST(err_rule_plugins, "rules:\n  - action: accept\n    plugins: [sqli]\n",
 	 "t.yaml:3: plugins: not supported by this version of ward yet")
 
 /* action */
-ERR_TEST(err_action_reject, "rules:\n  - action: reject\n",
-	 "t.yaml:2: action: reject is not supported by this version of ward yet")
+ERR_TEST(err_reject_rate, "defaults:\n  reject_rate: fast\n",
+	 "t.yaml:2: reject_rate: expected a rate like 100/s (1 to 1000000), got 'fast'")
 ERR_TEST(err_action_inspect, "rules:\n  - action: inspect\n",
 	 "t.yaml:2: action: inspect is not supported by this version of ward yet")
 ERR_TEST(err_action_unknown, "rules:\n  - action: allow\n",
@@ -847,6 +869,7 @@ int run_config_tests(void)
 		cmocka_unit_test(test_icmp_names),
 		cmocka_unit_test(test_in_zone_or_interface),
 		cmocka_unit_test(test_family),
+		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_any_order_and_aliases),
 		cmocka_unit_test(test_quoting_on_print),
 		cmocka_unit_test(test_parse_file),
@@ -913,7 +936,7 @@ int run_config_tests(void)
 		cmocka_unit_test(err_rule_to_fqdn),
 		cmocka_unit_test(err_rule_rate),
 		cmocka_unit_test(err_rule_plugins),
-		cmocka_unit_test(err_action_reject),
+		cmocka_unit_test(err_reject_rate),
 		cmocka_unit_test(err_action_inspect),
 		cmocka_unit_test(err_action_unknown),
 		cmocka_unit_test(err_action_missing),
