@@ -25,6 +25,7 @@ PB_O	:= $(BUILD)/api/ward.pb-c.o
 
 .PHONY: all deps check unit bpftest e2e config-test demo bench clean
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
+	$(BUILD)/ward_reject_test \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -69,6 +70,9 @@ $(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/
 $(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_reject_test: tests/bpf/test_reject.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_microbench: $(wildcard bench/microbench*.c) $(wildcard bench/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Ibench $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lm -o $@
 
@@ -85,9 +89,10 @@ unit: $(BUILD)/test_unit
 config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
-bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test
+bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_reject_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
+	$(BUILD)/ward_reject_test
 
 e2e: all
 	./tests/e2e/run.sh
