@@ -25,7 +25,7 @@ PB_O	:= $(BUILD)/api/ward.pb-c.o
 
 .PHONY: all deps check unit bpftest e2e config-test demo bench clean
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
-	$(BUILD)/ward_reject_test \
+	$(BUILD)/ward_reject_test $(BUILD)/xdp_pass.bpf.o \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -34,6 +34,11 @@ $(BUILD)/vmlinux.h:
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDR)
 	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Test helper: the client end of a veth needs an XDP program of its own to
+# receive what ward sends back with XDP_TX (tests/e2e/test_reject.sh).
+$(BUILD)/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # One object holds both entry points and a single set of maps.
