@@ -179,7 +179,18 @@ grep -q '"action":"reject","reason":"rule"},"rule":{"name":"rej-tcp"}' "$TMP/flo
 	fail "no reject in the flow log"
 ok "dry-run passes and logs would-reject; rejects logged as reject"
 
-# 5. A flood: no more answers than the bucket holds plus the rate.
+# 5. The API: wardctl rule add --action reject, then a refused connect.
+tcp_serve 7006
+tcp_ok 7006 || fail "7006 closed before any rule"
+"$ROOT/build/wardctl" -s "unix:$TMP/api.sock" rule add --name api-rej --proto tcp --port 7006 \
+	--action reject >/dev/null || fail "wardctl rule add --action reject"
+"$ROOT/build/wardctl" -s "unix:$TMP/api.sock" rule list | grep -q 'api-rej.*reject' ||
+	fail "rule list does not show the reject: $("$ROOT/build/wardctl" -s "unix:$TMP/api.sock" rule list)"
+read -r rc ms < <(curl_rc "http://$IP_B:7006/" 3)
+[ "$rc" = 7 ] && [ "$ms" -lt 1000 ] || fail "after rule add --action reject: curl exit $rc in $ms ms"
+ok "wardctl rule add --action reject: refused in $ms ms"
+
+# 6. A flood: no more answers than the bucket holds plus the rate.
 limited0=$(counter reject_limited)
 in_a /usr/bin/python3 - "$IP_B" "$RATE" >"$TMP/flood" <<'EOF2' || fail "flood: $(cat "$TMP/flood")"
 import socket, sys, time
