@@ -221,3 +221,20 @@ limited=$(( $(counter reject_limited) - limited0 ))
 [ "$limited" -gt 0 ] || fail "reject_limited did not move"
 ok "flood: $(cat "$TMP/flood"); reject_limited +$limited"
 [ "$(counter reject_sent)" -gt "$sent" ] || fail "reject_sent did not move"
+
+# 7. /metrics: every reject is a drop (reason rule), and what became of its
+# answer is counted once.
+m=$(in_b /usr/bin/python3 "$ROOT/tests/e2e/metrics.py" http://127.0.0.1:9669/metrics) ||
+	fail "/metrics does not parse"
+/usr/bin/python3 - "$m" <<'EOF2' || fail "reject metrics: $m"
+import json, sys
+m = json.loads(sys.argv[1])
+sent = m['ward_rejects_total{result=sent}']
+limited = m['ward_rejects_total{result=limited}']
+skipped = m['ward_rejects_total{result=skipped}']
+drops = m['ward_drops_total{reason=rule}']
+assert sent > 0 and limited > 0 and m['ward_would_reject_total'] > 0, m
+# The drop rule on 7002 adds its own: rejects are at most all of them.
+assert sent + limited + skipped <= drops, (sent, limited, skipped, drops)
+EOF2
+ok "metrics: ward_rejects_total by result within ward_drops_total{reason=rule}"
