@@ -18,6 +18,7 @@
 #include "conntrack.h"
 #include "frag.h"
 #include "events.h"
+#include "ratelimit.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -62,6 +63,7 @@ struct decision {
 	__u8	flags;
 	__u32	stat;
 	__u32	reason;
+	__u32	rate;	/* the rule's rate:, 0: none */
 };
 
 static __always_inline int decide(struct live *lv, struct packet *p, struct ward_iface *ifc,
@@ -75,6 +77,7 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 		d->flags = lv->hdr->flags;
 		d->stat = WARD_STAT_DEFAULT;
 		d->reason = WARD_CNT_DROP_POLICY;
+		d->rate = 0;
 		return 0;
 	}
 	idx += lv->slot * WARD_MAX_RULES;
@@ -85,6 +88,7 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 	d->flags = rule->flags | lv->hdr->flags;
 	d->stat = rule->stat;
 	d->reason = WARD_CNT_DROP_RULE;
+	d->rate = rule->rate;
 	return 0;
 }
 
@@ -392,6 +396,12 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 		ifc = &no_iface;
 	if (decide(&lv, p, ifc, &d))
 		return drop(WARD_CNT_DROP_INTERNAL);
+	/* Over the rule's rate for its source: a drop, whatever the action
+	 * (in dry-run, a would-drop). */
+	if (d.rate && rate_over(p, d.stat, d.rate, ifindex, now)) {
+		d.action = WARD_ACT_DROP;
+		d.reason = WARD_CNT_DROP_RATE_LIMIT;
+	}
 	count_rule(d.stat, pkt_len);
 	if (p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 		count(WARD_CNT_SYN_NEW);

@@ -65,6 +65,7 @@ enum ward_counter {
 	WARD_CNT_DROP_TCP_INVALID,		/* no TCP state transition for it */
 	WARD_CNT_DROP_TCP_WINDOW,		/* TCP segment outside the window */
 	WARD_CNT_DROP_REVOKED,			/* flow no longer allowed by the policy */
+	WARD_CNT_DROP_RATE_LIMIT,		/* over its rule's rate: for its source */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
 	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */
@@ -140,8 +141,9 @@ struct ward_rule {
 	__u8	flags;		/* WARD_RF_* */
 	__u16	pad;
 	__u32	stat;		/* index into ward_rule_stats */
+	__u32	rate;		/* new flows a second per source (rate:); 0: no limit */
 };
-_Static_assert(sizeof(struct ward_rule) == 8, "ward_rule is ABI");
+_Static_assert(sizeof(struct ward_rule) == 12, "ward_rule is ABI");
 
 /* Per-state timeouts, in seconds, carried by each policy (ward_policy_hdr). */
 #define WARD_CT_TO_TCP_EST	0
@@ -322,6 +324,7 @@ _Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
 /* ward_event.alert */
 #define WARD_ALERT_PORT_SCAN	1
 #define WARD_ALERT_SYN_FLOOD	2
+#define WARD_ALERT_RATE_LIMIT	3	/* a source went over a rule's rate */
 
 struct ward_event {
 	__u64	ts_ns;		/* CLOCK_MONOTONIC */
@@ -337,7 +340,7 @@ struct ward_event {
 	__u8	icmp_code;
 	__be16	sport;
 	__be16	dport;
-	__u32	count;		/* port scan: distinct ports seen */
+	__u32	count;		/* port scan: distinct ports seen; rate limit: the rate */
 	__be32	src[4];
 	__be32	dst[4];
 };

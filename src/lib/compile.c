@@ -486,6 +486,7 @@ static int add_leaf(struct builder *b, const struct pol_rule *r, const struct fl
 	memset(&c->rules[rule], 0, sizeof(c->rules[rule]));
 	c->rules[rule].action = r->action;
 	c->rules[rule].flags = (f->dry_run ? WARD_RF_DRY_RUN : 0) | (f->log ? WARD_RF_LOG : 0);
+	c->rules[rule].rate = r->rate;
 	snprintf(c->names[rule], WARD_RULE_NAME_MAX, "%s", r->name);
 
 	/* A rule no packet can match still counts as a rule (its counters stay

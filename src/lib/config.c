@@ -215,7 +215,7 @@ static const struct cfg_key cfg_rule_keys[RK_N] = {
 	[RK_ACTION]	= { "action" },
 	[RK_RULES]	= { "rules" },
 	[RK_LOG]	= { "log" },
-	[RK_RATE]	= { "rate", CFG_UNSUPPORTED },
+	[RK_RATE]	= { "rate" },
 	[RK_DRY_RUN]	= { "dry_run" },
 	[RK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 };
@@ -1566,6 +1566,14 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 				       "unknown action '%s' (expected accept, drop or reject)", s);
 	}
 
+	if (v[RK_RATE]) {
+		if (v[RK_RULES])
+			return cfg_err(c, k[RK_RATE], "rate",
+				       "a branch takes no rate; put it on the rules inside");
+		ret = cfg_rate(c, v[RK_RATE], "rate", 1000000, &r->rate);
+		if (ret)
+			return ret;
+	}
 	if (v[RK_LOG]) {
 		ret = cfg_bool(c, v[RK_LOG], "log", &r->log);
 		if (ret)
@@ -1915,6 +1923,8 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 		if (r->action)
 			fprintf(f, "%*saction: %s\n", in, "",
 				pol_action_name(r->action));
+		if (r->rate)
+			fprintf(f, "%*srate: %u/s\n", in, "", r->rate);
 		if (r->log)
 			fprintf(f, "%*slog: true\n", in, "");
 		if (r->dry_run)

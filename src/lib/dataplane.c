@@ -46,6 +46,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_TCP_INVALID]	= "tcp_invalid",
 	[WARD_CNT_DROP_TCP_WINDOW]	= "tcp_window",
 	[WARD_CNT_DROP_REVOKED]		= "revoked",
+	[WARD_CNT_DROP_RATE_LIMIT]	= "rate_limit",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
 	[WARD_CNT_WOULD_DROP]		= "would_drop",

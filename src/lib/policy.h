@@ -61,6 +61,7 @@ struct pol_rule {
 	int	icmp_type;	/* or POL_ANY; needs proto icmp or icmpv6 */
 	int	family;		/* 4, 6 or 0 for both */
 	int	action;		/* WARD_ACT_*, or 0 for a branch */
+	uint32_t rate;		/* rate: new flows a second per source; 0: none */
 	bool	dry_run;
 	bool	log;
 	struct pol_rule *children;	/* a branch: rules: */

@@ -856,8 +856,8 @@ static bool rule_same(const struct pol_rule *a, const struct pol_rule *b)
 	       !memcmp(a->sport.v, b->sport.v, a->sport.n * sizeof(*a->sport.v)) &&
 	       a->dport.n == b->dport.n &&
 	       !memcmp(a->dport.v, b->dport.v, a->dport.n * sizeof(*a->dport.v)) &&
-	       a->action == b->action && a->dry_run == b->dry_run && a->log == b->log &&
-	       !a->n_children == !b->n_children;
+	       a->action == b->action && a->rate == b->rate && a->dry_run == b->dry_run &&
+	       a->log == b->log && !a->n_children == !b->n_children;
 }
 
 static bool ifaces_same(const struct pol_policy *a, const struct pol_policy *b)

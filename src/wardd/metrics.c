@@ -123,7 +123,7 @@ static void put_rejects(struct buf *b, const __u64 *cnt)
 
 static void render(struct wardd *w, struct buf *b)
 {
-	static const char *const alerts[] = { NULL, "port_scan", "syn_flood" };
+	static const char *const alerts[] = { NULL, "port_scan", "syn_flood", "rate_limit" };
 	__u64 cnt[WARD_CNT_MAX] = {};
 	struct rule_cb r = { .packets = b };
 	size_t i;

@@ -11,6 +11,9 @@
  * pseudo-headers, ICMP). Packets no RFC lets us answer must come out
  * dropped, and the rate limit must hold.
  *
+ * The same file tests a rule's rate: (new flows a second per source): the
+ * flows over it dropped under their own reason, one alert per episode.
+ *
  * Needs root (BPF_PROG_TEST_RUN, map creation); no network namespace.
  * Usage: ward_reject_test [-v]
  */
@@ -385,6 +388,61 @@ out:
 	test_end();
 }
 
+static int count_alert(void *ctx, void *data, size_t size)
+{
+	const struct ward_event *ev = data;
+
+	if (size >= sizeof(*ev) && ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_RATE_LIMIT)
+		++*(int *)ctx;
+	return 0;
+}
+
+/* rate: 3/s: a source's 4th and 5th new flow in a burst are dropped (reason
+ * rate_limit) with one alert; another source has its own bucket. */
+static void test_rule_rate(bool xdp)
+{
+	struct pkt_desc syn = TCP4(22, SEG(TH_SYN, 1, 0), .src = xdp ? "192.0.2.10" : "192.0.2.11");
+	static struct pkt in, out;
+	__u64 before[WARD_CNT_MAX], after[WARD_CNT_MAX];
+	__u32 retval, passed = 0, i;
+	struct ring_buffer *rb = NULL;
+	int alerts = 0;
+
+	test_start("%s: rate 3/s: 5 new flows from one source, 3 pass", xdp ? "xdp" : "tc");
+	if (commit_yaml("defaults: { policy: drop }\n"
+			"rules: [{ name: ssh, proto: tcp, port: 22, action: accept, rate: 3/s }]\n"))
+		goto out;
+	rb = ring_buffer__new(bpf_map__fd(dp.skel->maps.ward_events), count_alert, &alerts, NULL);
+	if (!ASSERT_OK_PTR(rb, "ring_buffer__new") ||
+	    !ASSERT_OK(dp_read_counters(&dp, before), "counters"))
+		goto out;
+	ring_buffer__consume(rb);
+	alerts = 0;
+	for (i = 0; i < 5; i++) {
+		syn.sport = (__u16)(42000 + i);
+		if (!ASSERT_OK(pkt_build(&syn, &in), "pkt_build") ||
+		    !ASSERT_OK(run(xdp, &in, &out, &retval), "test_run"))
+			goto out;
+		passed += retval == (xdp ? XDP_PASS : TC_ACT_OK);
+	}
+	syn.src = "192.0.2.12";
+	syn.sport = (__u16)(43000 + xdp);
+	if (!ASSERT_OK(pkt_build(&syn, &in), "pkt_build") ||
+	    !ASSERT_OK(run(xdp, &in, &out, &retval), "test_run") ||
+	    !ASSERT_OK(dp_read_counters(&dp, after), "counters"))
+		goto out;
+	ring_buffer__consume(rb);
+	/* 5 runs take far less than the 333 ms a 4th token needs. */
+	ASSERT_EQ(passed, 3, "a full bucket lets 3 through");
+	ASSERT_EQ(MOVED(DROP_RATE_LIMIT), 2, "the other 2 dropped, reason rate_limit");
+	ASSERT_EQ(retval, xdp ? XDP_PASS : TC_ACT_OK, "another source has its own bucket");
+	ASSERT_EQ(alerts, 1, "one rate_limit alert for the episode");
+out:
+	ring_buffer__free(rb);
+	commit_yaml(policy);
+	test_end();
+}
+
 int main(int argc, char **argv)
 {
 	int opt, xdp;
@@ -411,6 +469,7 @@ int main(int argc, char **argv)
 				for (i = 0; i < ARRAY_SIZE(cases); i++)
 					run_case(&cases[i], xdp);
 				test_rate_limit(xdp);
+				test_rule_rate(xdp);
 			}
 		}
 		dp_close(&dp, false);

@@ -437,12 +437,15 @@ static void test_reject(void **state)
 		 "rules:\n"
 		 "  - { name: r, proto: tcp, port: 23, action: reject }\n"
 		 "  - { name: dr, action: reject, dry_run: true }\n"
-		 "  - { name: b, proto: udp, rules: [{ name: c, action: reject }] }\n", &pol);
+		 "  - { name: b, proto: udp, rules: [{ name: c, action: reject, rate: 5/s }] }\n",
+		 &pol);
 	assert_int_equal(pol.reject_rate, 20);
 	assert_int_equal(pol.rules[0].action, WARD_ACT_REJECT);
 	assert_int_equal(pol.rules[1].action, WARD_ACT_REJECT);
 	assert_true(pol.rules[1].dry_run);
 	assert_int_equal(pol.rules[2].children[0].action, WARD_ACT_REJECT);
+	assert_int_equal(pol.rules[2].children[0].rate, 5);
+	assert_int_equal(pol.rules[0].rate, 0);
 	assert_round_trip(&pol);
 	pol_free(&pol);
 	parse_ok("rules: []\n", &pol);
@@ -678,8 +681,10 @@ ERR_TEST(err_rule_out, "rules:\n  - out: wan\n    action: accept\n",
 	 "t.yaml:2: out: not supported by this version of ward yet")
 ERR_TEST(err_rule_to_fqdn, "rules:\n  - to_fqdn: $x\n    action: accept\n",
 	 "t.yaml:2: to_fqdn: not supported by this version of ward yet")
-ERR_TEST(err_rule_rate, "rules:\n  - action: accept\n    rate: 10/s\n",
-	 "t.yaml:3: rate: not supported by this version of ward yet")
+ERR_TEST(err_rule_rate, "rules:\n  - action: accept\n    rate: 10 a second\n",
+	 "t.yaml:3: rate: expected a rate like 100/s (1 to 1000000), got '10 a second'")
+ERR_TEST(err_branch_rate, "rules:\n  - rate: 10/s\n    rules: [{ action: accept }]\n",
+	 "t.yaml:2: rate: a branch takes no rate; put it on the rules inside")
 ERR_TEST(err_rule_plugins, "rules:\n  - action: accept\n    plugins: [sqli]\n",
 	 "t.yaml:3: plugins: not supported by this version of ward yet")
 
@@ -935,6 +940,7 @@ int run_config_tests(void)
 		cmocka_unit_test(err_rule_out),
 		cmocka_unit_test(err_rule_to_fqdn),
 		cmocka_unit_test(err_rule_rate),
+		cmocka_unit_test(err_branch_rate),
 		cmocka_unit_test(err_rule_plugins),
 		cmocka_unit_test(err_reject_rate),
 		cmocka_unit_test(err_action_inspect),
