@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "counters.h"
 #include "events.h"
+#include "bucket.h"
 
 #define WARD_RATE_SOURCES	65536
 
@@ -80,7 +81,6 @@ static __always_inline bool rate_over(const struct packet *p, __u32 stat, __u32 
 {
 	struct rate_scratch *sc;
 	struct rate_bucket *b;
-	__u64 elapsed, add;
 	__u32 zero = 0;
 	bool over, alert = false;
 
@@ -98,18 +98,7 @@ static __always_inline bool rate_over(const struct packet *p, __u32 stat, __u32 
 		bpf_map_update_elem(&ward_rate, &sc->key, &sc->fresh, BPF_NOEXIST);
 		return false;
 	}
-	elapsed = now - b->last_ns;
-	if (elapsed >= NSEC_PER_SEC) {
-		b->tokens = rate;
-		b->last_ns = now;
-	} else {
-		/* elapsed < 1e9 and rate <= 1e6: no overflow. */
-		add = elapsed * rate / NSEC_PER_SEC;
-		if (add) {
-			b->tokens = b->tokens + add > rate ? rate : b->tokens + add;
-			b->last_ns += add * NSEC_PER_SEC / rate;
-		}
-	}
+	bucket_refill(&b->tokens, &b->last_ns, rate, now);
 	if (b->tokens >= rate)
 		b->alerted = 0;
 	over = !b->tokens;

@@ -34,6 +34,7 @@
 #include "parse.h"
 #include "counters.h"
 #include "conntrack.h"
+#include "bucket.h"
 
 #define REJ_L2_MIN		14	/* Ethernet */
 #define REJ_L2_MAX		22	/* Ethernet + two VLAN tags */
@@ -158,7 +159,7 @@ static __always_inline bool rej_take(void)
 	struct ward_policy_hdr *hdr;
 	struct ward_state *st;
 	__u32 zero = 0, rate = REJ_RATE_DEFAULT, slot;
-	__u64 now, elapsed, add;
+	__u64 now;
 	bool ok;
 
 	st = bpf_map_lookup_elem(&ward_state, &zero);
@@ -175,19 +176,7 @@ static __always_inline bool rej_take(void)
 		return false;
 	now = bpf_ktime_get_ns();
 	bpf_spin_lock(&b->lock);
-	elapsed = now - b->last_ns;
-	if (elapsed >= NSEC_PER_SEC) {
-		b->tokens = rate;
-		b->last_ns = now;
-	} else {
-		/* elapsed < 1e9 and rate <= 1e6: no overflow. Only the time
-		 * the tokens stand for is taken, so fractions add up. */
-		add = elapsed * rate / NSEC_PER_SEC;
-		if (add) {
-			b->tokens = b->tokens + add > rate ? rate : b->tokens + add;
-			b->last_ns += add * NSEC_PER_SEC / rate;
-		}
-	}
+	bucket_refill(&b->tokens, &b->last_ns, rate, now);
 	ok = b->tokens > 0;
 	if (ok)
 		b->tokens--;
