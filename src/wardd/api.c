@@ -817,6 +817,8 @@ static Ward__V1__Rule *rule_msg(struct api *a, struct api_reply *r, const struct
 	if (pr->family)
 		m->family = ar_printf(ar, "ipv%d", pr->family);
 	m->action = (char *)action_name(pr->action);
+	if (pr->rate)
+		m->rate = ar_printf(ar, "%u/s", pr->rate);
 	m->dry_run = pr->dry_run;
 	m->log = pr->log;
 	snprintf(key.name, sizeof(key.name), "%s", pr->name);
@@ -1228,6 +1230,7 @@ static bool fields_ok(struct api_reply *r, const Ward__V1__Rule *q)
 	const struct { const char *name; const char *s; } strs[] = {
 		{ "name", q->name }, { "in", q->in }, { "proto", q->proto },
 		{ "icmp_type", q->icmp_type }, { "family", q->family }, { "action", q->action },
+		{ "rate", q->rate },
 	};
 	size_t i, j;
 
@@ -1265,6 +1268,7 @@ static char *rule_yaml(const Ward__V1__Rule *q)
 	yaml_list(&b, "sport", q->sport, q->n_sport);
 	yaml_str(&b, "icmp_type", q->icmp_type);
 	yaml_str(&b, "action", q->action);
+	yaml_str(&b, "rate", q->rate);
 	if (q->dry_run)
 		buf_put(&b, "    dry_run: true\n");
 	if (q->log)

@@ -90,3 +90,17 @@ assert m['ward_alerts_total{kind=rate_limit}'] >= 1, m
 assert m['ward_drops_total{reason=rate_limit}'] >= 1, m
 " "$m" || fail "rate_limit metrics: $m"
 ok "drops counted as rate_limit, one alert logged, ward_alerts_total{kind=rate_limit} moved"
+
+# The API: rule add --rate, shown back by rule list.
+ctl() { "$ROOT/build/wardctl" -s "unix:$TMP/api.sock" "$@"; }
+ctl rule add --name api-rate --proto udp --port 7101 --action accept --rate 3/s >/dev/null ||
+	fail "wardctl rule add --rate"
+ctl rule list | grep -q 'api-rate.*accept rate 3/s' || fail "rule list: $(ctl rule list)"
+[ "$(ctl rule list -o json | /usr/bin/python3 -c '
+import json, sys
+print([r["rate"] for r in json.load(sys.stdin)["rules"] if r["name"] == "api-rate"][0])')" = 3/s ] ||
+	fail "rule list -o json has no rate"
+ctl rule add --name bad-rate --proto udp --action accept --rate fast >/dev/null 2>"$TMP/err" &&
+	fail "rule add --rate fast accepted"
+grep -q "rate: expected a rate like 100/s" "$TMP/err" || fail "bad --rate: $(cat "$TMP/err")"
+ok "wardctl rule add --rate: shown by rule list; a bad rate refused with the config's message"
