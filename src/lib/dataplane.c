@@ -1033,6 +1033,13 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 	else if (strcmp(was->name, l->name))
 		pr_info("%s: renamed %s, still attached (%s)\n", was->name, l->name,
 			dp_mode_name(l->mode));
+	/* The kernel's veth_xdp_flush() wakes the peer only when it has an
+	 * XDP program: otherwise reject answers wait in its queue. */
+	if ((!was || was->mode != l->mode) && l->mode == WARD_MODE_XDP_NATIVE &&
+	    link_is_virtual(l->name))
+		pr_info("%s: native XDP on a virtual link: action reject's answers (XDP_TX) "
+			"reach a veth peer only if it runs an XDP program too; mode tc has no "
+			"such limit\n", l->name);
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
 	return 0;

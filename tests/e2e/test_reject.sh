@@ -42,6 +42,10 @@ tcp_serve 7002
 tcp_serve 7004
 udp_serve 7003
 wardd_start "$TMP/ward.yaml"
+if [ "$MODE" = xdp ]; then
+	grep -q "$DEV_B: native XDP on a virtual link" "$TMP/wardd.log" ||
+		fail "no word in the log about XDP_TX on a veth"
+fi
 ok "wardd up in mode $MODE"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -181,6 +185,7 @@ ok "dry-run passes and logs would-reject; rejects logged as reject"
 
 # 5. The API: wardctl rule add --action reject, then a refused connect.
 tcp_serve 7006
+for i in $(seq 20); do tcp_ok 7006 && break; sleep 0.1; done
 tcp_ok 7006 || fail "7006 closed before any rule"
 "$ROOT/build/wardctl" -s "unix:$TMP/api.sock" rule add --name api-rej --proto tcp --port 7006 \
 	--action reject >/dev/null || fail "wardctl rule add --action reject"
