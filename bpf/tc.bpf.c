@@ -5,6 +5,7 @@
  * the peer and halves TCP throughput, so virtual links want this hook.
  */
 #include "lib/entry.h"
+#include "lib/reject.h"
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2
@@ -26,6 +27,7 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
+	struct packet p;
 	void *data, *data_end;
 	__u32 len;
 
@@ -37,8 +39,12 @@ int ward_tc_ingress(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
-	if (ward_ingress(skb, FQDN_HOOK_TC, data, data_end, len) == WARD_DROP)
+	switch (ward_ingress(skb, FQDN_HOOK_TC, &p, data, data_end, len)) {
+	case WARD_DROP:
 		return TC_ACT_SHOT_;
+	case WARD_REJECT:
+		return reject_tc(skb, &p);
+	}
 	return TC_ACT_OK_;
 }
 

@@ -34,14 +34,15 @@ static __always_inline __u32 ctx_ifindex(void *ctx, int hook)
 
 /* ctx serves the copy of DNS messages (fqdn_inspect()); the interface is
  * read from it after parsing, so that only ctx, not both, is kept across
- * the parser (the frame is at the edge of the 512-byte stack). */
-static __always_inline int ward_ingress(void *ctx, int hook, void *data, void *data_end,
-					__u32 pkt_len)
+ * the parser (the frame is at the edge of the 512-byte stack).
+ * p: the parsed packet, left to the caller to answer a WARD_REJECT with. */
+static __always_inline int ward_ingress(void *ctx, int hook, struct packet *p, void *data,
+					void *data_end, __u32 pkt_len)
 {
-	struct packet p = {};
 	int ret;
 
-	ret = parse_packet(data, data_end, pkt_len, &p);
+	__builtin_memset(p, 0, sizeof(*p));
+	ret = parse_packet(data, data_end, pkt_len, p);
 	if (ret == WARD_CNT_PASS_NON_IP) {
 		count(ret);
 		return WARD_PASS;
@@ -51,16 +52,16 @@ static __always_inline int ward_ingress(void *ctx, int hook, void *data, void *d
 
 	/* Without neighbour discovery IPv6 stops working altogether; a
 	 * firewall that breaks it by default is one nobody keeps. */
-	if (p.family == WARD_FAM_V6 && p.proto == IPPROTO_ICMPV6_ && p.l4 &&
-	    p.icmp_type >= ICMPV6_ND_FIRST && p.icmp_type <= ICMPV6_ND_LAST) {
+	if (p->family == WARD_FAM_V6 && p->proto == IPPROTO_ICMPV6_ && p->l4 &&
+	    p->icmp_type >= ICMPV6_ND_FIRST && p->icmp_type <= ICMPV6_ND_LAST) {
 		count(WARD_CNT_PASS_ND);
 		return WARD_PASS;
 	}
-	ret = ward_decide_ingress(&p, pkt_len, ctx_ifindex(ctx, hook));
+	ret = ward_decide_ingress(p, pkt_len, ctx_ifindex(ctx, hook));
 	/* Only what passes may teach: learn before the answer goes on. */
-	if (ret != WARD_PASS || (p.sport != DNS_PORT_BE && p.dport != DNS_PORT_BE))
+	if (ret != WARD_PASS || (p->sport != DNS_PORT_BE && p->dport != DNS_PORT_BE))
 		return ret;
-	fqdn_inspect(ctx, hook, &p, false);
+	fqdn_inspect(ctx, hook, p, false);
 	return WARD_PASS;
 }
 

@@ -32,6 +32,7 @@
 /* Actions a rule or the default policy can take. */
 #define WARD_ACT_ACCEPT		1
 #define WARD_ACT_DROP		2
+#define WARD_ACT_REJECT		3	/* drop, and answer: TCP RST / ICMP unreachable */
 
 /* ward_rule.flags and ward_policy_hdr.flags */
 #define WARD_RF_DRY_RUN		(1 << 0)	/* decide and count, then pass */
@@ -64,6 +65,7 @@ enum ward_counter {
 	WARD_CNT_DROP_TCP_INVALID,		/* no TCP state transition for it */
 	WARD_CNT_DROP_TCP_WINDOW,		/* TCP segment outside the window */
 	WARD_CNT_DROP_REVOKED,			/* flow no longer allowed by the policy */
+	WARD_CNT_DROP_RATE_LIMIT,		/* over its rule's rate: for its source */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
 	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */
@@ -90,6 +92,11 @@ enum ward_counter {
 	WARD_CNT_FQDN_LEARNED,			/* addresses written to ward_fqdn_addrs */
 	WARD_CNT_FQDN_TRUNC,			/* records past what one answer may teach */
 	WARD_CNT_FQDN_QUERY,			/* queries to a resolver, recorded */
+	WARD_CNT_REJECT_SENT,			/* rejects answered (RST, ICMP unreachable) */
+	WARD_CNT_REJECT_LIMITED,		/* rejects over the rate: dropped unanswered */
+	WARD_CNT_REJECT_SKIPPED,		/* rejects no RFC lets us answer (ICMP error,
+						 * multicast, later fragment, RST) */
+	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
 	WARD_CNT_MAX
 };
 
@@ -144,8 +151,9 @@ struct ward_rule {
 	__u8	flags;		/* WARD_RF_* */
 	__u16	pad;
 	__u32	stat;		/* index into ward_rule_stats */
+	__u32	rate;		/* new flows a second per source (rate:); 0: no limit */
 };
-_Static_assert(sizeof(struct ward_rule) == 8, "ward_rule is ABI");
+_Static_assert(sizeof(struct ward_rule) == 12, "ward_rule is ABI");
 
 /* Per-state timeouts, in seconds, carried by each policy (ward_policy_hdr). */
 #define WARD_CT_TO_TCP_EST	0
@@ -168,7 +176,7 @@ struct ward_policy_hdr {
 	__u32	log_rate;	/* flow log events a second, per rule and CPU */
 	__u32	scan_ports;	/* port scan: distinct ports (0: off) ... */
 	__u32	scan_window_ms;	/* ... within this window */
-	__u32	pad2;
+	__u32	reject_rate;	/* rejects answered a second, all CPUs */
 	struct ward_tuple tuples[WARD_MAX_TUPLES];
 };
 _Static_assert(sizeof(struct ward_policy_hdr) == 56 + 48 * WARD_MAX_TUPLES,
@@ -320,10 +328,13 @@ _Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
 #define WARD_EVA_ACCEPT		1
 #define WARD_EVA_DROP		2
 #define WARD_EVA_WOULD_DROP	3
+#define WARD_EVA_REJECT		4
+#define WARD_EVA_WOULD_REJECT	5
 
 /* ward_event.alert */
 #define WARD_ALERT_PORT_SCAN	1
 #define WARD_ALERT_SYN_FLOOD	2
+#define WARD_ALERT_RATE_LIMIT	3	/* a source went over a rule's rate */
 
 struct ward_event {
 	__u64	ts_ns;		/* CLOCK_MONOTONIC */
@@ -339,7 +350,7 @@ struct ward_event {
 	__u8	icmp_code;
 	__be16	sport;
 	__be16	dport;
-	__u32	count;		/* port scan: distinct ports seen */
+	__u32	count;		/* port scan: distinct ports seen; rate limit: the rate */
 	__be32	src[4];
 	__be32	dst[4];
 };

@@ -494,6 +494,7 @@ static int add_leaf(struct builder *b, const struct pol_rule *r, const struct fl
 	memset(&c->rules[rule], 0, sizeof(c->rules[rule]));
 	c->rules[rule].action = r->action;
 	c->rules[rule].flags = (f->dry_run ? WARD_RF_DRY_RUN : 0) | (f->log ? WARD_RF_LOG : 0);
+	c->rules[rule].rate = r->rate;
 	snprintf(c->names[rule], WARD_RULE_NAME_MAX, "%s", r->name);
 
 	/* A rule no packet can match still counts as a rule (its counters stay
@@ -812,6 +813,7 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	out->hdr.log_mode = pol->log == POL_LOG_ALL ? WARD_LOG_ALL :
 			    pol->log == POL_LOG_DROPS ? WARD_LOG_DROPS : WARD_LOG_NONE;
 	out->hdr.log_rate = pol->observe.log_rate ? pol->observe.log_rate : POL_LOG_RATE_DEFAULT;
+	out->hdr.reject_rate = pol->reject_rate ? pol->reject_rate : POL_REJECT_RATE_DEFAULT;
 	if (pol->alerts.scan_window) {
 		out->hdr.scan_ports = pol->alerts.scan_ports;
 		out->hdr.scan_window_ms = pol->alerts.scan_window * 1000;

@@ -181,12 +181,13 @@ static const struct cfg_key cfg_scan_keys[PSK_N] = {
 enum { SFK_RATE, SFK_N };
 static const struct cfg_key cfg_synflood_keys[SFK_N] = { [SFK_RATE] = { "rate", 0 } };
 
-enum { DK_POLICY, DK_DRY_RUN, DK_LOG, DK_N };
+enum { DK_POLICY, DK_DRY_RUN, DK_LOG, DK_REJECT_RATE, DK_N };
 
 static const struct cfg_key cfg_defaults_keys[DK_N] = {
 	[DK_POLICY]	= { "policy" },
 	[DK_DRY_RUN]	= { "dry_run" },
 	[DK_LOG]	= { "log" },
+	[DK_REJECT_RATE] = { "reject_rate" },
 };
 
 enum {
@@ -210,7 +211,7 @@ static const struct cfg_key cfg_rule_keys[RK_N] = {
 	[RK_ACTION]	= { "action" },
 	[RK_RULES]	= { "rules" },
 	[RK_LOG]	= { "log" },
-	[RK_RATE]	= { "rate", CFG_UNSUPPORTED },
+	[RK_RATE]	= { "rate" },
 	[RK_DRY_RUN]	= { "dry_run" },
 	[RK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 };
@@ -783,6 +784,9 @@ static int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 	return 0;
 }
 
+static int cfg_rate(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+		    unsigned long max, uint32_t *out);
+
 static int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 {
 	struct pol_policy *pol = c->pol;
@@ -827,6 +831,8 @@ static int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 			return cfg_err(c, v[DK_LOG], "log",
 				       "unknown log level '%s' (expected none, drops or all)", s);
 	}
+	if (v[DK_REJECT_RATE])
+		return cfg_rate(c, v[DK_REJECT_RATE], "reject_rate", 1000000, &pol->reject_rate);
 	return 0;
 }
 
@@ -1557,7 +1563,7 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 		return cfg_err(c, k[RK_RULES], "rules",
 			       "a branch rule takes no action; end its rules with a catch-all child instead");
 	if (!v[RK_ACTION] && !v[RK_RULES])
-		return cfg_err(c, map, "action", "missing (accept or drop)");
+		return cfg_err(c, map, "action", "missing (accept, drop or reject)");
 	if (v[RK_ACTION]) {
 		ret = cfg_str(c, v[RK_ACTION], "action", &s);
 		if (ret)
@@ -1566,14 +1572,24 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 			r->action = WARD_ACT_ACCEPT;
 		else if (!strcmp(s, "drop"))
 			r->action = WARD_ACT_DROP;
-		else if (!strcmp(s, "reject") || !strcmp(s, "inspect"))
+		else if (!strcmp(s, "reject"))
+			r->action = WARD_ACT_REJECT;
+		else if (!strcmp(s, "inspect"))
 			return cfg_err(c, v[RK_ACTION], "action",
 				       "%s is not supported by this version of ward yet", s);
 		else
 			return cfg_err(c, v[RK_ACTION], "action",
-				       "unknown action '%s' (expected accept or drop)", s);
+				       "unknown action '%s' (expected accept, drop or reject)", s);
 	}
 
+	if (v[RK_RATE]) {
+		if (v[RK_RULES])
+			return cfg_err(c, k[RK_RATE], "rate",
+				       "a branch takes no rate; put it on the rules inside");
+		ret = cfg_rate(c, v[RK_RATE], "rate", 1000000, &r->rate);
+		if (ret)
+			return ret;
+	}
 	if (v[RK_LOG]) {
 		ret = cfg_bool(c, v[RK_LOG], "log", &r->log);
 		if (ret)
@@ -1925,7 +1941,9 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 			fprintf(f, "%*sicmp_type: %d\n", in, "", r->icmp_type);
 		if (r->action)
 			fprintf(f, "%*saction: %s\n", in, "",
-				r->action == WARD_ACT_ACCEPT ? "accept" : "drop");
+				pol_action_name(r->action));
+		if (r->rate)
+			fprintf(f, "%*srate: %u/s\n", in, "", r->rate);
 		if (r->log)
 			fprintf(f, "%*slog: true\n", in, "");
 		if (r->dry_run)
@@ -2029,6 +2047,8 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 	fprintf(f, "defaults:\n  policy: %s\n  dry_run: %s\n  log: %s\n",
 		pol->default_action == WARD_ACT_ACCEPT ? "accept" : "drop",
 		pol->dry_run ? "true" : "false", logs[pol->log]);
+	if (pol->reject_rate)
+		fprintf(f, "  reject_rate: %u/s\n", pol->reject_rate);
 	cfg_put_conntrack(f, &pol->conntrack);
 	cfg_put_observe(f, pol);
 	cfg_put_fqdn(f, pol);

@@ -47,6 +47,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_TCP_INVALID]	= "tcp_invalid",
 	[WARD_CNT_DROP_TCP_WINDOW]	= "tcp_window",
 	[WARD_CNT_DROP_REVOKED]		= "revoked",
+	[WARD_CNT_DROP_RATE_LIMIT]	= "rate_limit",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
 	[WARD_CNT_WOULD_DROP]		= "would_drop",
@@ -71,6 +72,10 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_FQDN_LEARNED]		= "fqdn_learned",
 	[WARD_CNT_FQDN_TRUNC]		= "fqdn_truncated",
 	[WARD_CNT_FQDN_QUERY]		= "fqdn_query",
+	[WARD_CNT_REJECT_SENT]		= "reject_sent",
+	[WARD_CNT_REJECT_LIMITED]	= "reject_limited",
+	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
+	[WARD_CNT_WOULD_REJECT]		= "would_reject",
 };
 
 const char *dp_counter_name(int counter)
@@ -1042,6 +1047,13 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 	else if (strcmp(was->name, l->name))
 		pr_info("%s: renamed %s, still attached (%s)\n", was->name, l->name,
 			dp_mode_name(l->mode));
+	/* The kernel's veth_xdp_flush() wakes the peer only when it has an
+	 * XDP program: otherwise reject answers wait in its queue. */
+	if ((!was || was->mode != l->mode) && l->mode == WARD_MODE_XDP_NATIVE &&
+	    link_is_virtual(l->name))
+		pr_info("%s: native XDP on a virtual link: action reject's answers (XDP_TX) "
+			"reach a veth peer only if it runs an XDP program too; mode tc has no "
+			"such limit\n", l->name);
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
 	return 0;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include "ward/abi.h"
 
 #include "policy.h"
 #include "pol_util.h"
@@ -152,6 +154,20 @@ const char *pol_proto_name(int proto)
 		return "icmpv6";
 	case 132:
 		return "sctp";
+	}
+	return NULL;
+}
+
+/* The name a user writes for an action: "accept", "drop", "reject". */
+const char *pol_action_name(int action)
+{
+	switch (action) {
+	case WARD_ACT_ACCEPT:
+		return "accept";
+	case WARD_ACT_DROP:
+		return "drop";
+	case WARD_ACT_REJECT:
+		return "reject";
 	}
 	return NULL;
 }

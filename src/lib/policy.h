@@ -63,6 +63,7 @@ struct pol_rule {
 	int	fqdn_set;	/* to_fqdn: index + 1 into pol_fqdn.sets; 0: none */
 	const char *fqdn_name;	/* that set's name (points into pol_fqdn.sets) */
 	int	action;		/* WARD_ACT_*, or 0 for a branch */
+	uint32_t rate;		/* rate: new flows a second per source; 0: none */
 	bool	dry_run;
 	bool	log;
 	struct pol_rule *children;	/* a branch: rules: */
@@ -128,6 +129,7 @@ int pol_fqdn_copy(struct pol_fqdn *dst, const struct pol_fqdn *src);
 #define POL_METRICS_DEFAULT	"127.0.0.1:9669"
 #define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
 #define POL_LOG_RATE_DEFAULT	100
+#define POL_REJECT_RATE_DEFAULT	1000	/* as Linux's net.ipv4.icmp_msgs_per_sec */
 
 struct pol_policy {
 	char	*source;	/* file name, or "<embedded>" */
@@ -136,6 +138,7 @@ struct pol_policy {
 	int	default_action;	/* WARD_ACT_ACCEPT or WARD_ACT_DROP */
 	bool	dry_run;
 	enum pol_log log;
+	uint32_t reject_rate;	/* defaults.reject_rate; 0: POL_REJECT_RATE_DEFAULT */
 	struct pol_rule *rules;
 	size_t	n_rules;
 	struct pol_conntrack conntrack;

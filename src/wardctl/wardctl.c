@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		"                                      what would change\n"
 		"  rule add --name N --action A [--in Z] [--src CIDR] [--dst CIDR] [--proto P]\n"
 		"           [--port P] [--sport P] [--icmp-type T] [--family F] [--before N]\n"
-		"           [--dry-run] [--log]\n"
+		"           [--rate N/s] [--dry-run] [--log]\n"
 		"  rule list [-o json]\n"
 		"  rule delete NAME\n"
 		"  rule clear                          remove every rule added with rule add\n"
@@ -414,7 +414,7 @@ static void free_list(char **v, size_t n)
 static int rule_add(struct ctl *c, int argc, char **argv)
 {
 	enum { O_NAME = 1, O_IN, O_SRC, O_DST, O_PROTO, O_PORT, O_SPORT, O_ICMP, O_FAMILY,
-	       O_ACTION, O_BEFORE, O_DRY, O_LOG };
+	       O_ACTION, O_BEFORE, O_DRY, O_LOG, O_RATE };
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, O_NAME },
 		{ "in", required_argument, NULL, O_IN },
@@ -432,6 +432,7 @@ static int rule_add(struct ctl *c, int argc, char **argv)
 		{ "before", required_argument, NULL, O_BEFORE },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "log", no_argument, NULL, O_LOG },
+		{ "rate", required_argument, NULL, O_RATE },
 		{ 0 }
 	};
 	Ward__V1__RuleAddRequest req = WARD__V1__RULE_ADD_REQUEST__INIT;
@@ -456,6 +457,7 @@ static int rule_add(struct ctl *c, int argc, char **argv)
 		case O_BEFORE: req.before = optarg; break;
 		case O_DRY: rule.dry_run = true; break;
 		case O_LOG: rule.log = true; break;
+		case O_RATE: rule.rate = optarg; break;
 		default: ret = bad_usage("rule add: %s", "unknown option"); goto out;
 		}
 	}
@@ -519,8 +521,9 @@ static void rule_row(struct table *t, const Ward__V1__Rule *r, int depth, size_t
 	table_cell(t, "%s", to);
 	table_cell(t, "%s", r->proto[0] ? r->proto : "-");
 	table_cell(t, "%s", port);
-	table_cell(t, "%s%s%s", r->action[0] ? r->action : "(branch)",
-		   r->dry_run ? " dry-run" : "", r->log ? " log" : "");
+	table_cell(t, "%s%s%s%s%s", r->action[0] ? r->action : "(branch)",
+		   r->rate[0] ? " rate " : "", r->rate, r->dry_run ? " dry-run" : "",
+		   r->log ? " log" : "");
 	table_cell(t, "%" PRIu64, r->packets);
 	table_cell(t, "%" PRIu64, r->bytes);
 	table_cell(t, "%s%s%s", r->origin, r->before[0] ? " before " : "", r->before);
@@ -544,6 +547,7 @@ static void rule_json(struct json *j, const Ward__V1__Rule *r)
 	json_str(j, "icmp_type", r->icmp_type);
 	json_str(j, "family", r->family);
 	json_str(j, "action", r->action);
+	json_str(j, "rate", r->rate);
 	json_bool(j, "dry_run", r->dry_run);
 	json_bool(j, "log", r->log);
 	json_u64(j, "packets", r->packets);

@@ -708,12 +708,11 @@ static int api_change(struct api *a, const struct wardd_src *src, struct api_rul
 
 static const char *action_name(int action)
 {
-	switch (action) {
-	case 0:			return "";
-	case WARD_ACT_ACCEPT:	return "accept";
-	case WARD_ACT_DROP:	return "drop";
-	default:		return "unknown";
-	}
+	const char *name = pol_action_name(action);
+
+	if (!action)
+		return "";
+	return name ? name : "unknown";
 }
 
 static const char *proto_text(struct api_arena *ar, int proto)
@@ -821,6 +820,8 @@ static Ward__V1__Rule *rule_msg(struct api *a, struct api_reply *r, const struct
 	if (pr->family)
 		m->family = ar_printf(ar, "ipv%d", pr->family);
 	m->action = (char *)action_name(pr->action);
+	if (pr->rate)
+		m->rate = ar_printf(ar, "%u/s", pr->rate);
 	m->dry_run = pr->dry_run;
 	m->log = pr->log;
 	snprintf(key.name, sizeof(key.name), "%s", pr->name);
@@ -860,8 +861,8 @@ static bool rule_same(const struct pol_rule *a, const struct pol_rule *b)
 	       !memcmp(a->sport.v, b->sport.v, a->sport.n * sizeof(*a->sport.v)) &&
 	       a->dport.n == b->dport.n &&
 	       !memcmp(a->dport.v, b->dport.v, a->dport.n * sizeof(*a->dport.v)) &&
-	       a->action == b->action && a->dry_run == b->dry_run && a->log == b->log &&
-	       !a->n_children == !b->n_children;
+	       a->action == b->action && a->rate == b->rate && a->dry_run == b->dry_run &&
+	       a->log == b->log && !a->n_children == !b->n_children;
 }
 
 static bool ifaces_same(const struct pol_policy *a, const struct pol_policy *b)
@@ -969,7 +970,7 @@ static int policy_diff(const struct pol_policy *old, const struct pol_policy *ne
 	if (!ifaces_same(old, new))
 		d->settings[d->n_settings++] = "interfaces";
 	if (old->default_action != new->default_action || old->dry_run != new->dry_run ||
-	    old->log != new->log)
+	    old->log != new->log || old->reject_rate != new->reject_rate)
 		d->settings[d->n_settings++] = "defaults";
 	if (memcmp(&old->conntrack, &new->conntrack, sizeof(old->conntrack)))
 		d->settings[d->n_settings++] = "conntrack";
@@ -1232,6 +1233,7 @@ static bool fields_ok(struct api_reply *r, const Ward__V1__Rule *q)
 	const struct { const char *name; const char *s; } strs[] = {
 		{ "name", q->name }, { "in", q->in }, { "proto", q->proto },
 		{ "icmp_type", q->icmp_type }, { "family", q->family }, { "action", q->action },
+		{ "rate", q->rate },
 	};
 	size_t i, j;
 
@@ -1269,6 +1271,7 @@ static char *rule_yaml(const Ward__V1__Rule *q)
 	yaml_list(&b, "sport", q->sport, q->n_sport);
 	yaml_str(&b, "icmp_type", q->icmp_type);
 	yaml_str(&b, "action", q->action);
+	yaml_str(&b, "rate", q->rate);
 	if (q->dry_run)
 		buf_put(&b, "    dry_run: true\n");
 	if (q->log)
@@ -1322,7 +1325,7 @@ static void m_rule_add(struct api *a, const ProtobufCMessage *in, struct api_rep
 	}
 	if (!rq->action[0]) {
 		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT,
-			  "rule add: action: missing (--action accept or drop)");
+			  "rule add: action: missing (--action accept, drop or reject)");
 		return;
 	}
 	if (rq->n_rules) {

@@ -154,9 +154,27 @@ static void render_fqdn(struct wardd *w, struct buf *b, const __u64 *cnt)
 	bprintf(b, "ward_fqdn_truncated_total %llu\n", (unsigned long long)cnt[WARD_CNT_FQDN_TRUNC]);
 }
 
+/* What became of the answers to rejected packets (each is also a drop,
+ * reason rule, in ward_drops_total). */
+static void put_rejects(struct buf *b, const __u64 *cnt)
+{
+	header(b, "ward_rejects_total", "counter",
+	       "Rejected packets, by what became of the answer: sent, limited "
+	       "(over defaults.reject_rate) or skipped (not to be answered).");
+	bprintf(b, "ward_rejects_total{result=\"sent\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_REJECT_SENT]);
+	bprintf(b, "ward_rejects_total{result=\"limited\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_REJECT_LIMITED]);
+	bprintf(b, "ward_rejects_total{result=\"skipped\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_REJECT_SKIPPED]);
+	header(b, "ward_would_reject_total", "counter",
+	       "First packets a dry-run reject rule would have rejected (they passed).");
+	bprintf(b, "ward_would_reject_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_REJECT]);
+}
+
 static void render(struct wardd *w, struct buf *b)
 {
-	static const char *const alerts[] = { NULL, "port_scan", "syn_flood" };
+	static const char *const alerts[] = { NULL, "port_scan", "syn_flood", "rate_limit" };
 	__u64 cnt[WARD_CNT_MAX] = {};
 	struct rule_cb r = { .packets = b };
 	size_t i;
@@ -180,6 +198,7 @@ static void render(struct wardd *w, struct buf *b)
 	header(b, "ward_would_drop_total", "counter",
 	       "Packets a dry-run rule or policy would have dropped (they passed).");
 	bprintf(b, "ward_would_drop_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_DROP]);
+	put_rejects(b, cnt);
 
 	header(b, "ward_conntrack_flows", "gauge", "Flows in the flow table.");
 	bprintf(b, "ward_conntrack_flows %zu\n", dp_ct_count(&w->dp));
