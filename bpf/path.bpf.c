@@ -6,6 +6,7 @@
  */
 #include "lib/path.h"
 #include "lib/nat_apply.h"
+#include "lib/fqdn.h"
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2

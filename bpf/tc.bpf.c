@@ -5,7 +5,7 @@
  * the peer and halves TCP throughput, so virtual links want this hook.
  */
 #include "lib/entry.h"
-#include "lib/xlate.h"
+#include "lib/reject.h"
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2
@@ -27,9 +27,9 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
-	void *data, *data_end;
 	struct packet *p = ward_pkt_get();
-	__u32 len, ifindex;
+	void *data, *data_end;
+	__u32 len;
 	int ret;
 
 	if (!p)
@@ -43,12 +43,13 @@ int ward_tc_ingress(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
-	ifindex = skb->ingress_ifindex;
-	ret = ward_parse(data, data_end, len, p);
-	if (ret == WARD_CONTINUE)
-		ret = ward_decide_tc(skb, p, len, ifindex);
-	if (ret == WARD_DROP)
+	ret = ward_ingress(skb, FQDN_HOOK_TC, p, data, data_end, len);
+	switch (ret) {
+	case WARD_DROP:
 		return TC_ACT_SHOT_;
+	case WARD_REJECT:
+		return reject_tc(skb, p);
+	}
 	if (ret & WARD_XLATE)
 		return ward_apply_tc(skb);
 	return TC_ACT_OK_;
@@ -56,7 +57,7 @@ int ward_tc_ingress(struct __sk_buff *skb)
 
 /* On every link ward is on, whatever its ingress hook: the host's own
  * flows start here, and forwarded packets get their source NAT here.
- * skb->ingress_ifindex is 0 for locally made packets. */
+ * skb->ingress_ifindex is 0 for locally made packets. Never drops. */
 SEC("tc")
 int ward_tc_egress(struct __sk_buff *skb)
 {
@@ -69,8 +70,7 @@ int ward_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
 	in_ifindex = skb->ingress_ifindex;
-	/* Never drops: only the source half of a NAT rewrite happens here. */
-	if (ward_egress(data, data_end, len, in_ifindex) & WARD_XLATE)
+	if (ward_egress(skb, data, data_end, len, in_ifindex) & WARD_XLATE)
 		return ward_apply_tc(skb);
 	return TC_ACT_OK_;
 }

@@ -2,7 +2,7 @@
 /* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop, and the
  * gateway's fast path (XDP_REDIRECT through ward_tx_ports). */
 #include "lib/entry.h"
-#include "lib/xlate.h"
+#include "lib/reject.h"
 
 SEC("xdp")
 int ward_xdp_ingress(struct xdp_md *ctx)
@@ -14,11 +14,13 @@ int ward_xdp_ingress(struct xdp_md *ctx)
 
 	if (!p)
 		return XDP_DROP;
-	ret = ward_parse(data, data_end, data_end - data, p);
-	if (ret == WARD_CONTINUE)
-		ret = ward_decide_xdp(ctx, p, data_end - data, ctx->ingress_ifindex);
-	if (ret == WARD_DROP)
+	ret = ward_ingress(ctx, FQDN_HOOK_XDP, p, data, data_end, data_end - data);
+	switch (ret) {
+	case WARD_DROP:
 		return XDP_DROP;
+	case WARD_REJECT:
+		return reject_xdp(ctx, p);
+	}
 	if (ret & WARD_XLATE)
 		return ward_apply_xdp(ctx);
 	return XDP_PASS;

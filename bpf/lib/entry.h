@@ -15,6 +15,8 @@
 #include "maps.h"
 #include "parse.h"
 #include "counters.h"
+#include "xlate.h"
+#include "fqdn_maps.h"
 
 #define ICMPV6_ND_FIRST	133	/* router solicitation */
 #define ICMPV6_ND_LAST	137	/* redirect */
@@ -42,21 +44,30 @@ struct {
 static __always_inline struct packet *ward_pkt_get(void)
 {
 	__u32 zero = 0;
-	struct packet *p = bpf_map_lookup_elem(&ward_pkt, &zero);
 
-	if (p)
-		__builtin_memset(p, 0, sizeof(*p));
-	return p;
+	return bpf_map_lookup_elem(&ward_pkt, &zero);
 }
 
-/* Parses and settles what needs no policy (non-IP, neighbour discovery,
- * malformed): WARD_PASS or WARD_DROP, or WARD_CONTINUE when the decision
- * stages must see p. */
-static __always_inline int ward_parse(void *data, void *data_end, __u32 pkt_len,
-				      struct packet *p)
+/* hook: FQDN_HOOK_*, the kind of ctx. */
+static __always_inline __u32 ctx_ifindex(void *ctx, int hook)
+{
+	if (hook == FQDN_HOOK_XDP)
+		return ((struct xdp_md *)ctx)->ingress_ifindex;
+	return ((struct __sk_buff *)ctx)->ingress_ifindex;
+}
+
+/* ctx serves the copy of DNS messages (fqdn_inspect()); the interface is
+ * read from it after parsing, so that only ctx, not both, is kept across
+ * the parser (the frame is at the edge of the 512-byte stack).
+ * p: the parsed packet, left to the caller to answer a WARD_REJECT with.
+ * Returns WARD_PASS, WARD_DROP or WARD_REJECT, with WARD_XLATE set when
+ * the entry point has a rewrite to apply (bpf/lib/xlate.h). */
+static __always_inline int ward_ingress(void *ctx, int hook, struct packet *p, void *data,
+					void *data_end, __u32 pkt_len)
 {
 	int ret;
 
+	__builtin_memset(p, 0, sizeof(*p));
 	ret = parse_packet(data, data_end, pkt_len, p);
 	if (ret == WARD_CNT_PASS_NON_IP) {
 		count(ret);
@@ -72,17 +83,32 @@ static __always_inline int ward_parse(void *data, void *data_end, __u32 pkt_len,
 		count(WARD_CNT_PASS_ND);
 		return WARD_PASS;
 	}
-	return WARD_CONTINUE;
+	if (hook == FQDN_HOOK_XDP)
+		ret = ward_decide_xdp(ctx, p, pkt_len, ctx_ifindex(ctx, hook));
+	else
+		ret = ward_decide_tc(ctx, p, pkt_len, ctx_ifindex(ctx, hook));
+	/* Only what passes may teach: learn before the answer goes on. */
+	if ((ret & ~WARD_XLATE) != WARD_PASS ||
+	    (p->sport != DNS_PORT_BE && p->dport != DNS_PORT_BE))
+		return ret;
+	fqdn_inspect(ctx, hook, p, false);
+	return ret;
 }
 
-static __always_inline int ward_egress(void *data, void *data_end, __u32 pkt_len,
+/* WARD_PASS, with WARD_XLATE when a forwarded packet gets the source half
+ * of its NAT rewrite here (nat_egress). */
+static __always_inline int ward_egress(void *ctx, void *data, void *data_end, __u32 pkt_len,
 				       __u32 in_ifindex)
 {
 	struct packet p = {};
+	int ret;
 
-	if (parse_packet(data, data_end, pkt_len, &p) == WARD_CONTINUE)
-		return ward_track_egress(&p, pkt_len, in_ifindex);
-	return WARD_PASS;
+	if (parse_packet(data, data_end, pkt_len, &p) != WARD_CONTINUE)
+		return WARD_PASS;
+	ret = ward_track_egress(&p, pkt_len, in_ifindex);
+	if (p.sport == DNS_PORT_BE || p.dport == DNS_PORT_BE)
+		fqdn_inspect(ctx, FQDN_HOOK_TC, &p, true);
+	return ret;
 }
 
 #endif /* WARD_BPF_ENTRY_H */

@@ -353,17 +353,17 @@ static __always_inline struct ward_nat_rule *nat_snat_rule(struct ward_nat_polic
 	return NULL;
 }
 
-/* bpf_loop's context must be on the stack: the walk's state is in ns. */
+/* One try; returns 1 to stop (w->done: claimed). A plain bounded loop
+ * runs it: nat_bind() is a global function of its own, verified once,
+ * and a bpf_loop() callback would be one more frame on a call chain that
+ * is at the 512-byte stack limit already. */
 struct nat_claim_walk {
 	struct nat_new *ns;
 	__u32	done;
 };
 
-/* One try, as a bpf_loop() callback: the verifier checks one try instead
- * of NAT_TRIES copies of it. Returns 1 to stop. */
-static long nat_claim_step(__u64 i, void *ctx)
+static __always_inline long nat_claim_step(__u32 i, struct nat_claim_walk *w)
 {
-	struct nat_claim_walk *w = ctx;
 	struct nat_new *ns = w->ns;
 	struct ward_nat_val *rev = &ns->rev;
 	__u32 port;
@@ -374,7 +374,7 @@ static long nat_claim_step(__u64 i, void *ctx)
 	else if (ns->fixed || !ns->span)
 		return 1;
 	else
-		port = ns->lo + (ns->start + (__u32)i) % ns->span;
+		port = ns->lo + (ns->start + i) % ns->span;
 	rev->new_sport = bpf_htons(port);
 	if (ns->proto == IPPROTO_ICMP_)
 		rev->new_dport = rev->new_sport;
@@ -400,6 +400,7 @@ static __always_inline int nat_claim(struct nat_new *ns, __u8 proto, __u32 lo, _
 				     bool fixed)
 {
 	struct nat_claim_walk w = { .ns = ns };
+	__u32 i;
 
 	ns->lo = lo;
 	ns->span = hi >= lo ? hi - lo + 1 : 0;
@@ -407,8 +408,9 @@ static __always_inline int nat_claim(struct nat_new *ns, __u8 proto, __u32 lo, _
 	ns->orig = bpf_ntohs(ns->fwd.orig_sport);
 	ns->proto = proto;
 	ns->fixed = fixed;
-
-	bpf_loop(NAT_TRIES, nat_claim_step, &w, 0);
+	for (i = 0; i < NAT_TRIES; i++)
+		if (nat_claim_step(i, &w))
+			break;
 	return w.done ? 0 : -1;
 }
 

@@ -12,7 +12,7 @@
 #include "maps.h"
 
 /* Return flag of the decision stages: read the record. */
-#define WARD_XLATE	2
+#define WARD_XLATE	4	/* a flag: WARD_REJECT is 2 */
 
 /* xlate.flags */
 #define XL_SADDR	(1 << 0)	/* outer source address := src */

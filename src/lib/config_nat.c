@@ -203,7 +203,7 @@ static int cfg_nat_dups(struct cfg_ctx *c, yaml_node_t *n, const struct pol_nat 
 
 int cfg_nat(struct cfg_ctx *c, yaml_node_t *map)
 {
-	struct pol_nat *nat = &cfg_policy(c)->nat;
+	struct pol_nat *nat = &cfg_pol(c)->nat;
 	yaml_node_t *v[NK_N];
 	int kind, ret;
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "events_fqdn.h"
 #include "log.h"
 #include "webhook.h"
 
@@ -28,6 +29,7 @@ struct events {
 static const char *const alert_names[] = {
 	[WARD_ALERT_PORT_SCAN] = "port_scan",
 	[WARD_ALERT_SYN_FLOOD] = "syn_flood",
+	[WARD_ALERT_RATE_LIMIT] = "rate_limit",
 };
 
 static const char *transport_name(__u8 proto)
@@ -130,17 +132,19 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 {
 	static const char *const actions[] = {
 		[WARD_EVA_ACCEPT] = "accept", [WARD_EVA_DROP] = "drop",
-		[WARD_EVA_WOULD_DROP] = "would-drop",
+		[WARD_EVA_WOULD_DROP] = "would-drop", [WARD_EVA_REJECT] = "reject",
+		[WARD_EVA_WOULD_REJECT] = "would-reject",
 	};
 	const char *rule = ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "";
 	char line[1024];
 	int n;
 
 	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"",
-		     ev->action <= WARD_EVA_WOULD_DROP && actions[ev->action] ?
+		     ev->action <= WARD_EVA_WOULD_REJECT && actions[ev->action] ?
 		     actions[ev->action] : "unknown");
 	if (ev->action != WARD_EVA_ACCEPT)
 		n += snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"",
+			      ev->reason == WARD_CNT_DROP_RATE_LIMIT ? "rate_limit" :
 			      ev->stat == WARD_STAT_DEFAULT ? "policy" : "rule");
 	/* Rule names are [A-Za-z0-9_.:/-]: nothing to escape in JSON. */
 	n += snprintf(line + n, sizeof(line) - n, "},\"rule\":{\"name\":\"%s\"},", rule);
@@ -184,9 +188,20 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev->type == WARD_EV_FLOW) {
 		on_flow(w, ev);
+	} else if (ev->type == WARD_EV_FQDN && size >= sizeof(struct ward_fqdn_event)) {
+		char when[40], line[4096];
+
+		format_time(ev->ts_ns, when, sizeof(when));
+		if (fqdn_event_line(w, data, when, line, sizeof(line)) > 0)
+			write_line(w->events, line);
 	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_PORT_SCAN) {
 		snprintf(detail, sizeof(detail), "\"ports\":%u,\"threshold\":%u,\"window_s\":%u",
 			 ev->count, w->pol.alerts.scan_ports, w->pol.alerts.scan_window);
+		raise_alert(w, ev, detail);
+	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_RATE_LIMIT) {
+		/* Rule names need no JSON escaping (see on_flow). */
+		snprintf(detail, sizeof(detail), "\"rule\":\"%s\",\"rate\":%u",
+			 ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "", ev->count);
 		raise_alert(w, ev, detail);
 	}
 	return 0;
