@@ -33,7 +33,8 @@
 #                cannot finish a CHECKSUM_PARTIAL checksum, so lan0 and
 #                wan0 compute theirs (tx off), as a NIC's wire would carry
 #                them (docs/nat.md). ward-tc and ward-xdp keep the default
-#                fast_path (auto): tc redirects, xdp on a veth does not.
+#                fast_path (auto), which redirects only for a policy with
+#                nat:, so they forward through the kernel.
 #
 # Packet rate: the generator in the LAN sends 64-byte UDP to 198.18.2.1:9
 # through gwl (GRO on for every configuration: a veth takes redirected

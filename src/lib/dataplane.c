@@ -85,6 +85,8 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_WOULD_REJECT]		= "would_reject",
 };
 
+static bool fast_path_wanted(const struct dataplane *dp, const struct dp_link *l);
+
 const char *dp_counter_name(int counter)
 {
 	if (counter < 0 || counter >= WARD_CNT_MAX)
@@ -638,6 +640,12 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	}
 	dp->active_slot = slot;
 	dp->generation = hdr.generation;
+	/* With nat: added or removed, fast_path: auto changes its answer. */
+	if (dp->nat_on != (c->nat.n_rules > 0)) {
+		dp->nat_on = c->nat.n_rules > 0;
+		for (i = 0; i < dp->n_links; i++)
+			dp_nat_port(dp, dp->links[i].ifindex, fast_path_wanted(dp, &dp->links[i]));
+	}
 	memcpy(dp->ct_timeout, hdr.ct_timeout, sizeof(dp->ct_timeout));
 
 	/* Clear the old slot so it is ready for the next swap. */
@@ -1012,6 +1020,23 @@ static struct dp_link *find_link(struct dp_link *v, size_t n, int ifindex)
 }
 
 /*
+ * May the fast path redirect to and from this link? fast_path: auto says
+ * yes only when the policy translates (nat:): a gateway without it may
+ * have netfilter rules of its own (a container runtime's masquerade) that
+ * a redirect would go around. Never for XDP on a veth: it may see frames
+ * of a local sender whose TCP/UDP checksum is only the pseudo header's
+ * (CHECKSUM_PARTIAL), and a redirect would send them on unfinished.
+ */
+static bool fast_path_wanted(const struct dataplane *dp, const struct dp_link *l)
+{
+	if (l->fast_path != POL_FAST_AUTO)
+		return l->fast_path == POL_FAST_ON;
+	return dp->nat_on &&
+	       !((l->mode == WARD_MODE_XDP_NATIVE || l->mode == WARD_MODE_XDP_GENERIC) &&
+		 link_is_virtual(l->name));
+}
+
+/*
  * Attaches one link in the mode it wants, in place of was (what ward had
  * on the same ifindex, or NULL). On error what was there keeps enforcing.
  * A link deleted under our feet is no error worth a warning: -ENODEV,
@@ -1069,13 +1094,7 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 			"such limit\n", l->name);
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
-	/* XDP on a veth may see frames of a local sender whose TCP/UDP
-	 * checksum is only the pseudo header's (CHECKSUM_PARTIAL): a redirect
-	 * would send them on unfinished. Only fast_path: on says otherwise. */
-	dp_nat_port(dp, l->ifindex, l->fast_path == POL_FAST_ON ||
-		    (l->fast_path == POL_FAST_AUTO &&
-		     !((l->mode == WARD_MODE_XDP_NATIVE || l->mode == WARD_MODE_XDP_GENERIC) &&
-		       link_is_virtual(l->name))));
+	dp_nat_port(dp, l->ifindex, fast_path_wanted(dp, l));
 	return 0;
 }
 

@@ -50,6 +50,7 @@ struct dataplane {
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* of the live policy */
 	struct ward_ct_key sweep_cursor;
 	bool	sweep_valid;
+	bool	nat_on;			/* the live policy has a nat: section */
 	struct ward_ct_key nat_cursor;	/* dp_nat_sweep's */
 	bool	nat_cursor_valid;
 };
