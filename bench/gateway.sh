@@ -49,6 +49,11 @@
 # peer (`tcp-segmentation-offload: off [fixed]`), which halves TCP through
 # veth: the reason ward's default on virtual links is tc.
 #
+# RX_SINK=1: the WAN host's wan0 runs an XDP program that counts and drops
+# (bench_sink_drop), so the packet rate leaves out the receiver's own stack
+# (which plain forwarding shows to be a large share of every row): the
+# gateways' cost alone. No TCP then (nothing would answer).
+#
 # Output: $OUT/gateway.tsv
 #   gwplan CONFIG                         (one per configuration)
 #   gwpps CONFIG ROUND MPPS FORWARDED OTHER%
@@ -68,6 +73,7 @@ else
 	TCP_SECS=${TCP_SECS:-5}
 fi
 CONFIGS=${CONFIGS:-"fwd nft ward-tc ward-xdp xdp-pass nft-nat ward-nat-tc ward-nat-xdp"}
+RX_SINK=${RX_SINK:-0}
 OUT=${OUT:?OUT must name the results directory}
 TSV=$OUT/gateway.tsv
 mkdir -p "$OUT"
@@ -198,13 +204,25 @@ setup_gw() { # K
 	ip netns exec "$w" taskset -c "$WB_ALL_CPUS" iperf3 -s -B 198.18.2.1 >/dev/null 2>&1 &
 	IPERF[$k]=$!
 	WB_PIDS+=("$!")
+	if [ "$RX_SINK" = 1 ]; then
+		# The sink drops ARP too: the gateway's entry for the WAN host
+		# must not age out, or the kernel's forwarding stops.
+		ip -n "$g" neigh replace 198.18.2.1 lladdr "$(wb_mac "$w" wan0)" dev gww nud permanent
+		ip -n "$w" link set dev wan0 xdpdrv obj "$SINK" sec xdp program bench_sink_drop
+	fi
 }
 
 gro() { # K on|off
 	ip netns exec "${GNS[$1]}" ethtool -K gwl gro "$2" >/dev/null
 }
 
-wan_rx() { wb_sysstat "${WNS[$1]}" wan0 rx_packets; }
+wan_rx() {
+	if [ "$RX_SINK" = 1 ]; then
+		wb_ethstat "${WNS[$1]}" wan0 rx_queue_0_xdp_packets
+	else
+		wb_sysstat "${WNS[$1]}" wan0 rx_packets
+	fi
+}
 gw_rx() { wb_ethstat "${GNS[$1]}" gwl rx_queue_0_xdp_packets; }
 
 # Until the gateway has forwarded what it took in (at most 5 s).
@@ -291,10 +309,11 @@ for r in $(seq "$ROUNDS"); do
 		wb_measure_retry "$TSV" measure_pps "$k" "$r"
 	done
 done
+[ "$RX_SINK" = 1 ] && ROUNDS_TCP=0 || ROUNDS_TCP=$ROUNDS
 for k in "${!G_CFG[@]}"; do
 	gro "$k" off
 done
-for r in $(seq "$ROUNDS"); do
+for r in $(seq "$ROUNDS_TCP"); do
 	for k in "${!G_CFG[@]}"; do
 		measure_tcp "$k" "$r"
 	done
