@@ -328,6 +328,34 @@ static __always_inline long nat_route(void *ctx, bool xdp, struct bpf_fib_lookup
 	return xdp ? ward_route_xdp(ctx, fib, flags) : ward_route_tc(ctx, fib, flags);
 }
 
+/* A rejected port-forwarded packet is answered as the address it was sent
+ * to, not as the server it would have reached. */
+static __always_inline void nat_dnat_undo(struct packet *p, const struct xlate *xl)
+{
+	struct nat_new *ns = nat_scratch();
+
+	if (ns && xl->log_nat == WARD_EV_NAT_DST) {
+		p->dst[0] = ns->dnat_dst;
+		p->dport = ns->dnat_dport;
+	}
+}
+
+/*
+ * A translated flow decided again after a policy change (ct_recheck):
+ * the rules judged its first packet with a port forward's destination,
+ * so they must see that one again, not the original.
+ */
+static __always_inline void nat_recheck(struct ward_ct_key *k, struct packet *pk)
+{
+	struct ward_nat_val *e = bpf_map_lookup_elem(&ward_nat, k);
+
+	if (!e || e->dir || e->new_dst == e->orig_dst || pk->family != WARD_FAM_V4)
+		return;
+	pk->dst[0] = e->new_dst;
+	if (pk->proto != IPPROTO_ICMP_)
+		pk->dport = e->new_dport;
+}
+
 static __always_inline bool fib_routed(long rc)
 {
 	return rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH ||

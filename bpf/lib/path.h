@@ -200,6 +200,8 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 		pk->sport = 0;
 		pk->dport = bpf_htons(v->icmp_type);
 	}
+	if (v->flags & WARD_CTF_NAT)
+		nat_recheck(k, pk);
 	if (decide(lv, pk, &ifc, &d) || !admitted(&d))
 		return false;
 	v->stat = d.stat;
@@ -440,8 +442,12 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 			 lv.hdr->log_rate, now);
 	/* A reject is a drop (one reason, like any drop); the entry point
 	 * then answers it, or not (reject_* counters). */
-	if (!admitted(&d))
-		return d.action == WARD_ACT_REJECT ? reject(d.reason) : drop(d.reason);
+	if (!admitted(&d)) {
+		if (d.action != WARD_ACT_REJECT)
+			return drop(d.reason);
+		nat_dnat_undo(p, xl);
+		return reject(d.reason);
+	}
 
 	if (track && ct_can_open(p) && !(xl->flags & XL_NOFLOW) &&
 	    ct_open(&lv, &key, from, p, ifc, &d, nat, now, pkt_len))

@@ -1315,7 +1315,8 @@ void dp_close(struct dataplane *dp, bool detach)
 		}
 		if (dp->pin_dir[0]) {
 			bpf_object__for_each_map(map, dp->skel->obj)
-				bpf_map__unpin(map, NULL);
+				if (bpf_map__pin_path(map))
+					bpf_map__unpin(map, NULL);
 			rm_pins(dp->pin_dir);
 		}
 	}

@@ -189,6 +189,12 @@ run_mode() { # MODE
 	a=$(ask "$NS_W" $GW_WAN 5353 42000)
 	[ "$a" = "$WAN:42000" ] || fail "$mode: port forward udp: '$a'"
 	ok "$mode: port forward udp $GW_WAN:5353 -> 192.168.1.10:7"
+	# A reload decides every flow again: a port-forwarded one by its
+	# forwarded destination, as its first packet was, so it lives on.
+	wardd_signal HUP 'live'
+	a=$(ask "$NS_W" $GW_WAN 5353 42000)
+	[ "$a" = "$WAN:42000" ] || fail "$mode: port-forwarded flow after a reload: '$a'"
+	ok "$mode: a port-forwarded flow survives a reload (re-checked with its forwarded destination)"
 	if in_ns "$NS_W" curl -s -m2 -o /dev/null http://$GW_WAN:8081/; then
 		fail "$mode: an unforwarded port answered"
 	fi
