@@ -567,6 +567,10 @@ static __always_inline int nat_out(void *ctx, const struct packet *p, struct xla
 
 	if (p->family != WARD_FAM_V4 || !(ns = nat_scratch()))
 		goto out;
+	/* Nothing to translate and no fast path from this link (a host
+	 * firewall, a gateway without nat:): no route lookup either. */
+	if (!(xl->flags & XL_REWRITE) && !bpf_map_lookup_elem(&ward_tx_ports, &ifindex))
+		return WARD_PASS;
 	__builtin_memset(&ns->fib, 0, sizeof(ns->fib));
 	ns->fib.family = AF_INET_;
 	ns->fib.l4_protocol = p->proto;
