@@ -12,25 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ctl.h"
 #include "out.h"
 #include "rpc.h"
 #include "ward/v1/ward.pb-c.h"
 
-#define WARDCTL_TIMEOUT_S	10
 /* A large policy takes a while to compile and write into the maps. */
 #define WARDCTL_APPLY_TIMEOUT_S	120
 #define WARDCTL_PAGE		1024
 
-struct ctl {
-	const char *addr;
-	struct rpc *rpc;
-	bool	json;
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wardctl [-s ADDR] COMMAND ...\n"
+		"usage: wardctl [-s ADDR] [--ca F --cert F --key F] COMMAND ...\n"
 		"  status [-o json]                    interfaces and hooks, policy generation, counts\n"
 		"  validate -f FILE [--print]          check a ward.yaml as wardd would read it\n"
 		"  apply -f FILE [--diff] [-o json]    make FILE the policy (atomically); --diff: only show\n"
@@ -43,11 +37,18 @@ static void usage(FILE *f)
 		"  rule clear                          remove every rule added with rule add\n"
 		"  ct list [--src CIDR] [--dst CIDR] [--limit N] [--cursor C] [-o json]\n"
 		"  ct flush\n"
-		"ADDR is unix:PATH; default $WARD_API, else " WARDCTL_ADDR_DEFAULT ".\n"
+		"  logs [-f] [-n N] [-o json]          the last N flow log events (20); -f: then follow\n"
+		"  top [-n COUNT] [-d SECONDS] [-l N] [-o json]\n"
+		"                                      top talkers, rule hits and drops a second\n"
+		"  trace --src IP --dst IP [--in Z] [--proto P] [--sport P] [--dport P]\n"
+		"        [--icmp-type T] [-o json]     the rule that decides such a flow\n"
+		"ADDR is unix:PATH or tcp://HOST:PORT; default $WARD_API, else " WARDCTL_ADDR_DEFAULT ".\n"
+		"tcp:// is mTLS: --ca FILE (wardd's CA), --cert FILE --key FILE (this client's),\n"
+		"or $WARD_TLS_CA, $WARD_TLS_CERT, $WARD_TLS_KEY; given before the command.\n"
 		"Exit status: 0 ok, 1 user error, 2 wardd unreachable.\n");
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+int bad_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "wardctl: ");
 	fprintf(stderr, fmt, arg);
@@ -56,12 +57,12 @@ static int bad_usage(const char *fmt, const char *arg)
 	return WARDCTL_EXIT_USER;
 }
 
-static int ctl_connect(struct ctl *c)
+int ctl_connect(struct ctl *c)
 {
-	return c->rpc ? 0 : rpc_open(c->addr, &c->rpc);
+	return c->rpc ? 0 : rpc_open(c->addr, &c->tls, &c->rpc);
 }
 
-static int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
+int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
 		    const ProtobufCMessageDescriptor *d, ProtobufCMessage **resp, int timeout)
 {
 	int ret = ctl_connect(c);
@@ -70,7 +71,7 @@ static int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *r
 }
 
 /* -o json, or -o table. */
-static int parse_output(struct ctl *c, const char *v)
+int parse_output(struct ctl *c, const char *v)
 {
 	if (!strcmp(v, "json")) {
 		c->json = true;
@@ -171,6 +172,8 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 		json_bool(&j, "locked", m->locked);
 		json_str(&j, "listen", m->listen);
 		json_str(&j, "last_error", m->last_error);
+		json_u64(&j, "event_followers", m->event_followers);
+		json_u64(&j, "events_dropped", m->events_dropped);
 		json_arr(&j, "interfaces");
 		for (i = 0; i < m->n_interfaces; i++) {
 			json_obj(&j, NULL);
@@ -214,6 +217,9 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	if (m->last_error[0])
 		printf("last error  %s\n", m->last_error);
+	if (m->event_followers || m->events_dropped)
+		printf("logs -f     %u following, %" PRIu64 " events lost by slow readers\n",
+		       m->event_followers, m->events_dropped);
 	if (!m->n_interfaces) {
 		printf("interfaces  none attached\n");
 		goto out;
@@ -852,10 +858,13 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "ca", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	static const char *const later[] = { "trace", "logs", "top", "plugin", "fleet" };
+	static const char *const later[] = { "plugin", "fleet" };
 	struct ctl c = {};
 	const char *cmd;
 	int o, ret;
@@ -864,10 +873,16 @@ int main(int argc, char **argv)
 	c.addr = getenv("WARD_API");
 	if (!c.addr || !c.addr[0])
 		c.addr = WARDCTL_ADDR_DEFAULT;
+	c.tls.cert = getenv("WARD_TLS_CERT");
+	c.tls.key = getenv("WARD_TLS_KEY");
+	c.tls.ca = getenv("WARD_TLS_CA");
 	/* '+': options after the command are the command's. */
 	while ((o = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': c.addr = optarg; break;
+		case 'C': c.tls.cert = optarg; break;
+		case 'K': c.tls.key = optarg; break;
+		case 'A': c.tls.ca = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return WARDCTL_EXIT_USER;
 		}
@@ -891,6 +906,12 @@ int main(int argc, char **argv)
 		ret = cmd_rule(&c, argc, argv);
 	else if (!strcmp(cmd, "ct") || !strcmp(cmd, "conntrack"))
 		ret = cmd_ct(&c, argc, argv);
+	else if (!strcmp(cmd, "logs"))
+		ret = cmd_logs(&c, argc, argv);
+	else if (!strcmp(cmd, "top"))
+		ret = cmd_top(&c, argc, argv);
+	else if (!strcmp(cmd, "trace"))
+		ret = cmd_trace(&c, argc, argv);
 	else if (!strcmp(cmd, "help"))
 		ret = (usage(stdout), 0);
 	else {
