@@ -7,6 +7,7 @@
 #define WARDCTL_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <protobuf-c/protobuf-c.h>
 #include "rpc.h"
 
@@ -27,6 +28,13 @@ int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
 	     const ProtobufCMessageDescriptor *d, ProtobufCMessage **resp, int timeout);
 /* -o json or -o table. */
 int parse_output(struct ctl *c, const char *v);
+
+/* A count for option opt, at most max; else says so and returns 1. */
+int parse_count(const char *opt, const char *v, unsigned long max, unsigned long *out);
+/* "10.0.0.1:80", "[fd00::1]:80", or the bare address without ports. */
+struct Ward__V1__Flow;
+void flow_endpoint(char *buf, size_t len, const struct Ward__V1__Flow *f, const char *ip,
+		   uint32_t port);
 
 /* The commands in files of their own. */
 int cmd_logs(struct ctl *c, int argc, char **argv);

@@ -5,7 +5,6 @@
  * flow log has it (one object a line, ECS field names); the default is a
  * line for people.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,17 +75,14 @@ int cmd_logs(struct ctl *c, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_sigint };
 	struct logs l = {};
 	unsigned long n = LOGS_RECENT_DEFAULT;
-	char *end;
 	int o, ret;
 
 	while ((o = getopt_long(argc, argv, "fn:o:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f': req.follow = true; break;
 		case 'n':
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || *end || !optarg[0] || n > 1024)
-				return bad_usage("logs -n %s: expected a count from 0 to 1024", optarg);
+			if ((ret = parse_count("logs -n", optarg, 1024, &n)))
+				return ret;
 			break;
 		case 'o':
 			if ((ret = parse_output(c, optarg)))

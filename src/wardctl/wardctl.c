@@ -71,6 +71,19 @@ int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
 }
 
 /* -o json, or -o table. */
+int parse_count(const char *opt, const char *v, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno || *end || !v[0] || v[0] == '-' || *out > max) {
+		fprintf(stderr, "wardctl: %s %s: expected a count from 0 to %lu\n", opt, v, max);
+		return WARDCTL_EXIT_USER;
+	}
+	return 0;
+}
+
 int parse_output(struct ctl *c, const char *v)
 {
 	if (!strcmp(v, "json")) {
@@ -670,8 +683,8 @@ static int cmd_rule(struct ctl *c, int argc, char **argv)
 
 /* ct */
 
-static void endpoint(char *buf, size_t len, const Ward__V1__Flow *f, const char *ip,
-		     uint32_t port)
+void flow_endpoint(char *buf, size_t len, const Ward__V1__Flow *f, const char *ip,
+		   uint32_t port)
 {
 	bool ports = !strcmp(f->proto, "tcp") || !strcmp(f->proto, "udp") ||
 		     !strcmp(f->proto, "sctp");
@@ -780,8 +793,8 @@ static int ct_list(struct ctl *c, int argc, char **argv)
 				json_obj_end(&j);
 				continue;
 			}
-			endpoint(s, sizeof(s), f, f->src, f->sport);
-			endpoint(d, sizeof(d), f, f->dst, f->dport);
+			flow_endpoint(s, sizeof(s), f, f->src, f->sport);
+			flow_endpoint(d, sizeof(d), f, f->dst, f->dport);
 			table_next(t);
 			table_cell(t, "%s", f->proto);
 			table_cell(t, "%s", s);

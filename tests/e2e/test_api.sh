@@ -9,11 +9,9 @@
 # mutation; exit 2 when wardd is not there or the socket is not ours.
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-tc}
-WARDCTL=${WARDCTL:-$ROOT/build/wardctl}
 SOCK=$TMP/run/ward.sock
 export WARD_API=unix:$SOCK
 
-ctl() { "$WARDCTL" "$@"; }
 
 # ctl_fails CODE PATTERN ARGS...: wardctl must exit CODE and say PATTERN on stderr.
 ctl_fails() {
@@ -24,8 +22,6 @@ ctl_fails() {
 	grep -q -- "$pat" "$TMP/err" || fail "wardctl $*: no '$pat' in: $(cat "$TMP/err")"
 }
 
-# jq-less JSON: json EXPR reads a document on stdin, prints EXPR of it (d).
-json() { /usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 gen() { ctl status -o json | json 'd["generation"]'; }
 rule_names() { ctl rule list -o json | json '" ".join(r["name"] for r in d["rules"])'; }
 

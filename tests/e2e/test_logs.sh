@@ -8,11 +8,8 @@
 # answering and deciding meanwhile. MODE: xdp or tc (tc by default).
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-tc}
-WARDCTL=${WARDCTL:-$ROOT/build/wardctl}
 SOCK=$TMP/run/ward.sock
 export WARD_API=unix:$SOCK
-ctl() { "$WARDCTL" "$@"; }
-json() { /usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 followers() { ctl status -o json | json 'd.get("event_followers", 0)'; }
 
 # wait_followers N: until wardd counts N followers of the stream.
