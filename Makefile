@@ -36,7 +36,8 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDR)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # One object holds both entry points and a single set of maps.
-$(BUILD)/ward.bpf.o: $(BUILD)/bpf/xdp.bpf.o $(BUILD)/bpf/tc.bpf.o $(BUILD)/bpf/path.bpf.o
+$(BUILD)/ward.bpf.o: $(BUILD)/bpf/xdp.bpf.o $(BUILD)/bpf/tc.bpf.o $(BUILD)/bpf/path.bpf.o \
+		    $(BUILD)/bpf/trace.bpf.o
 	$(BPFTOOL) gen object $@ $^
 
 $(SKEL): $(BUILD)/ward.bpf.o

@@ -2018,3 +2018,13 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 		return -EIO;
 	return 0;
 }
+
+int cfg_icmp_type_name(int proto, const char *name)
+{
+	const struct cfg_icmp_name *t = proto == PROTO_ICMP ? cfg_icmp4_names : cfg_icmp6_names;
+
+	for (; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t->type;
+	return -1;
+}

@@ -38,6 +38,7 @@
 #include "api.h"
 #include "events.h"
 #include "feed.h"
+#include "trace.h"
 #include "log.h"
 #include "pol_util.h"
 #include "ward.skel.h"
@@ -1814,9 +1815,111 @@ static const struct api_method api_methods[M_N] = {
 	[M_TRACE] = { "/ward.v1.Ward/Trace", &ward__v1__trace_request__descriptor, false, m_trace },
 };
 
+/* Trace */
+
+static ssize_t name_find(char **v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return (ssize_t)i;
+	return -1;
+}
+
+/*
+ * --in: an attached link by name, or the first attached link of a zone
+ * (so that rules naming the interface match as for its real traffic), or
+ * else the ids the rules know the zone or interface by.
+ */
+static int trace_ingress(struct api *a, const char *in, struct ward_trace *t,
+			 Ward__V1__TraceResponse *m, struct api_reply *r)
+{
+	const struct compiled *comp = &a->w->comp;
+	const struct dataplane *dp = &a->w->dp;
+	ssize_t z, f;
+	size_t i;
+
+	if (!in[0])
+		return 0;
+	z = name_find(comp->zones, comp->n_zones, in);
+	for (i = 0; i < dp->n_links; i++) {
+		const struct dp_link *l = &dp->links[i];
+
+		if (strcmp(l->name, in) && (z < 0 || l->info.in_zone != z + 1))
+			continue;
+		t->ifindex = (__u32)l->ifindex;
+		m->in = ar_strdup(&r->ar, l->name);
+		if (l->info.in_zone && l->info.in_zone <= comp->n_zones)
+			m->zone = ar_strdup(&r->ar, comp->zones[l->info.in_zone - 1]);
+		return 0;
+	}
+	f = name_find(comp->if_names, comp->n_if_names, in);
+	if (z < 0 && f < 0) {
+		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT,
+			  "trace: in: no zone or interface named %s in the live policy", in);
+		return -EINVAL;
+	}
+	t->in_zone = (__u8)(z + 1);
+	t->in_if = (__u16)(f + 1);
+	m->in = ar_strdup(&r->ar, f >= 0 ? in : "");
+	m->zone = ar_strdup(&r->ar, z >= 0 ? in : "");
+	return 0;
+}
+
 static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
-	reply_err(r, GRPC_STATUS_UNIMPLEMENTED, "trace: not yet");
+	const Ward__V1__TraceRequest *q = (const Ward__V1__TraceRequest *)in;
+	struct wardd *w = a->w;
+	Ward__V1__TraceResponse *m = ar_alloc(&r->ar, 1, sizeof(*m));
+	struct trace_req tq = {
+		.src = q->src, .dst = q->dst, .proto = q->proto, .sport = q->sport,
+		.dport = q->dport, .icmp_type = q->icmp_type,
+	};
+	struct ward_trace t;
+	char err[256];
+	int ret;
+
+	if (!m) {
+		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	ward__v1__trace_response__init(m);
+	if (trace_build(&tq, &t, err, sizeof(err))) {
+		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT, "trace: %s", err);
+		return;
+	}
+	if (trace_ingress(a, q->in, &t, m, r))
+		return;
+	ret = dp_trace(&w->dp, &t);
+	if (ret) {
+		reply_err(r, GRPC_STATUS_INTERNAL, "trace: the data plane's trace program: %s",
+			  strerror(-ret));
+		return;
+	}
+	m->generation = t.generation;
+	if (t.status == WARD_TRACE_ND) {
+		m->action = "accept";
+		m->verdict = "pass";
+		m->before_rules = "neighbour discovery passes before the rules";
+		r->out = &m->base;
+		return;
+	}
+	if (t.status == WARD_TRACE_NO_POLICY) {
+		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION,
+			  "trace: no live policy in the data plane (it drops everything)");
+		return;
+	}
+	m->default_policy = !t.matched;
+	if (t.matched && t.stat < WARD_MAX_RULES && w->dp.names)
+		m->rule = ar_strdup(&r->ar, w->dp.names[t.stat].name);
+	m->action = (char *)action_name(t.action);
+	m->dry_run = t.flags & WARD_RF_DRY_RUN;
+	m->log = (t.flags & WARD_RF_LOG) || w->pol.log == POL_LOG_ALL ||
+		 (w->pol.log == POL_LOG_DROPS && t.action != WARD_ACT_ACCEPT);
+	m->verdict = t.action == WARD_ACT_ACCEPT || m->dry_run ? "pass" : "drop";
+	/* m->nat stays unset: NAT fills it when it exists. */
+	r->out = &m->base;
 }
 
 /* Calls */
