@@ -48,6 +48,9 @@ void pol_free(struct pol_policy *pol)
 	free(pol->observe.metrics_listen);
 	free(pol->observe.log_path);
 	free(pol->api.listen);
+	free(pol->api.tls_cert);
+	free(pol->api.tls_key);
+	free(pol->api.tls_ca);
 	memset(pol, 0, sizeof(*pol));
 }
 

@@ -2469,7 +2469,52 @@ static void api_free(struct api *a)
 	free(a);
 }
 
-int api_start(struct wardd *w, const char *listen, bool locked)
+/* A whole PEM file of api.tls, NUL-terminated; NULL (logged) on error. */
+static char *pem_read(const char *field, const char *path)
+{
+	struct wardd_src src = {};
+	char err[API_ERR_MAX];
+
+	if (src_read_file(path, &src, err, sizeof(err))) {
+		pr_warn("api.tls.%s: %s\n", field, err);
+		return NULL;
+	}
+	free(src.name);
+	return src.text;
+}
+
+/* grpc_ssl_server_credentials with client certificates required and
+ * verified against api.tls.ca: a client without one, or with one another
+ * CA signed, fails the handshake before any call. */
+static grpc_server_credentials *tls_creds(const struct pol_api *cfg)
+{
+	grpc_ssl_pem_key_cert_pair pair = {};
+	grpc_server_credentials *creds = NULL;
+	char *ca = NULL, *cert = NULL, *key = NULL;
+
+	if (!cfg || !cfg->tls_cert) {
+		pr_warn("api: tcp:// is served with TLS and client certificates only: set api.tls {cert, key, ca} in the config\n");
+		return NULL;
+	}
+	ca = pem_read("ca", cfg->tls_ca);
+	cert = ca ? pem_read("cert", cfg->tls_cert) : NULL;
+	key = cert ? pem_read("key", cfg->tls_key) : NULL;
+	if (!key)
+		goto out;
+	pair.private_key = key;
+	pair.cert_chain = cert;
+	creds = grpc_ssl_server_credentials_create_ex(
+		ca, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
+	if (!creds)
+		pr_warn("api: the certificate, key or CA of api.tls was refused\n");
+out:
+	free(ca);
+	free(cert);
+	free(key);
+	return creds;
+}
+
+int api_start(struct wardd *w, const char *listen, bool locked, const struct pol_api *cfg)
 {
 	grpc_arg arg = {
 		.type = GRPC_ARG_INTEGER,
@@ -2479,28 +2524,27 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	grpc_channel_args args = { .num_args = 1, .args = &arg };
 	struct sockaddr_un sa;
 	grpc_server_credentials *creds;
-	const char *path;
+	const char *path = NULL;
 	char dir[sizeof(sa.sun_path)], *slash, *target = NULL;
 	struct api *a;
 	mode_t old;
+	bool tcp;
 	int i, port, err;
 
-	if (!strncmp(listen, "tcp://", 6)) {
-		pr_warn("api: %s: TCP needs TLS with client certificates, which this wardd does not have yet; use unix:PATH\n",
-			listen);
-		return -EPROTONOSUPPORT;
-	}
-	if (strncmp(listen, "unix:", 5)) {
-		pr_warn("api: %s: expected unix:PATH\n", listen);
+	tcp = !strncmp(listen, "tcp://", 6);
+	if (!tcp && strncmp(listen, "unix:", 5)) {
+		pr_warn("api: %s: expected unix:PATH or tcp://ADDR:PORT\n", listen);
 		return -EINVAL;
 	}
-	path = listen + 5;
-	if (!strncmp(path, "//", 2))
-		path += 2;		/* unix:///run/... */
-	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		pr_warn("api: %s: the socket needs an absolute path shorter than %zu\n", listen,
-			sizeof(sa.sun_path));
-		return -EINVAL;
+	if (!tcp) {
+		path = listen + 5;
+		if (!strncmp(path, "//", 2))
+			path += 2;		/* unix:///run/... */
+		if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
+			pr_warn("api: %s: the socket needs an absolute path shorter than %zu\n",
+				listen, sizeof(sa.sun_path));
+			return -EINVAL;
+		}
 	}
 
 	a = calloc(1, sizeof(*a));
@@ -2511,28 +2555,36 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	a->locked = locked;
 	a->ready_tail = &a->ready;
 	pthread_mutex_init(&a->mu, NULL);
-	a->path = strdup(path);
-	a->listen = NULL;
-	if (!a->path || asprintf(&a->listen, "unix:%s", path) < 0 ||
-	    asprintf(&target, "unix:%s", path) < 0) {
-		a->listen = NULL;
-		err = -ENOMEM;
-		goto err_free;
-	}
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		err = mkdir_p(dir, 0755);
-		if (err) {
-			pr_warn("api: cannot create %s: %s\n", dir, strerror(-err));
+	if (tcp) {
+		a->listen = strdup(listen);
+		target = strdup(listen + 6);
+		if (!a->listen || !target) {
+			err = -ENOMEM;
 			goto err_free;
 		}
+	} else {
+		a->path = strdup(path);
+		a->listen = NULL;
+		if (!a->path || asprintf(&a->listen, "unix:%s", path) < 0 ||
+		    asprintf(&target, "unix:%s", path) < 0) {
+			a->listen = NULL;
+			err = -ENOMEM;
+			goto err_free;
+		}
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			err = mkdir_p(dir, 0755);
+			if (err) {
+				pr_warn("api: cannot create %s: %s\n", dir, strerror(-err));
+				goto err_free;
+			}
+		}
+		err = socket_free(path);
+		if (err)
+			goto err_free;
 	}
-	err = socket_free(path);
-	if (err)
-		goto err_free;
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a->efd < 0) {
 		err = -errno;
@@ -2555,7 +2607,11 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	/* The socket is made by the bind inside add_http2_port: the umask
 	 * gives it 0660 from the start, not after a window at 0777 & ~umask.
 	 * Only our start-up runs now; no other thread creates files. */
-	creds = grpc_insecure_server_credentials_create();
+	creds = tcp ? tls_creds(cfg) : grpc_insecure_server_credentials_create();
+	if (!creds) {
+		err = -EINVAL;
+		goto err_free;
+	}
 	old = umask(0117);
 	port = grpc_server_add_http2_port(a->server, target, creds);
 	umask(old);
@@ -2565,7 +2621,7 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 		err = -EADDRNOTAVAIL;
 		goto err_free;
 	}
-	if (chmod(path, 0660))
+	if (path && chmod(path, 0660))
 		pr_warn("api: chmod %s: %s\n", path, strerror(errno));
 	grpc_server_start(a->server);
 	for (i = 0; i < M_N; i++) {
@@ -2585,7 +2641,8 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 		a->feed_on = true;
 	free(target);
 	w->api = a;
-	pr_info("api on %s%s\n", a->listen, locked ? " (locked: read-only)" : "");
+	pr_info("api on %s%s%s\n", a->listen, tcp ? " (mTLS: client certificates of api.tls.ca)" : "",
+		locked ? " (locked: read-only)" : "");
 	return 0;
 
 err_thread:
@@ -2607,7 +2664,8 @@ err_shutdown:
 		if (ev.type == GRPC_OP_COMPLETE && ev.tag != &a->shutdown_tag)
 			call_free(ev.tag);
 	}
-	unlink(path);
+	if (path)
+		unlink(path);
 err_free:
 	free(target);
 	api_free(a);
@@ -2644,12 +2702,14 @@ void api_stop(struct wardd *w)
 		usleep(100000);
 	if (!atomic_load(&a->thread_done)) {
 		pr_warn("api: calls still in flight after %d s; leaving them\n", API_STOP_WAIT_S);
-		unlink(a->path);
+		if (a->path)
+			unlink(a->path);
 		w->api = NULL;
 		return;		/* the process is about to exit anyway */
 	}
 	pthread_join(a->thread, NULL);
-	unlink(a->path);
+	if (a->path)
+		unlink(a->path);
 	api_free(a);
 	w->api = NULL;
 }

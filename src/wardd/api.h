@@ -21,9 +21,10 @@
 
 #define API_LISTEN_DEFAULT	"unix:/run/ward/ward.sock"
 
-/* Serves on listen ("unix:PATH"); locked refuses every mutating call with
+/* Serves on listen ("unix:PATH", or "tcp://ADDR:PORT" with mTLS from the
+ * tls files of cfg); locked refuses every mutating call with
  * PERMISSION_DENIED. 0 or -errno (logged). */
-int api_start(struct wardd *w, const char *listen, bool locked);
+int api_start(struct wardd *w, const char *listen, bool locked, const struct pol_api *cfg);
 /* Stops serving; at exit, also when the API never started: it frees the
  * text api_committed kept (w->live_src). */
 void api_stop(struct wardd *w);
