@@ -363,6 +363,7 @@ static int cmd_apply(struct ctl *c, int argc, char **argv)
 		json_obj(&j, NULL);
 		json_bool(&j, "applied", m->applied);
 		json_u64(&j, "generation", m->generation);
+		json_bool(&j, "same_policy", m->unchanged);
 		if (d) {
 			json_strs(&j, "added", d->added, d->n_added);
 			json_strs(&j, "removed", d->removed, d->n_removed);
@@ -385,7 +386,8 @@ static int cmd_apply(struct ctl *c, int argc, char **argv)
 		printf("%s: %zu added, %zu removed, %zu changed, %u unchanged",
 		       file, d->n_added, d->n_removed, d->n_changed, d->unchanged);
 		if (m->applied)
-			printf("; generation %" PRIu64 " live\n", m->generation);
+			printf(m->unchanged ? "; the same policy: generation %" PRIu64 " stays live\n" :
+			       "; generation %" PRIu64 " live\n", m->generation);
 		else
 			printf("; not applied (--diff)\n");
 	}

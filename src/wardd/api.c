@@ -41,7 +41,6 @@
 #include "trace.h"
 #include "log.h"
 #include "pol_util.h"
-#include "ward.skel.h"
 #include "ward/v1/ward.pb-c.h"
 
 #ifndef WARD_VERSION
@@ -57,7 +56,6 @@
 /* Flows looked at per ConntrackList call when a filter skips most of them:
  * the loop is held for a few milliseconds at most, the client pages on. */
 #define API_SCAN_BUDGET		65536
-#define API_FLUSH_CHUNK		4096
 /* How long SIGTERM waits for calls in flight before leaving them. */
 #define API_STOP_WAIT_S		5
 
@@ -1150,6 +1148,30 @@ static const char *locked_why(struct api *a)
 	return buf;
 }
 
+/*
+ * An Apply that changes nothing the data plane sees (every rule and setting
+ * as it was: only comments, order of keys or the name differ) keeps the
+ * live generation, so that GitOps loops applying the same file do not
+ * re-check every flow each time. The text becomes the live one all the same.
+ */
+static int apply_same(struct wardd *w, const struct wardd_src *src, struct api_reply *r)
+{
+	struct wardd_src copy;
+	char *name;
+
+	name = strdup(src->name);
+	if (!name || src_dup(src, &copy)) {
+		free(name);
+		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return -ENOMEM;
+	}
+	api_src_free(&w->live_src);
+	w->live_src = copy;
+	free(w->pol.source);
+	w->pol.source = name;
+	return 0;
+}
+
 static void m_apply(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
 	const Ward__V1__ApplyRequest *q = (const Ward__V1__ApplyRequest *)in;
@@ -1197,6 +1219,17 @@ static void m_apply(struct api *a, const ProtobufCMessage *in, struct api_reply 
 		return;
 	}
 	pol_free(&pol);
+	if (!d->n_added && !d->n_removed && !d->n_changed && !d->n_settings) {
+		if (apply_same(w, &src, r))
+			return;
+		m->applied = true;
+		m->unchanged = true;
+		m->generation = w->dp.generation;
+		pr_info("api: applied %s: the same policy; generation %llu stays live\n", name,
+			(unsigned long long)m->generation);
+		r->out = &m->base;
+		return;
+	}
 	if (api_change(a, &src, NULL, 0, false, r))
 		return;
 	m->applied = true;
@@ -1531,24 +1564,6 @@ static const char *const tcp_states[WARD_TCP_STATE_MAX] = {
 	"close-wait", "last-ack", "time-wait", "close",
 };
 
-/* Same timeouts as the sweeper (dataplane.c): an expired flow is gone to
- * the data plane already, so it is not listed. */
-static __u64 flow_timeout_ns(const struct wardd *w, const struct ward_ct_key *k,
-			     const struct ward_ct_val *v)
-{
-	__u32 idx;
-
-	if (k->proto == IPPROTO_TCP)
-		idx = v->state == WARD_TCP_ESTABLISHED ? WARD_CT_TO_TCP_EST :
-		      v->state <= WARD_TCP_SYN_RECV ? WARD_CT_TO_TCP_HANDSHAKE :
-		      WARD_CT_TO_TCP_CLOSE;
-	else if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6)
-		idx = WARD_CT_TO_ICMP;
-	else
-		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
-	return (__u64)w->dp.ct_timeout[idx] * 1000000000ULL;
-}
-
 static bool cidr_has(const struct pol_cidr *c, const struct ward_ct_key *k, int ep)
 {
 	const __u8 *a = (const __u8 *)k->addr[ep];
@@ -1625,7 +1640,6 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 	struct wardd *w = a->w;
 	struct api_arena *ar = &r->ar;
 	Ward__V1__ConntrackListResponse *m = ar_alloc(ar, 1, sizeof(*m));
-	int fd = bpf_map__fd(w->dp.skel->maps.ward_ct);
 	size_t limit = q->limit ? (q->limit > API_PAGE_MAX ? API_PAGE_MAX : q->limit) :
 		       API_PAGE_DEFAULT;
 	size_t cap = limit < 64 ? 64 : limit, scanned = 0, i;
@@ -1670,9 +1684,8 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 
 	while (m->n_flows < limit && scanned < API_SCAN_BUDGET) {
 		count = (__u32)(limit - m->n_flows);
-		err = bpf_map_lookup_batch(fd, started ? &in_batch : NULL, &out_batch, keys, vals,
-					   &count, NULL);
-		if (err && errno == ENOSPC) {
+		err = dp_ct_read(&w->dp, started ? &in_batch : NULL, &out_batch, keys, vals, &count);
+		if (err == -ENOSPC) {
 			/* The next bucket holds more than there is room left for. */
 			if (m->n_flows)
 				break;
@@ -1689,25 +1702,23 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 				goto oom;
 			/* Room for the bucket: this page may run over limit once. */
 			count = (__u32)cap;
-			err = bpf_map_lookup_batch(fd, started ? &in_batch : NULL, &out_batch, keys,
-						   vals, &count, NULL);
-			if (err && errno != ENOENT) {
+			err = dp_ct_read(&w->dp, started ? &in_batch : NULL, &out_batch, keys, vals,
+					 &count);
+			if (err < 0) {
 				reply_err(r, GRPC_STATUS_INTERNAL, "ct list: reading flows: %s",
-					  strerror(errno));
+					  strerror(-err));
 				goto out;
 			}
 			m->flows = ar_alloc(ar, count + limit, sizeof(*m->flows));
 			if (!m->flows)
 				goto oom;
-		} else if (err && errno != ENOENT) {
-			reply_err(r, GRPC_STATUS_INTERNAL, "ct list: reading flows: %s", strerror(errno));
+		} else if (err < 0) {
+			reply_err(r, GRPC_STATUS_INTERNAL, "ct list: reading flows: %s", strerror(-err));
 			goto out;
 		}
 		scanned += count;
 		for (i = 0; i < count; i++) {
-			__u64 tmo = flow_timeout_ns(w, &keys[i], &vals[i]);
-
-			if (tmo && now > vals[i].last_seen && now - vals[i].last_seen > tmo)
+			if (dp_ct_expired(&w->dp, &keys[i], &vals[i], now))
 				continue;
 			if (has_src && !cidr_has(&fsrc, &keys[i], vals[i].orig & 1))
 				continue;
@@ -1718,7 +1729,7 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 				goto oom;
 			m->n_flows++;
 		}
-		if (err) {		/* ENOENT: the last bucket was read */
+		if (err) {		/* 1: the last bucket was read */
 			done = true;
 			break;
 		}
@@ -1741,52 +1752,24 @@ out:
 
 static void m_ct_flush(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
-	struct wardd *w = a->w;
 	Ward__V1__ConntrackFlushResponse *m = ar_alloc(&r->ar, 1, sizeof(*m));
-	int fd = bpf_map__fd(w->dp.skel->maps.ward_ct);
-	int gfd = bpf_map__fd(w->dp.skel->maps.ward_ct_gc);
-	size_t cap = API_FLUSH_CHUNK;
-	struct ward_ct_key *keys = calloc(cap, sizeof(*keys));
-	struct ward_ct_val *vals = calloc(cap, sizeof(*vals));
-	struct ward_ct_gc gc = {};
-	__u32 in_batch = 0, out_batch, count, zero = 0;
-	bool started = false;
-	__u64 flushed = 0;
+	__u64 flushed;
 	int err;
 
-	if (!m || !keys || !vals) {
+	if (!m) {
 		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-		goto out;
+		return;
 	}
 	ward__v1__conntrack_flush_response__init(m);
-	for (;;) {
-		count = (__u32)cap;
-		err = bpf_map_lookup_and_delete_batch(fd, started ? &in_batch : NULL, &out_batch,
-						      keys, vals, &count, NULL);
-		flushed += count;
-		if (err && errno == ENOENT)
-			break;
-		if (err) {
-			reply_err(r, GRPC_STATUS_INTERNAL, "ct flush: %s (%llu flows flushed)",
-				  strerror(errno), (unsigned long long)flushed);
-			break;
-		}
-		in_batch = out_batch;
-		started = true;
-	}
-	/* Deletions by userspace are counted here, so the flow count stays right. */
-	bpf_map_lookup_elem(gfd, &zero, &gc);
-	gc.deleted += flushed;
-	bpf_map_update_elem(gfd, &zero, &gc, 0);
-	/* The sweeper's cursor may be one of them: it starts over. */
-	w->dp.sweep_valid = false;
-	m->flushed = flushed;
-	if (r->code == GRPC_STATUS_OK)
-		r->out = &m->base;
+	err = dp_ct_flush(&a->w->dp, &flushed);
 	pr_info("api: conntrack flushed: %llu flows\n", (unsigned long long)flushed);
-out:
-	free(keys);
-	free(vals);
+	if (err) {
+		reply_err(r, GRPC_STATUS_INTERNAL, "ct flush: %s (%llu flows flushed)",
+			  strerror(-err), (unsigned long long)flushed);
+		return;
+	}
+	m->flushed = flushed;
+	r->out = &m->base;
 }
 
 static const struct api_method api_methods[M_N] = {

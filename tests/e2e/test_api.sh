@@ -138,6 +138,18 @@ if tcp_ok 8081; then fail "apply lost the API's rule block-8081"; fi
 	fail "status does not name the applied file"
 ok "apply: diff shown first (~ web, + dns), then tcp 8080 dropped; API rule kept"
 
+# The same policy again (only a comment added): nothing swapped.
+g=$(gen)
+{ echo "# the same rules"; cat "$TMP/ward2.yaml"; } >"$TMP/same.yaml"
+ctl apply -f "$TMP/same.yaml" >"$TMP/diff" || fail "apply of the same policy"
+grep -q "0 added, 0 removed, 0 changed, .*the same policy: generation $g stays live" "$TMP/diff" ||
+	fail "apply of the same policy: $(cat "$TMP/diff")"
+[ "$(gen)" = "$g" ] || fail "apply of the same policy bumped the generation to $(gen)"
+[ "$(ctl status -o json | json 'd["policy_source"]')" = "$TMP/same.yaml" ] ||
+	fail "status does not name the file applied last"
+if tcp_ok 8080; then fail "apply of the same policy changed a verdict"; fi
+ok "apply of the same policy: generation $g stays, the file is the live text"
+
 cp "$TMP/ward2.yaml" "$TMP/bad2.yaml"
 echo "  - { name: broken, proto: tcp, port: 99999, action: drop }" >>"$TMP/bad2.yaml"
 line=$(wc -l <"$TMP/bad2.yaml")
