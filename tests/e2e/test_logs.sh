@@ -45,6 +45,7 @@ rules:
 EOF2
 
 e2e_topology
+tcp_serve 8080
 wardd_start "$TMP/ward.yaml" --api "unix:$SOCK"
 
 # A follower first, then the packet.
@@ -119,7 +120,6 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 [ "$dropped" -gt 0 ] || fail "a stuck reader lost no events (events_dropped $dropped)"
-tcp_serve 8080
 tcp_ok 8080 || fail "traffic not decided while a reader is stuck"
 kill -9 $STUCK_PID 2>/dev/null || true
 exec 7>&-
