@@ -2114,11 +2114,11 @@ static void stream_push_cb(void *arg, const struct feed_event *fe)
 	stream_push(arg, fe);
 }
 
-/* Each new event to every follower; the ones whose call is over leave. */
-static void api_on_feed(void *arg, const struct feed_event *fe)
+/* Lets go of the followers whose call is over; returns how many stay. */
+static size_t api_followers(struct api *a)
 {
-	struct api *a = arg;
 	struct api_stream **pp = &a->streams, *s;
+	size_t n = 0;
 	bool over;
 
 	while ((s = *pp)) {
@@ -2130,22 +2130,21 @@ static void api_on_feed(void *arg, const struct feed_event *fe)
 			stream_unref(s);
 			continue;
 		}
-		stream_push(s, fe);
+		n++;
 		pp = &s->next;
 	}
+	return n;
 }
 
-static size_t api_followers(struct api *a)
+/* Each new event to every follower. */
+static void api_on_feed(void *arg, const struct feed_event *fe)
 {
+	struct api *a = arg;
 	struct api_stream *s;
-	size_t n = 0;
 
-	for (s = a->streams; s; s = s->next) {
-		pthread_mutex_lock(&s->mu);
-		n += !s->over;
-		pthread_mutex_unlock(&s->mu);
-	}
-	return n;
+	api_followers(a);
+	for (s = a->streams; s; s = s->next)
+		stream_push(s, fe);
 }
 
 static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
