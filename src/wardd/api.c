@@ -2155,7 +2155,7 @@ static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_
 	grpc_op ops[1];
 
 	if (!feed || !a->feed_on) {
-		reply_err(r, GRPC_STATUS_UNAVAILABLE, "flow events: wardd runs without its event reader");
+		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION, "flow events: wardd runs without its event reader");
 		return;
 	}
 	s = calloc(1, sizeof(*s));
