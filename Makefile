@@ -25,6 +25,8 @@ PB_O	:= $(BUILD)/api/ward.pb-c.o
 
 .PHONY: all deps check unit bpftest e2e config-test demo bench clean
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
+	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
+	$(BUILD)/ward_reject_test $(BUILD)/xdp_pass.bpf.o \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -33,6 +35,11 @@ $(BUILD)/vmlinux.h:
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDR)
 	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Test helper: the client end of a veth needs an XDP program of its own to
+# receive what ward sends back with XDP_TX (tests/e2e/test_reject.sh).
+$(BUILD)/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # One object holds both entry points and a single set of maps.
@@ -67,11 +74,20 @@ $(BUILD)/wardctl: $(wildcard src/wardctl/*.c) $(wildcard src/wardctl/*.h) $(PB_O
 $(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
+$(BUILD)/ward_reject_test: tests/bpf/test_reject.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_microbench: $(wildcard bench/microbench*.c) $(wildcard bench/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Ibench $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lm -o $@
+
+$(BUILD)/ward_fqdn_bench: bench/fqdn_bench.c tests/bpf/dns_pkt.h $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/test_unit: $(wildcard tests/unit/*.c) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lcmocka -o $@
@@ -86,9 +102,11 @@ unit: $(BUILD)/test_unit
 config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
-bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test
+bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
+	$(BUILD)/ward_fqdn_test
+	$(BUILD)/ward_reject_test
 
 e2e: all
 	./tests/e2e/run.sh

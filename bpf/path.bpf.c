@@ -5,6 +5,7 @@
  */
 #include "lib/path.h"
 #include "lib/trace.h"
+#include "lib/fqdn.h"
 
 __noinline int ward_decide_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex)
 {

@@ -5,6 +5,7 @@
  * the peer and halves TCP throughput, so virtual links want this hook.
  */
 #include "lib/entry.h"
+#include "lib/reject.h"
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2
@@ -26,8 +27,9 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
+	struct packet p;
 	void *data, *data_end;
-	__u32 len, ifindex;
+	__u32 len;
 
 	pull_headers(skb);
 	/* clang 14 keeps &skb->data from before the call in a register and
@@ -37,9 +39,12 @@ int ward_tc_ingress(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
-	ifindex = skb->ingress_ifindex;
-	if (ward_ingress(data, data_end, len, ifindex) == WARD_DROP)
+	switch (ward_ingress(skb, FQDN_HOOK_TC, &p, data, data_end, len)) {
+	case WARD_DROP:
 		return TC_ACT_SHOT_;
+	case WARD_REJECT:
+		return reject_tc(skb, &p);
+	}
 	return TC_ACT_OK_;
 }
 
@@ -57,7 +62,7 @@ int ward_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
 	in_ifindex = skb->ingress_ifindex;
-	ward_egress(data, data_end, len, in_ifindex);
+	ward_egress(skb, data, data_end, len, in_ifindex);
 	return TC_ACT_OK_;
 }
 

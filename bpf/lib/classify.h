@@ -15,6 +15,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "fqdn_maps.h"
 
 #define WARD_NO_RULE	0xffffffffu
 
@@ -78,6 +79,11 @@ static long cls_step(__u64 i, void *ctx)
 	}
 	cls_mask_addr(key.src, p->src, t->src_mask, p->family);
 	cls_mask_addr(key.dst, p->dst, t->dst_mask, p->family);
+	/* A to_fqdn shape: only a learned address of its set goes on, and
+	 * its entries hold the set id as destination. key.pad2: see
+	 * fqdn_dst_learned(). */
+	if (t->fqdn && !fqdn_dst_learned(t->fqdn - 1, p, key.dst, &key.pad2))
+		return 0;
 
 	v = bpf_map_lookup_elem(&ward_cls, &key);
 	if (v && v->rule < w->best)

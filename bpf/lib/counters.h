@@ -11,6 +11,7 @@
 
 #define WARD_PASS	0
 #define WARD_DROP	1
+#define WARD_REJECT	2	/* drop, and the entry point answers it */
 
 static __always_inline void count(__u32 idx)
 {
@@ -34,6 +35,13 @@ static __always_inline int drop(__u32 reason)
 {
 	count(reason);
 	return WARD_DROP;
+}
+
+/* A reject drops the packet under its reason like any drop. */
+static __always_inline int reject(__u32 reason)
+{
+	count(reason);
+	return WARD_REJECT;
 }
 
 #endif /* WARD_BPF_COUNTERS_H */

@@ -15,6 +15,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "counters.h"
+#include "fqdn_maps.h"
 
 #define ICMPV6_ND_FIRST	133	/* router solicitation */
 #define ICMPV6_ND_LAST	137	/* redirect */
@@ -23,13 +24,25 @@
 extern int ward_decide_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex);
 extern int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex);
 
-static __always_inline int ward_ingress(void *data, void *data_end, __u32 pkt_len,
-					__u32 ifindex)
+/* hook: FQDN_HOOK_*, the kind of ctx. */
+static __always_inline __u32 ctx_ifindex(void *ctx, int hook)
 {
-	struct packet p = {};
+	if (hook == FQDN_HOOK_XDP)
+		return ((struct xdp_md *)ctx)->ingress_ifindex;
+	return ((struct __sk_buff *)ctx)->ingress_ifindex;
+}
+
+/* ctx serves the copy of DNS messages (fqdn_inspect()); the interface is
+ * read from it after parsing, so that only ctx, not both, is kept across
+ * the parser (the frame is at the edge of the 512-byte stack).
+ * p: the parsed packet, left to the caller to answer a WARD_REJECT with. */
+static __always_inline int ward_ingress(void *ctx, int hook, struct packet *p, void *data,
+					void *data_end, __u32 pkt_len)
+{
 	int ret;
 
-	ret = parse_packet(data, data_end, pkt_len, &p);
+	__builtin_memset(p, 0, sizeof(*p));
+	ret = parse_packet(data, data_end, pkt_len, p);
 	if (ret == WARD_CNT_PASS_NON_IP) {
 		count(ret);
 		return WARD_PASS;
@@ -39,21 +52,29 @@ static __always_inline int ward_ingress(void *data, void *data_end, __u32 pkt_le
 
 	/* Without neighbour discovery IPv6 stops working altogether; a
 	 * firewall that breaks it by default is one nobody keeps. */
-	if (p.family == WARD_FAM_V6 && p.proto == IPPROTO_ICMPV6_ && p.l4 &&
-	    p.icmp_type >= ICMPV6_ND_FIRST && p.icmp_type <= ICMPV6_ND_LAST) {
+	if (p->family == WARD_FAM_V6 && p->proto == IPPROTO_ICMPV6_ && p->l4 &&
+	    p->icmp_type >= ICMPV6_ND_FIRST && p->icmp_type <= ICMPV6_ND_LAST) {
 		count(WARD_CNT_PASS_ND);
 		return WARD_PASS;
 	}
-	return ward_decide_ingress(&p, pkt_len, ifindex);
+	ret = ward_decide_ingress(p, pkt_len, ctx_ifindex(ctx, hook));
+	/* Only what passes may teach: learn before the answer goes on. */
+	if (ret != WARD_PASS || (p->sport != DNS_PORT_BE && p->dport != DNS_PORT_BE))
+		return ret;
+	fqdn_inspect(ctx, hook, p, false);
+	return WARD_PASS;
 }
 
-static __always_inline void ward_egress(void *data, void *data_end, __u32 pkt_len,
+static __always_inline void ward_egress(void *ctx, void *data, void *data_end, __u32 pkt_len,
 					__u32 in_ifindex)
 {
 	struct packet p = {};
 
-	if (parse_packet(data, data_end, pkt_len, &p) == WARD_CONTINUE)
-		ward_track_egress(&p, pkt_len, in_ifindex);
+	if (parse_packet(data, data_end, pkt_len, &p) != WARD_CONTINUE)
+		return;
+	ward_track_egress(&p, pkt_len, in_ifindex);
+	if (p.sport == DNS_PORT_BE || p.dport == DNS_PORT_BE)
+		fqdn_inspect(ctx, FQDN_HOOK_TC, &p, true);
 }
 
 #endif /* WARD_BPF_ENTRY_H */

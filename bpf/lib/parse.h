@@ -58,7 +58,7 @@ struct packet {
 	__u8	tcp_flags;	/* FIN SYN RST PSH ACK ... as on the wire */
 	__u8	wscale;		/* SYN's window scale option, or WARD_NO_WSCALE */
 	__u8	first_frag;	/* 1: fragment at offset 0, more follow */
-	__u8	pad;
+	__u8	recheck;	/* 1: a known flow decided again (ct_recheck) */
 	__be16	icmp_id;	/* echo identifier */
 	__u16	win;		/* TCP window as sent (unscaled) */
 	__u32	seq;		/* TCP, host order */

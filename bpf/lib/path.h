@@ -18,6 +18,7 @@
 #include "conntrack.h"
 #include "frag.h"
 #include "events.h"
+#include "ratelimit.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -62,6 +63,7 @@ struct decision {
 	__u8	flags;
 	__u32	stat;
 	__u32	reason;
+	__u32	rate;	/* the rule's rate:, 0: none */
 };
 
 static __always_inline int decide(struct live *lv, struct packet *p, struct ward_iface *ifc,
@@ -75,6 +77,7 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 		d->flags = lv->hdr->flags;
 		d->stat = WARD_STAT_DEFAULT;
 		d->reason = WARD_CNT_DROP_POLICY;
+		d->rate = 0;
 		return 0;
 	}
 	idx += lv->slot * WARD_MAX_RULES;
@@ -85,7 +88,20 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 	d->flags = rule->flags | lv->hdr->flags;
 	d->stat = rule->stat;
 	d->reason = WARD_CNT_DROP_RULE;
+	d->rate = rule->rate;
 	return 0;
+}
+
+/* The flow log's word for a decision. */
+static __always_inline __u8 decision_event(const struct decision *d)
+{
+	bool dry = d->flags & WARD_RF_DRY_RUN;
+
+	if (d->action == WARD_ACT_ACCEPT)
+		return WARD_EVA_ACCEPT;
+	if (d->action == WARD_ACT_REJECT)
+		return dry ? WARD_EVA_WOULD_REJECT : WARD_EVA_REJECT;
+	return dry ? WARD_EVA_WOULD_DROP : WARD_EVA_DROP;
 }
 
 /* Passes the packet, or would: dry-run drops count as would_drop. */
@@ -160,6 +176,7 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 	struct packet *pk = &sc->p;
 
 	__builtin_memset(pk, 0, sizeof(*pk));
+	pk->recheck = 1;
 	pk->family = k->family;
 	pk->proto = k->proto;
 	pk->l4 = 1;
@@ -380,25 +397,34 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 		ifc = &no_iface;
 	if (decide(&lv, p, ifc, &d))
 		return drop(WARD_CNT_DROP_INTERNAL);
+	/* Over the rule's rate for its source: a drop, whatever the action
+	 * (in dry-run, a would-drop). */
+	if (d.rate && rate_over(p, d.stat, d.rate, ifindex, now)) {
+		d.action = WARD_ACT_DROP;
+		d.reason = WARD_CNT_DROP_RATE_LIMIT;
+	}
 	count_rule(d.stat, pkt_len);
 	if (p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 		count(WARD_CNT_SYN_NEW);
 	scan_track(p, ifindex, lv.hdr, now);
-	ev = d.action == WARD_ACT_ACCEPT ? WARD_EVA_ACCEPT :
-	     d.flags & WARD_RF_DRY_RUN ? WARD_EVA_WOULD_DROP : WARD_EVA_DROP;
+	ev = decision_event(&d);
 	if ((d.flags & WARD_RF_LOG) || lv.hdr->log_mode == WARD_LOG_ALL ||
 	    (lv.hdr->log_mode == WARD_LOG_DROPS && ev != WARD_EVA_ACCEPT))
-		log_flow(p, ifindex, d.stat, ev, ev == WARD_EVA_DROP ? d.reason : 0,
+		log_flow(p, ifindex, d.stat, ev,
+			 ev == WARD_EVA_DROP || ev == WARD_EVA_REJECT ? d.reason : 0,
 			 lv.hdr->log_rate, now);
+	/* A reject is a drop (one reason, like any drop); the entry point
+	 * then answers it, or not (reject_* counters). */
 	if (!admitted(&d))
-		return drop(d.reason);
+		return d.action == WARD_ACT_REJECT ? reject(d.reason) : drop(d.reason);
 
 	if (track && ct_can_open(p) &&
 	    ct_open(&lv, &key, from, p, ifc, &d, 0, now, pkt_len))
 		return drop(WARD_CNT_DROP_CT_FULL);
 	if (p->first_frag)
 		frag_remember(p, now);
-	count(d.action == WARD_ACT_ACCEPT ? WARD_CNT_ACCEPT : WARD_CNT_WOULD_DROP);
+	count(d.action == WARD_ACT_ACCEPT ? WARD_CNT_ACCEPT :
+	      d.action == WARD_ACT_REJECT ? WARD_CNT_WOULD_REJECT : WARD_CNT_WOULD_DROP);
 	return WARD_PASS;
 }
 

@@ -57,6 +57,7 @@ static __always_inline int trace_flow(struct ward_trace *t)
 	t->matched = d.stat != WARD_STAT_DEFAULT;
 	t->action = d.action;
 	t->flags = d.flags;
+	t->rate = d.rate;
 	return 0;
 }
 

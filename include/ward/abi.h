@@ -32,6 +32,7 @@
 /* Actions a rule or the default policy can take. */
 #define WARD_ACT_ACCEPT		1
 #define WARD_ACT_DROP		2
+#define WARD_ACT_REJECT		3	/* drop, and answer: TCP RST / ICMP unreachable */
 
 /* ward_rule.flags and ward_policy_hdr.flags */
 #define WARD_RF_DRY_RUN		(1 << 0)	/* decide and count, then pass */
@@ -64,6 +65,7 @@ enum ward_counter {
 	WARD_CNT_DROP_TCP_INVALID,		/* no TCP state transition for it */
 	WARD_CNT_DROP_TCP_WINDOW,		/* TCP segment outside the window */
 	WARD_CNT_DROP_REVOKED,			/* flow no longer allowed by the policy */
+	WARD_CNT_DROP_RATE_LIMIT,		/* over its rule's rate: for its source */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
 	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */
@@ -81,6 +83,20 @@ enum ward_counter {
 	WARD_CNT_LOG_LOST,			/* flow log events the ring buffer had no room for */
 	WARD_CNT_SYN_NEW,			/* TCP SYNs that met the rules: half-open attempts */
 	WARD_CNT_CT_GONE,			/* flows the data plane removed */
+	WARD_CNT_FQDN_PARSED,			/* DNS answers to a ward-seen query, parsed */
+	WARD_CNT_FQDN_IGNORED,			/* DNS answers not learned from: no set matched,
+						 * not NOERROR, TCP split over segments */
+	WARD_CNT_FQDN_SPOOFED,			/* answers from a resolver to no query ward saw */
+	WARD_CNT_FQDN_MALFORMED,		/* answers rejected by the parser */
+	WARD_CNT_FQDN_FRAGMENT,			/* fragmented answers: ignored */
+	WARD_CNT_FQDN_LEARNED,			/* addresses written to ward_fqdn_addrs */
+	WARD_CNT_FQDN_TRUNC,			/* records past what one answer may teach */
+	WARD_CNT_FQDN_QUERY,			/* queries to a resolver, recorded */
+	WARD_CNT_REJECT_SENT,			/* rejects answered (RST, ICMP unreachable) */
+	WARD_CNT_REJECT_LIMITED,		/* rejects over the rate: dropped unanswered */
+	WARD_CNT_REJECT_SKIPPED,		/* rejects no RFC lets us answer (ICMP error,
+						 * multicast, later fragment, RST) */
+	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
 	WARD_CNT_MAX
 };
 
@@ -99,7 +115,8 @@ struct ward_tuple {
 	__be16	dport_mask;	/* ICMP: the type sits in dport */
 	__u8	family;		/* WARD_FAM_V4 or WARD_FAM_V6 */
 	__u8	flags;		/* WARD_TF_* */
-	__u16	pad;
+	__u8	fqdn;		/* FQDN set id + 1: dst is a learned address of it */
+	__u8	pad;
 	__u32	min_rule;	/* lowest rule index in this tuple */
 	__u32	pad2;
 };
@@ -134,8 +151,9 @@ struct ward_rule {
 	__u8	flags;		/* WARD_RF_* */
 	__u16	pad;
 	__u32	stat;		/* index into ward_rule_stats */
+	__u32	rate;		/* new flows a second per source (rate:); 0: no limit */
 };
-_Static_assert(sizeof(struct ward_rule) == 8, "ward_rule is ABI");
+_Static_assert(sizeof(struct ward_rule) == 12, "ward_rule is ABI");
 
 /* Per-state timeouts, in seconds, carried by each policy (ward_policy_hdr). */
 #define WARD_CT_TO_TCP_EST	0
@@ -158,7 +176,7 @@ struct ward_policy_hdr {
 	__u32	log_rate;	/* flow log events a second, per rule and CPU */
 	__u32	scan_ports;	/* port scan: distinct ports (0: off) ... */
 	__u32	scan_window_ms;	/* ... within this window */
-	__u32	pad2;
+	__u32	reject_rate;	/* rejects answered a second, all CPUs */
 	struct ward_tuple tuples[WARD_MAX_TUPLES];
 };
 _Static_assert(sizeof(struct ward_policy_hdr) == 56 + 48 * WARD_MAX_TUPLES,
@@ -310,10 +328,13 @@ _Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
 #define WARD_EVA_ACCEPT		1
 #define WARD_EVA_DROP		2
 #define WARD_EVA_WOULD_DROP	3
+#define WARD_EVA_REJECT		4
+#define WARD_EVA_WOULD_REJECT	5
 
 /* ward_event.alert */
 #define WARD_ALERT_PORT_SCAN	1
 #define WARD_ALERT_SYN_FLOOD	2
+#define WARD_ALERT_RATE_LIMIT	3	/* a source went over a rule's rate */
 
 struct ward_event {
 	__u64	ts_ns;		/* CLOCK_MONOTONIC */
@@ -329,7 +350,7 @@ struct ward_event {
 	__u8	icmp_code;
 	__be16	sport;
 	__be16	dport;
-	__u32	count;		/* port scan: distinct ports seen */
+	__u32	count;		/* port scan: distinct ports seen; rate limit: the rate */
 	__be32	src[4];
 	__be32	dst[4];
 };
@@ -380,11 +401,116 @@ struct ward_trace {
 	__u8	action;		/* WARD_ACT_* */
 	__u8	flags;		/* WARD_RF_*, the policy's own folded in */
 	__u8	status;		/* WARD_TRACE_* */
+	__u32	rate;		/* the rule's rate: (new flows a second per source); 0: none */
+	__u32	pad2;
 };
-_Static_assert(sizeof(struct ward_trace) == 64, "ward_trace is ABI");
+_Static_assert(sizeof(struct ward_trace) == 72, "ward_trace is ABI");
 
 #define WARD_TRACE_OK		0
 #define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */
 #define WARD_TRACE_ND		2	/* IPv6 neighbour discovery: passes before the rules */
+
+/*
+ * FQDN rules (docs/fqdn.md). Userspace writes the names of every set into
+ * ward_fqdn_pats; the data plane parses DNS answers from the configured
+ * resolvers to queries it saw go out, and writes each A/AAAA address of an
+ * answer whose question matches into ward_fqdn_addrs, under every set the
+ * question matches. A tuple with fqdn set looks the destination up there
+ * and then matches the set id in place of the destination address.
+ */
+#define WARD_FQDN_SETS		64	/* sets are bits of a pattern's bitmaps */
+#define WARD_FQDN_NAME_MAX	256	/* wire-format name, root label included */
+#define WARD_FQDN_ADDRS		65536	/* learned addresses, all sets */
+#define WARD_FQDN_PATS		16384	/* names and suffixes, all sets */
+#define WARD_FQDN_RESOLVERS	64
+#define WARD_FQDN_QUERIES	16384	/* queries in flight */
+#define WARD_FQDN_TTL_MAX	86400	/* longer TTLs are cut to this (seconds) */
+#define WARD_FQDN_SET_NAME_MAX	64
+
+/*
+ * ward_fqdn_pats: keyed by the 64-bit FNV-1a hash of the lowercased
+ * wire-format name, taken over its bytes in reverse order (so the data
+ * plane gets the hash of every suffix of a question in one pass).
+ */
+struct ward_fqdn_pat {
+	__u64	exact;		/* sets that hold the name itself */
+	__u64	wild;		/* sets that hold "*." the name */
+	__u16	len;		/* wire bytes in name */
+	__u8	pad[6];
+	__u8	name[WARD_FQDN_NAME_MAX];	/* zero-padded: compared in full */
+};
+_Static_assert(sizeof(struct ward_fqdn_pat) == 280, "ward_fqdn_pat is ABI");
+
+struct ward_fqdn_addr_key {
+	__u8	set;		/* set id, 0..WARD_FQDN_SETS-1 */
+	__u8	family;		/* WARD_FAM_* */
+	__u16	pad;
+	__be32	addr[4];	/* IPv4 in addr[0] */
+};
+_Static_assert(sizeof(struct ward_fqdn_addr_key) == 20, "ward_fqdn_addr_key is ABI");
+
+struct ward_fqdn_addr_val {
+	__u64	expires;	/* CLOCK_MONOTONIC(_COARSE) ns: TTL + grace */
+	__u32	ttl;		/* as the answer said (capped) */
+	__u32	pad;
+};
+_Static_assert(sizeof(struct ward_fqdn_addr_val) == 16, "ward_fqdn_addr_val is ABI");
+
+struct ward_fqdn_resolver {
+	__u32	family;
+	__be32	addr[4];
+};
+_Static_assert(sizeof(struct ward_fqdn_resolver) == 20, "ward_fqdn_resolver is ABI");
+
+/* A query ward saw go out; the answer must match it (and consumes it). */
+struct ward_fqdn_query {
+	__be32	client[4];
+	__be32	resolver[4];
+	__be16	port;		/* client port */
+	__u16	id;		/* DNS id, as on the wire */
+	__u8	family;
+	__u8	proto;		/* UDP or TCP */
+	__u16	pad;
+};
+_Static_assert(sizeof(struct ward_fqdn_query) == 40, "ward_fqdn_query is ABI");
+
+/* ward_fqdn_conf[0] */
+struct ward_fqdn_conf {
+	__u32	enabled;	/* some resolver configured: look at DNS at all */
+	__u32	grace;		/* seconds an address outlives its TTL */
+};
+_Static_assert(sizeof(struct ward_fqdn_conf) == 8, "ward_fqdn_conf is ABI");
+
+/* ward_fqdn_sets[id]: which set an id stands for, so that ids (and the
+ * addresses learned under them) survive reloads and restarts. */
+struct ward_fqdn_set_name {
+	char	name[WARD_FQDN_SET_NAME_MAX];	/* empty: free */
+	__u64	digest;		/* of its names: a change drops its addresses */
+};
+_Static_assert(sizeof(struct ward_fqdn_set_name) == 72, "ward_fqdn_set_name is ABI");
+
+/* WARD_EV_FQDN: what an answer taught, for the flow log only. */
+#define WARD_EV_FQDN		3
+#define WARD_FQDN_EV_ADDRS	8
+
+struct ward_fqdn_event {
+	__u64	ts_ns;
+	__u8	type;		/* WARD_EV_FQDN */
+	__u8	family;		/* of the client */
+	__u8	proto;		/* the answer came over UDP or TCP */
+	__u8	n_addrs;	/* in addrs[] */
+	__u32	learned;	/* addresses the answer taught, all of them */
+	__u64	sets;		/* bitmap of set ids */
+	__u32	ttl;		/* lowest TTL of them, seconds */
+	__u32	ifindex;
+	__be32	client[4];
+	__be32	resolver[4];
+	struct {
+		__be32	addr[4];
+		__u32	family;
+	} addrs[WARD_FQDN_EV_ADDRS];
+	__u8	qname[WARD_FQDN_NAME_MAX];	/* wire format, lowercased */
+};
+_Static_assert(sizeof(struct ward_fqdn_event) == 64 + 20 * 8 + 256, "ward_fqdn_event is ABI");
 
 #endif /* WARD_ABI_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compile.h"
+#include "fqdn.h"
 
 /* A leaf's effective match: its own fields intersected with its ancestors'. */
 struct flat {
@@ -16,6 +17,7 @@ struct flat {
 	int	icmp_type;	/* POL_ANY or a type */
 	int	zone;		/* 0 or a zone id */
 	int	in_if;		/* 0 or an interface name id */
+	int	fqdn;		/* 0 or an FQDN set's index + 1 */
 	struct pol_cidr_list from, to;		/* n == 0: any; owned */
 	struct pol_port_list sport, dport;	/* n == 0: any; owned */
 	bool	dry_run;
@@ -238,6 +240,7 @@ static int flat_merge(struct builder *b, const struct flat *parent,
 	}
 	child->zone = merge_int(parent->zone, zone, 0, &child->never);
 	child->in_if = merge_int(parent->in_if, in_if, 0, &child->never);
+	child->fqdn = merge_int(parent->fqdn, r->fqdn_set, 0, &child->never);
 	child->dry_run = parent->dry_run || r->dry_run;
 	child->log = parent->log || r->log;
 
@@ -429,6 +432,9 @@ static int expand_family(struct builder *b, const struct flat *f, int fam, __u32
 						t.flags |= WARD_TF_IN_IF;
 						e.key.in_if = f->in_if;
 					}
+					/* to_fqdn: the set stands where the
+					 * destination address would. */
+					t.fqdn = f->fqdn;
 					ti = tuple_index(b, &t, name);
 					if (ti < 0) {
 						ret = ti;
@@ -444,6 +450,8 @@ static int expand_family(struct builder *b, const struct flat *f, int fam, __u32
 						e.key.src[w] &= t.src_mask[w];
 						e.key.dst[w] &= t.dst_mask[w];
 					}
+					if (f->fqdn)
+						e.key.dst[0] = f->fqdn;
 					e.rule = rule;
 					ret = add_entry(b, &e, name);
 					if (ret)
@@ -486,6 +494,7 @@ static int add_leaf(struct builder *b, const struct pol_rule *r, const struct fl
 	memset(&c->rules[rule], 0, sizeof(c->rules[rule]));
 	c->rules[rule].action = r->action;
 	c->rules[rule].flags = (f->dry_run ? WARD_RF_DRY_RUN : 0) | (f->log ? WARD_RF_LOG : 0);
+	c->rules[rule].rate = r->rate;
 	snprintf(c->names[rule], WARD_RULE_NAME_MAX, "%s", r->name);
 
 	/* A rule no packet can match still counts as a rule (its counters stay
@@ -804,6 +813,7 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	out->hdr.log_mode = pol->log == POL_LOG_ALL ? WARD_LOG_ALL :
 			    pol->log == POL_LOG_DROPS ? WARD_LOG_DROPS : WARD_LOG_NONE;
 	out->hdr.log_rate = pol->observe.log_rate ? pol->observe.log_rate : POL_LOG_RATE_DEFAULT;
+	out->hdr.reject_rate = pol->reject_rate ? pol->reject_rate : POL_REJECT_RATE_DEFAULT;
 	if (pol->alerts.scan_window) {
 		out->hdr.scan_ports = pol->alerts.scan_ports;
 		out->hdr.scan_window_ms = pol->alerts.scan_window * 1000;
@@ -827,6 +837,9 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	if (ret)
 		goto err_nomem;
 
+	ret = pol_fqdn_copy(&out->fqdn, &pol->fqdn);
+	if (ret)
+		goto err_nomem;
 	ret = walk(&b, &root, pol->rules, pol->n_rules);
 	if (!ret)
 		ret = expand_prefixes(&b);
@@ -855,6 +868,7 @@ void compiled_free(struct compiled *c)
 	for (i = 0; i < c->n_if_names; i++)
 		free(c->if_names[i]);
 	free(c->if_names);
+	pol_fqdn_free(&c->fqdn);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -27,6 +27,7 @@
 #include "ward/abi.h"
 
 #include "config.h"
+#include "config_int.h"
 #include "pol_util.h"
 
 #define CFG_MAX_DEPTH		8	/* levels of rules: */
@@ -104,14 +105,9 @@ struct cfg_scope {
 	int		family;		/* 0 when no branch sets one */
 	unsigned int	from_fam;	/* CFG_FAM* present in the nearest from:, 0 if none */
 	unsigned int	to_fam;
+	int		fqdn_set;	/* the nearest to_fqdn:, 0 if none */
 };
 
-#define CFG_UNSUPPORTED	1
-
-struct cfg_key {
-	const char	*name;
-	int		flags;
-};
 
 enum {
 	TK_INTERFACES, TK_DEFAULTS, TK_SETS, TK_RULES,
@@ -125,8 +121,8 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_SETS]	= { "sets" },
 	[TK_RULES]	= { "rules" },
 	[TK_CONNTRACK]	= { "conntrack" },
-	[TK_FQDN_SETS]	= { "fqdn_sets", CFG_UNSUPPORTED },
-	[TK_FQDN]	= { "fqdn", CFG_UNSUPPORTED },
+	[TK_FQDN_SETS]	= { "fqdn_sets" },
+	[TK_FQDN]	= { "fqdn" },
 	[TK_NAT]	= { "nat", CFG_UNSUPPORTED },
 	[TK_SERVICES]	= { "services", CFG_UNSUPPORTED },
 	[TK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
@@ -190,12 +186,13 @@ static const struct cfg_key cfg_scan_keys[PSK_N] = {
 enum { SFK_RATE, SFK_N };
 static const struct cfg_key cfg_synflood_keys[SFK_N] = { [SFK_RATE] = { "rate", 0 } };
 
-enum { DK_POLICY, DK_DRY_RUN, DK_LOG, DK_N };
+enum { DK_POLICY, DK_DRY_RUN, DK_LOG, DK_REJECT_RATE, DK_N };
 
 static const struct cfg_key cfg_defaults_keys[DK_N] = {
 	[DK_POLICY]	= { "policy" },
 	[DK_DRY_RUN]	= { "dry_run" },
 	[DK_LOG]	= { "log" },
+	[DK_REJECT_RATE] = { "reject_rate" },
 };
 
 enum {
@@ -210,7 +207,7 @@ static const struct cfg_key cfg_rule_keys[RK_N] = {
 	[RK_OUT]	= { "out", CFG_UNSUPPORTED },
 	[RK_FROM]	= { "from" },
 	[RK_TO]		= { "to" },
-	[RK_TO_FQDN]	= { "to_fqdn", CFG_UNSUPPORTED },
+	[RK_TO_FQDN]	= { "to_fqdn" },
 	[RK_PROTO]	= { "proto" },
 	[RK_PORT]	= { "port" },
 	[RK_SPORT]	= { "sport" },
@@ -219,7 +216,7 @@ static const struct cfg_key cfg_rule_keys[RK_N] = {
 	[RK_ACTION]	= { "action" },
 	[RK_RULES]	= { "rules" },
 	[RK_LOG]	= { "log" },
-	[RK_RATE]	= { "rate", CFG_UNSUPPORTED },
+	[RK_RATE]	= { "rate" },
 	[RK_DRY_RUN]	= { "dry_run" },
 	[RK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 };
@@ -296,8 +293,7 @@ static int cfg_verr(struct cfg_ctx *c, int line, const char *field,
 	return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5)))
-static int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		   const char *fmt, ...)
 {
 	va_list ap;
@@ -309,7 +305,7 @@ static int cfg_err(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 	return ret;
 }
 
-static int cfg_nomem(struct cfg_ctx *c)
+int cfg_nomem(struct cfg_ctx *c)
 {
 	if (!c->failed && c->err && c->errlen)
 		snprintf(c->err, c->errlen, "%s: out of memory", c->file);
@@ -317,14 +313,19 @@ static int cfg_nomem(struct cfg_ctx *c)
 	return -ENOMEM;
 }
 
+struct pol_policy *cfg_pol(struct cfg_ctx *c)
+{
+	return c->pol;
+}
+
 /* Nodes and scalars */
 
-static yaml_node_t *cfg_node(struct cfg_ctx *c, int idx)
+yaml_node_t *cfg_node(struct cfg_ctx *c, int idx)
 {
 	return yaml_document_get_node(c->doc, idx);
 }
 
-static const char *cfg_kind(const yaml_node_t *n)
+const char *cfg_kind(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_SEQUENCE_NODE:
@@ -336,7 +337,7 @@ static const char *cfg_kind(const yaml_node_t *n)
 	}
 }
 
-static bool cfg_is_null(const yaml_node_t *n)
+bool cfg_is_null(const yaml_node_t *n)
 {
 	const char *s = (const char *)n->data.scalar.value;
 
@@ -346,7 +347,7 @@ static bool cfg_is_null(const yaml_node_t *n)
 	       !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-static int cfg_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_str(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		   const char **out)
 {
 	const char *s;
@@ -421,7 +422,7 @@ static bool cfg_word(const char *s, const char *punct, bool upper, size_t max)
  * Reads a mapping whose keys come from a table: vals[i] (and keys[i] when
  * keys is not NULL) get the nodes of table entry i, NULL when absent.
  */
-static int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
+int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
 			const char *what, const struct cfg_key *table, size_t n,
 			yaml_node_t **keys, yaml_node_t **vals)
 {
@@ -497,7 +498,7 @@ static int cfg_grow(void **v, size_t *cap, size_t need, size_t size)
 
 /* Values: addresses and ports */
 
-static int cfg_addr(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_addr(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 		    const char *s, struct pol_cidr *out)
 {
 	char fix[POL_CIDR_STRLEN];
@@ -788,6 +789,9 @@ static int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 	return 0;
 }
 
+static int cfg_rate(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+		    unsigned long max, uint32_t *out);
+
 static int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 {
 	struct pol_policy *pol = c->pol;
@@ -832,11 +836,13 @@ static int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 			return cfg_err(c, v[DK_LOG], "log",
 				       "unknown log level '%s' (expected none, drops or all)", s);
 	}
+	if (v[DK_REJECT_RATE])
+		return cfg_rate(c, v[DK_REJECT_RATE], "reject_rate", 1000000, &pol->reject_rate);
 	return 0;
 }
 
 /* Seconds: a number, or a number with s, m, h or d. */
-static int cfg_duration(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+int cfg_duration(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 			uint32_t *out)
 {
 	static const struct { char unit; unsigned long mult; } units[] = {
@@ -1488,6 +1494,7 @@ static int cfg_branch(struct cfg_ctx *c, struct pol_rule *r, yaml_node_t *key,
 	sc.family = r->family ? r->family : up->family;
 	sc.from_fam = r->from.n ? cfg_fams(&r->from) : up->from_fam;
 	sc.to_fam = r->to.n ? cfg_fams(&r->to) : up->to_fam;
+	sc.fqdn_set = r->fqdn_set ? r->fqdn_set : up->fqdn_set;
 	for (i = 0; i < n; i++) {
 		ret = cfg_rule(c, cfg_node(c, seq->data.sequence.items.start[i]), &sc, i,
 			       &r->children[i]);
@@ -1552,6 +1559,21 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 		if (ret)
 			return ret;
 	}
+	if (v[RK_TO_FQDN]) {
+		ret = cfg_to_fqdn(c, v[RK_TO_FQDN], r);
+		if (ret)
+			return ret;
+		/* An address must be learned for the set: a to: besides
+		 * would be a second, different destination match. */
+		if (r->to.n || up->to_fam)
+			return cfg_err(c, v[RK_TO_FQDN], "to_fqdn",
+				       "cannot be combined with to: (in this rule or a branch around it)");
+		if (up->fqdn_set && up->fqdn_set != r->fqdn_set)
+			return cfg_err(c, v[RK_TO_FQDN], "to_fqdn",
+				       "the enclosing branch already has another to_fqdn:");
+	} else if (v[RK_TO] && up->fqdn_set) {
+		return cfg_err(c, v[RK_TO], "to", "cannot be combined with the to_fqdn: of the enclosing branch");
+	}
 	ret = cfg_rule_families(c, r, v, up);
 	if (ret)
 		return ret;
@@ -1584,7 +1606,7 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 		return cfg_err(c, k[RK_RULES], "rules",
 			       "a branch rule takes no action; end its rules with a catch-all child instead");
 	if (!v[RK_ACTION] && !v[RK_RULES])
-		return cfg_err(c, map, "action", "missing (accept or drop)");
+		return cfg_err(c, map, "action", "missing (accept, drop or reject)");
 	if (v[RK_ACTION]) {
 		ret = cfg_str(c, v[RK_ACTION], "action", &s);
 		if (ret)
@@ -1593,14 +1615,24 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 			r->action = WARD_ACT_ACCEPT;
 		else if (!strcmp(s, "drop"))
 			r->action = WARD_ACT_DROP;
-		else if (!strcmp(s, "reject") || !strcmp(s, "inspect"))
+		else if (!strcmp(s, "reject"))
+			r->action = WARD_ACT_REJECT;
+		else if (!strcmp(s, "inspect"))
 			return cfg_err(c, v[RK_ACTION], "action",
 				       "%s is not supported by this version of ward yet", s);
 		else
 			return cfg_err(c, v[RK_ACTION], "action",
-				       "unknown action '%s' (expected accept or drop)", s);
+				       "unknown action '%s' (expected accept, drop or reject)", s);
 	}
 
+	if (v[RK_RATE]) {
+		if (v[RK_RULES])
+			return cfg_err(c, k[RK_RATE], "rate",
+				       "a branch takes no rate; put it on the rules inside");
+		ret = cfg_rate(c, v[RK_RATE], "rate", 1000000, &r->rate);
+		if (ret)
+			return ret;
+	}
 	if (v[RK_LOG]) {
 		ret = cfg_bool(c, v[RK_LOG], "log", &r->log);
 		if (ret)
@@ -1667,7 +1699,8 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		{ TK_INTERFACES, cfg_interfaces }, { TK_DEFAULTS, cfg_defaults },
 		{ TK_CONNTRACK, cfg_conntrack }, { TK_METRICS, cfg_metrics },
 		{ TK_API, cfg_api }, { TK_LOGS, cfg_logs }, { TK_ALERTS, cfg_alerts },
-		{ TK_SETS, cfg_sets }, { TK_RULES, cfg_rules },
+		{ TK_SETS, cfg_sets }, { TK_FQDN_SETS, cfg_fqdn_sets }, { TK_FQDN, cfg_fqdn },
+		{ TK_RULES, cfg_rules },
 	};
 	size_t i;
 
@@ -1836,7 +1869,7 @@ out_read:
  * Plain when it cannot be read as anything but a string; double-quoted
  * otherwise ("*", IPv6 with its colons, "8000-8100", yes/no/on/off...).
  */
-static void cfg_put_str(FILE *f, const char *s)
+void cfg_put_str(FILE *f, const char *s)
 {
 	static const char *words[] = {
 		"y", "n", "yes", "no", "on", "off", "true", "false", "null", NULL,
@@ -1865,7 +1898,7 @@ static void cfg_put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
+void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
 {
 	char buf[POL_CIDR_STRLEN];
 
@@ -1937,6 +1970,8 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 		}
 		cfg_put_cidrs(f, in, "from", &r->from);
 		cfg_put_cidrs(f, in, "to", &r->to);
+		if (r->fqdn_set)
+			fprintf(f, "%*sto_fqdn: $%s\n", in, "", r->fqdn_name);
 		if (r->family)
 			fprintf(f, "%*sfamily: ipv%d\n", in, "", r->family);
 		if (r->proto != POL_ANY && pname)
@@ -1949,7 +1984,9 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 			fprintf(f, "%*sicmp_type: %d\n", in, "", r->icmp_type);
 		if (r->action)
 			fprintf(f, "%*saction: %s\n", in, "",
-				r->action == WARD_ACT_ACCEPT ? "accept" : "drop");
+				pol_action_name(r->action));
+		if (r->rate)
+			fprintf(f, "%*srate: %u/s\n", in, "", r->rate);
 		if (r->log)
 			fprintf(f, "%*slog: true\n", in, "");
 		if (r->dry_run)
@@ -2062,8 +2099,11 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 	fprintf(f, "defaults:\n  policy: %s\n  dry_run: %s\n  log: %s\n",
 		pol->default_action == WARD_ACT_ACCEPT ? "accept" : "drop",
 		pol->dry_run ? "true" : "false", logs[pol->log]);
+	if (pol->reject_rate)
+		fprintf(f, "  reject_rate: %u/s\n", pol->reject_rate);
 	cfg_put_conntrack(f, &pol->conntrack);
 	cfg_put_observe(f, pol);
+	cfg_put_fqdn(f, pol);
 	fputs(pol->n_rules ? "rules:\n" : "rules: []\n", f);
 	cfg_put_rules(f, pol->rules, pol->n_rules, 2);
 	if (fflush(f) || ferror(f))

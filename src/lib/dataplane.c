@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "dataplane_fqdn.h"
 #include "log.h"
 
 #ifndef BPF_FS_MAGIC
@@ -46,6 +47,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_TCP_INVALID]	= "tcp_invalid",
 	[WARD_CNT_DROP_TCP_WINDOW]	= "tcp_window",
 	[WARD_CNT_DROP_REVOKED]		= "revoked",
+	[WARD_CNT_DROP_RATE_LIMIT]	= "rate_limit",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
 	[WARD_CNT_WOULD_DROP]		= "would_drop",
@@ -62,6 +64,18 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_LOG_LOST]		= "log_lost",
 	[WARD_CNT_SYN_NEW]		= "syn_new",
 	[WARD_CNT_CT_GONE]		= "ct_gone",
+	[WARD_CNT_FQDN_PARSED]		= "fqdn_parsed",
+	[WARD_CNT_FQDN_IGNORED]		= "fqdn_ignored",
+	[WARD_CNT_FQDN_SPOOFED]		= "fqdn_spoofed",
+	[WARD_CNT_FQDN_MALFORMED]	= "fqdn_malformed",
+	[WARD_CNT_FQDN_FRAGMENT]	= "fqdn_fragment",
+	[WARD_CNT_FQDN_LEARNED]		= "fqdn_learned",
+	[WARD_CNT_FQDN_TRUNC]		= "fqdn_truncated",
+	[WARD_CNT_FQDN_QUERY]		= "fqdn_query",
+	[WARD_CNT_REJECT_SENT]		= "reject_sent",
+	[WARD_CNT_REJECT_LIMITED]	= "reject_limited",
+	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
+	[WARD_CNT_WOULD_REJECT]		= "would_reject",
 };
 
 const char *dp_counter_name(int counter)
@@ -360,7 +374,7 @@ static int clear_entries(struct dataplane *dp, const struct cls_entry *e, size_t
 	return err;
 }
 
-static int write_entries(struct dataplane *dp, const struct compiled *c, __u32 slot)
+static int write_entries(struct dataplane *dp, const struct cls_entry *e, size_t n, __u32 slot)
 {
 	int fd = bpf_map__fd(dp->skel->maps.ward_cls);
 	struct ward_cls_key *keys;
@@ -374,13 +388,13 @@ static int write_entries(struct dataplane *dp, const struct compiled *c, __u32 s
 		err = -ENOMEM;
 		goto out;
 	}
-	while (done < c->n_entries) {
-		__u32 cnt = c->n_entries - done < DP_BATCH ? c->n_entries - done : DP_BATCH;
+	while (done < n) {
+		__u32 cnt = n - done < DP_BATCH ? n - done : DP_BATCH;
 
 		for (i = 0; i < cnt; i++) {
-			keys[i] = c->entries[done + i].key;
+			keys[i] = e[done + i].key;
 			keys[i].tuple |= slot << WARD_CLS_SLOT_SHIFT;
-			vals[i].rule = c->entries[done + i].rule;
+			vals[i].rule = e[done + i].rule;
 		}
 		err = bpf_map_update_batch(fd, keys, vals, &cnt, NULL);
 		if (err) {
@@ -549,6 +563,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	struct ward_policy_hdr hdr = c->hdr;
 	struct ward_state st = {};
 	struct cls_entry *copy = NULL;
+	__u8 fqdn_ids[WARD_FQDN_SETS] = {};
 	size_t i;
 	int err;
 
@@ -571,11 +586,14 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 		dp->inactive_clean = true;
 	}
 	snprintf(dp->names[WARD_STAT_DEFAULT].name, WARD_RULE_NAME_MAX, "default");
-	err = assign_stats(dp, c, stat);
+	/* Entries are written from the copy: FQDN set ids are put in it. */
+	err = dp_fqdn_begin(dp, c, &hdr, copy, c->n_entries, fqdn_ids);
+	if (!err)
+		err = assign_stats(dp, c, stat);
 	if (!err)
 		err = write_rules(dp, c, stat, slot);
 	if (!err)
-		err = write_entries(dp, c, slot);
+		err = write_entries(dp, copy, c->n_entries, slot);
 	for (i = 0; i < n_links && !err; i++) {
 		struct ward_iface_key k = { .ifindex = links[i].ifindex, .slot = slot };
 
@@ -590,7 +608,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	if (err) {
 		pr_warn("writing the new policy failed: %s; the running policy is unchanged\n",
 			strerror(-err));
-		if (clear_entries(dp, c->entries, c->n_entries, slot))
+		if (clear_entries(dp, copy, c->n_entries, slot))
 			dp->inactive_clean = false;
 		clear_ifaces(dp, slot);
 		goto out;
@@ -614,6 +632,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	    clear_entries(dp, dp->live_entries, dp->n_live_entries, old))
 		clear_cls_scan(dp, old);
 	clear_ifaces(dp, old);
+	dp_fqdn_end(dp, c, fqdn_ids);
 	release_stale_names(dp, stat, c->n_rules);
 	free(dp->live_entries);
 	dp->live_entries = copy;
@@ -1028,6 +1047,13 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 	else if (strcmp(was->name, l->name))
 		pr_info("%s: renamed %s, still attached (%s)\n", was->name, l->name,
 			dp_mode_name(l->mode));
+	/* The kernel's veth_xdp_flush() wakes the peer only when it has an
+	 * XDP program: otherwise reject answers wait in its queue. */
+	if ((!was || was->mode != l->mode) && l->mode == WARD_MODE_XDP_NATIVE &&
+	    link_is_virtual(l->name))
+		pr_info("%s: native XDP on a virtual link: action reject's answers (XDP_TX) "
+			"reach a veth peer only if it runs an XDP program too; mode tc has no "
+			"such limit\n", l->name);
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
 	return 0;

@@ -34,4 +34,7 @@ void pol_cidr_mask(struct pol_cidr *c);
 /* "tcp", "udp", "icmp", "icmpv6", "sctp", or NULL for other numbers. */
 const char *pol_proto_name(int proto);
 
+/* "accept", "drop", "reject" for a WARD_ACT_*, or NULL. */
+const char *pol_action_name(int action);
+
 #endif /* WARD_POL_UTIL_H */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include "ward/abi.h"
 
 #include "policy.h"
 #include "pol_util.h"
@@ -51,6 +53,7 @@ void pol_free(struct pol_policy *pol)
 	free(pol->api.tls_cert);
 	free(pol->api.tls_key);
 	free(pol->api.tls_ca);
+	pol_fqdn_free(&pol->fqdn);
 	memset(pol, 0, sizeof(*pol));
 }
 
@@ -154,6 +157,20 @@ const char *pol_proto_name(int proto)
 		return "icmpv6";
 	case 132:
 		return "sctp";
+	}
+	return NULL;
+}
+
+/* The name a user writes for an action: "accept", "drop", "reject". */
+const char *pol_action_name(int action)
+{
+	switch (action) {
+	case WARD_ACT_ACCEPT:
+		return "accept";
+	case WARD_ACT_DROP:
+		return "drop";
+	case WARD_ACT_REJECT:
+		return "reject";
 	}
 	return NULL;
 }

@@ -60,7 +60,10 @@ struct pol_rule {
 	struct pol_port_list dport;	/* "port:" */
 	int	icmp_type;	/* or POL_ANY; needs proto icmp or icmpv6 */
 	int	family;		/* 4, 6 or 0 for both */
+	int	fqdn_set;	/* to_fqdn: index + 1 into pol_fqdn.sets; 0: none */
+	const char *fqdn_name;	/* that set's name (points into pol_fqdn.sets) */
 	int	action;		/* WARD_ACT_*, or 0 for a branch */
+	uint32_t rate;		/* rate: new flows a second per source; 0: none */
 	bool	dry_run;
 	bool	log;
 	struct pol_rule *children;	/* a branch: rules: */
@@ -103,9 +106,33 @@ struct pol_api {
 	char	*tls_ca;	/* client certificates must be signed by */
 };
 
+/* fqdn_sets: and fqdn: (docs/fqdn.md). Names are stored as written,
+ * lowercased: "deb.debian.org", "*.debian.org". */
+struct pol_fqdn_set {
+	char	*name;
+	char	**names;
+	size_t	n;
+	int	line;
+};
+
+struct pol_fqdn {
+	struct pol_fqdn_set *sets;
+	size_t	n_sets;
+	struct pol_cidr *resolvers;	/* host addresses */
+	size_t	n_resolvers;
+	uint32_t grace;		/* seconds; POL_FQDN_GRACE_DEFAULT when not given */
+};
+
+#define POL_FQDN_GRACE_DEFAULT	30
+
+void pol_fqdn_free(struct pol_fqdn *f);
+/* A deep copy; 0 or -ENOMEM (dst then holds nothing). */
+int pol_fqdn_copy(struct pol_fqdn *dst, const struct pol_fqdn *src);
+
 #define POL_METRICS_DEFAULT	"127.0.0.1:9669"
 #define POL_LOG_PATH_DEFAULT	"/var/log/ward/flows.json"
 #define POL_LOG_RATE_DEFAULT	100
+#define POL_REJECT_RATE_DEFAULT	1000	/* as Linux's net.ipv4.icmp_msgs_per_sec */
 
 struct pol_policy {
 	char	*source;	/* file name, or "<embedded>" */
@@ -114,12 +141,14 @@ struct pol_policy {
 	int	default_action;	/* WARD_ACT_ACCEPT or WARD_ACT_DROP */
 	bool	dry_run;
 	enum pol_log log;
+	uint32_t reject_rate;	/* defaults.reject_rate; 0: POL_REJECT_RATE_DEFAULT */
 	struct pol_rule *rules;
 	size_t	n_rules;
 	struct pol_conntrack conntrack;
 	struct pol_alerts alerts;
 	struct pol_observe observe;	/* metrics: and logs: */
 	struct pol_api api;
+	struct pol_fqdn fqdn;
 };
 
 void pol_free(struct pol_policy *pol);

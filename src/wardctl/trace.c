@@ -89,6 +89,7 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 		json_str(&j, "zone", m->zone);
 		json_u64(&j, "generation", m->generation);
 		json_str(&j, "before_rules", m->before_rules);
+		json_u64(&j, "rate", m->rate);
 		if (m->nat) {
 			json_obj(&j, "nat");
 			json_str(&j, "kind", m->nat->kind);
@@ -107,6 +108,8 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 			printf("rule %s: %s", m->rule, m->action);
 		if (m->dry_run && strcmp(m->action, "accept"))
 			printf(" (dry-run: would-%s, passes)", m->action);
+		if (m->rate)
+			printf(", at most %u new flows a second per source", m->rate);
 		if (m->log)
 			printf(", logged");
 		printf("\nverdict %s; in %s%s%s%s; generation %" PRIu64 "\n", m->verdict,

@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"                                      what would change\n"
 		"  rule add --name N --action A [--in Z] [--src CIDR] [--dst CIDR] [--proto P]\n"
 		"           [--port P] [--sport P] [--icmp-type T] [--family F] [--before N]\n"
-		"           [--dry-run] [--log]\n"
+		"           [--rate N/s] [--dry-run] [--log]\n"
 		"  rule list [-o json]\n"
 		"  rule delete NAME\n"
 		"  rule clear                          remove every rule added with rule add\n"
@@ -42,6 +42,7 @@ static void usage(FILE *f)
 		"                                      top talkers, rule hits and drops a second\n"
 		"  trace --src IP --dst IP [--in Z] [--proto P] [--sport P] [--dport P]\n"
 		"        [--icmp-type T] [-o json]     the rule that decides such a flow\n"
+		"  fqdn list [SET] [-o json]           addresses each FQDN set allows now, with expiries\n"
 		"ADDR is unix:PATH or tcp://HOST:PORT; default $WARD_API, else " WARDCTL_ADDR_DEFAULT ".\n"
 		"tcp:// is mTLS: --ca FILE (wardd's CA), --cert FILE --key FILE (this client's),\n"
 		"or $WARD_TLS_CA, $WARD_TLS_CERT, $WARD_TLS_KEY; given before the command.\n"
@@ -434,7 +435,7 @@ static void free_list(char **v, size_t n)
 static int rule_add(struct ctl *c, int argc, char **argv)
 {
 	enum { O_NAME = 1, O_IN, O_SRC, O_DST, O_PROTO, O_PORT, O_SPORT, O_ICMP, O_FAMILY,
-	       O_ACTION, O_BEFORE, O_DRY, O_LOG };
+	       O_ACTION, O_BEFORE, O_DRY, O_LOG, O_RATE };
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, O_NAME },
 		{ "in", required_argument, NULL, O_IN },
@@ -452,6 +453,7 @@ static int rule_add(struct ctl *c, int argc, char **argv)
 		{ "before", required_argument, NULL, O_BEFORE },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "log", no_argument, NULL, O_LOG },
+		{ "rate", required_argument, NULL, O_RATE },
 		{ 0 }
 	};
 	Ward__V1__RuleAddRequest req = WARD__V1__RULE_ADD_REQUEST__INIT;
@@ -476,6 +478,7 @@ static int rule_add(struct ctl *c, int argc, char **argv)
 		case O_BEFORE: req.before = optarg; break;
 		case O_DRY: rule.dry_run = true; break;
 		case O_LOG: rule.log = true; break;
+		case O_RATE: rule.rate = optarg; break;
 		default: ret = bad_usage("rule add: %s", "unknown option"); goto out;
 		}
 	}
@@ -539,8 +542,9 @@ static void rule_row(struct table *t, const Ward__V1__Rule *r, int depth, size_t
 	table_cell(t, "%s", to);
 	table_cell(t, "%s", r->proto[0] ? r->proto : "-");
 	table_cell(t, "%s", port);
-	table_cell(t, "%s%s%s", r->action[0] ? r->action : "(branch)",
-		   r->dry_run ? " dry-run" : "", r->log ? " log" : "");
+	table_cell(t, "%s%s%s%s%s", r->action[0] ? r->action : "(branch)",
+		   r->rate[0] ? " rate " : "", r->rate, r->dry_run ? " dry-run" : "",
+		   r->log ? " log" : "");
 	table_cell(t, "%" PRIu64, r->packets);
 	table_cell(t, "%" PRIu64, r->bytes);
 	table_cell(t, "%s%s%s", r->origin, r->before[0] ? " before " : "", r->before);
@@ -564,6 +568,7 @@ static void rule_json(struct json *j, const Ward__V1__Rule *r)
 	json_str(j, "icmp_type", r->icmp_type);
 	json_str(j, "family", r->family);
 	json_str(j, "action", r->action);
+	json_str(j, "rate", r->rate);
 	json_bool(j, "dry_run", r->dry_run);
 	json_bool(j, "log", r->log);
 	json_u64(j, "packets", r->packets);
@@ -869,6 +874,91 @@ static int cmd_ct(struct ctl *c, int argc, char **argv)
 	return bad_usage("ct %s: expected list or flush", argv[1]);
 }
 
+/* FQDN rules: fqdn list. */
+static int fqdn_list(struct ctl *c, int argc, char **argv)
+{
+	static const char *const hdr[] = { "SET", "ADDRESS", "TTL", "EXPIRES IN" };
+	Ward__V1__FqdnListRequest req = WARD__V1__FQDN_LIST_REQUEST__INIT;
+	Ward__V1__FqdnListResponse *m;
+	ProtobufCMessage *resp;
+	struct table *t;
+	struct json j;
+	int o, ret;
+	size_t i, k;
+
+	while ((o = getopt(argc, argv, "o:")) != -1) {
+		if (o != 'o')
+			return bad_usage("fqdn list: %s", "unknown option");
+		if ((ret = parse_output(c, optarg)))
+			return ret;
+	}
+	if (optind < argc)
+		req.set = argv[optind++];
+	if (optind != argc)
+		return bad_usage("fqdn list: unexpected '%s'", argv[optind]);
+	ret = ctl_call(c, "FqdnList", &req.base, &ward__v1__fqdn_list_response__descriptor,
+		       &resp, WARDCTL_TIMEOUT_S);
+	if (ret)
+		return ret;
+	m = (Ward__V1__FqdnListResponse *)resp;
+	if (c->json) {
+		json_init(&j, stdout);
+		json_obj(&j, NULL);
+		json_u64(&j, "grace_s", m->grace_s);
+		json_arr(&j, "sets");
+		for (i = 0; i < m->n_sets; i++) {
+			json_obj(&j, NULL);
+			json_str(&j, "name", m->sets[i]->name);
+			json_strs(&j, "names", m->sets[i]->names, m->sets[i]->n_names);
+			json_u64(&j, "addresses", m->sets[i]->addresses);
+			json_arr(&j, "allowed");
+			for (k = 0; k < m->n_addresses; k++) {
+				const Ward__V1__FqdnAddress *x = m->addresses[k];
+
+				if (strcmp(x->set, m->sets[i]->name))
+					continue;
+				json_obj(&j, NULL);
+				json_str(&j, "address", x->address);
+				json_u64(&j, "ttl", x->ttl);
+				json_u64(&j, "expires_in_s", x->expires_in_s);
+				json_obj_end(&j);
+			}
+			json_arr_end(&j);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_done(&j);
+	} else {
+		for (i = 0; i < m->n_sets; i++) {
+			printf("%s: %u addresses:", m->sets[i]->name, m->sets[i]->addresses);
+			for (k = 0; k < m->sets[i]->n_names; k++)
+				printf(" %s", m->sets[i]->names[k]);
+			printf("\n");
+		}
+		t = table_new(sizeof(hdr) / sizeof(hdr[0]), hdr);
+		for (k = 0; k < m->n_addresses; k++) {
+			table_next(t);
+			table_cell(t, "%s", m->addresses[k]->set);
+			table_cell(t, "%s", m->addresses[k]->address);
+			table_cell(t, "%us", m->addresses[k]->ttl);
+			table_cell(t, "%" PRIu64 "s", m->addresses[k]->expires_in_s);
+		}
+		table_print(t, stdout);
+		table_free(t);
+		printf("grace %us past each TTL\n", m->grace_s);
+	}
+	protobuf_c_message_free_unpacked(resp, NULL);
+	return 0;
+}
+
+static int cmd_fqdn(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "ls")))
+		return bad_usage("fqdn: %s", "expected list");
+	return fqdn_list(c, argc - 1, argv + 1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -927,6 +1017,8 @@ int main(int argc, char **argv)
 		ret = cmd_top(&c, argc, argv);
 	else if (!strcmp(cmd, "trace"))
 		ret = cmd_trace(&c, argc, argv);
+	else if (!strcmp(cmd, "fqdn"))
+		ret = cmd_fqdn(&c, argc, argv);
 	else if (!strcmp(cmd, "help"))
 		ret = (usage(stdout), 0);
 	else {

@@ -39,6 +39,7 @@
 #include "events.h"
 #include "feed.h"
 #include "trace.h"
+#include "dataplane_fqdn.h"
 #include "log.h"
 #include "pol_util.h"
 #include "ward/v1/ward.pb-c.h"
@@ -122,7 +123,10 @@ struct api_rule {
 
 enum {
 	M_STATUS, M_VALIDATE, M_APPLY, M_RULE_ADD, M_RULE_LIST, M_RULE_DELETE,
-	M_RULE_CLEAR, M_CT_LIST, M_CT_FLUSH, M_FLOW_EVENTS, M_TRACE, M_N
+	M_RULE_CLEAR, M_CT_LIST, M_CT_FLUSH,
+	M_FLOW_EVENTS, M_TRACE,	/* flow events, trace */
+	M_FQDN_LIST,		/* FQDN rules */
+	M_N
 };
 
 struct api_stream;
@@ -724,12 +728,11 @@ static int api_change(struct api *a, const struct wardd_src *src, struct api_rul
 
 static const char *action_name(int action)
 {
-	switch (action) {
-	case 0:			return "";
-	case WARD_ACT_ACCEPT:	return "accept";
-	case WARD_ACT_DROP:	return "drop";
-	default:		return "unknown";
-	}
+	const char *name = pol_action_name(action);
+
+	if (!action)
+		return "";
+	return name ? name : "unknown";
 }
 
 static const char *proto_text(struct api_arena *ar, int proto)
@@ -837,6 +840,8 @@ static Ward__V1__Rule *rule_msg(struct api *a, struct api_reply *r, const struct
 	if (pr->family)
 		m->family = ar_printf(ar, "ipv%d", pr->family);
 	m->action = (char *)action_name(pr->action);
+	if (pr->rate)
+		m->rate = ar_printf(ar, "%u/s", pr->rate);
 	m->dry_run = pr->dry_run;
 	m->log = pr->log;
 	snprintf(key.name, sizeof(key.name), "%s", pr->name);
@@ -876,8 +881,8 @@ static bool rule_same(const struct pol_rule *a, const struct pol_rule *b)
 	       !memcmp(a->sport.v, b->sport.v, a->sport.n * sizeof(*a->sport.v)) &&
 	       a->dport.n == b->dport.n &&
 	       !memcmp(a->dport.v, b->dport.v, a->dport.n * sizeof(*a->dport.v)) &&
-	       a->action == b->action && a->dry_run == b->dry_run && a->log == b->log &&
-	       !a->n_children == !b->n_children;
+	       a->action == b->action && a->rate == b->rate && a->dry_run == b->dry_run &&
+	       a->log == b->log && !a->n_children == !b->n_children;
 }
 
 static bool ifaces_same(const struct pol_policy *a, const struct pol_policy *b)
@@ -985,7 +990,7 @@ static int policy_diff(const struct pol_policy *old, const struct pol_policy *ne
 	if (!ifaces_same(old, new))
 		d->settings[d->n_settings++] = "interfaces";
 	if (old->default_action != new->default_action || old->dry_run != new->dry_run ||
-	    old->log != new->log)
+	    old->log != new->log || old->reject_rate != new->reject_rate)
 		d->settings[d->n_settings++] = "defaults";
 	if (memcmp(&old->conntrack, &new->conntrack, sizeof(old->conntrack)))
 		d->settings[d->n_settings++] = "conntrack";
@@ -1285,6 +1290,7 @@ static bool fields_ok(struct api_reply *r, const Ward__V1__Rule *q)
 	const struct { const char *name; const char *s; } strs[] = {
 		{ "name", q->name }, { "in", q->in }, { "proto", q->proto },
 		{ "icmp_type", q->icmp_type }, { "family", q->family }, { "action", q->action },
+		{ "rate", q->rate },
 	};
 	size_t i, j;
 
@@ -1322,6 +1328,7 @@ static char *rule_yaml(const Ward__V1__Rule *q)
 	yaml_list(&b, "sport", q->sport, q->n_sport);
 	yaml_str(&b, "icmp_type", q->icmp_type);
 	yaml_str(&b, "action", q->action);
+	yaml_str(&b, "rate", q->rate);
 	if (q->dry_run)
 		buf_put(&b, "    dry_run: true\n");
 	if (q->log)
@@ -1375,7 +1382,7 @@ static void m_rule_add(struct api *a, const ProtobufCMessage *in, struct api_rep
 	}
 	if (!rq->action[0]) {
 		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT,
-			  "rule add: action: missing (--action accept or drop)");
+			  "rule add: action: missing (--action accept, drop or reject)");
 		return;
 	}
 	if (rq->n_rules) {
@@ -1772,6 +1779,99 @@ static void m_ct_flush(struct api *a, const ProtobufCMessage *in, struct api_rep
 	r->out = &m->base;
 }
 
+/* FQDN rules: FqdnList. */
+
+struct fqdn_list {
+	struct api_reply *r;
+	Ward__V1__FqdnListResponse *m;
+	const char *set;
+	size_t	cap;
+};
+
+static void fqdn_list_one(const char *set, int family, const __u8 *addr, __u64 left_s,
+			  __u32 ttl, void *arg)
+{
+	struct fqdn_list *l = arg;
+	Ward__V1__FqdnAddress *x;
+	char text[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if (l->set[0] && strcmp(l->set, set))
+		return;
+	if (l->m->n_addresses == l->cap) {
+		Ward__V1__FqdnAddress **nv;
+
+		l->cap = l->cap ? l->cap * 2 : 64;
+		nv = ar_alloc(&l->r->ar, l->cap, sizeof(*nv));
+		if (!nv)
+			return;
+		if (l->m->n_addresses)
+			memcpy(nv, l->m->addresses, l->m->n_addresses * sizeof(*nv));
+		l->m->addresses = nv;
+	}
+	x = ar_alloc(&l->r->ar, 1, sizeof(*x));
+	if (!x)
+		return;
+	ward__v1__fqdn_address__init(x);
+	inet_ntop(family == WARD_FAM_V4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+	x->set = ar_strdup(&l->r->ar, set);
+	x->address = ar_strdup(&l->r->ar, text);
+	x->ttl = ttl;
+	x->expires_in_s = left_s;
+	l->m->addresses[l->m->n_addresses++] = x;
+	for (i = 0; i < l->m->n_sets; i++)
+		if (!strcmp(l->m->sets[i]->name, set))
+			l->m->sets[i]->addresses++;
+}
+
+static void m_fqdn_list(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
+{
+	const Ward__V1__FqdnListRequest *q = (const Ward__V1__FqdnListRequest *)in;
+	const struct pol_fqdn *f = &a->w->comp.fqdn;
+	Ward__V1__FqdnListResponse *m = ar_alloc(&r->ar, 1, sizeof(*m));
+	struct fqdn_list l = { .r = r, .m = m, .set = q->set };
+	size_t i, j;
+
+	if (!m)
+		goto oom;
+	ward__v1__fqdn_list_response__init(m);
+	m->grace_s = f->grace ? f->grace : POL_FQDN_GRACE_DEFAULT;
+	m->sets = ar_alloc(&r->ar, f->n_sets + 1, sizeof(*m->sets));
+	if (!m->sets)
+		goto oom;
+	for (i = 0; i < f->n_sets; i++) {
+		Ward__V1__FqdnSet *s;
+
+		if (q->set[0] && strcmp(q->set, f->sets[i].name))
+			continue;
+		s = ar_alloc(&r->ar, 1, sizeof(*s));
+		if (!s)
+			goto oom;
+		ward__v1__fqdn_set__init(s);
+		s->name = ar_strdup(&r->ar, f->sets[i].name);
+		s->names = ar_alloc(&r->ar, f->sets[i].n + 1, sizeof(*s->names));
+		if (!s->names)
+			goto oom;
+		for (j = 0; j < f->sets[i].n; j++)
+			s->names[s->n_names++] = ar_strdup(&r->ar, f->sets[i].names[j]);
+		m->sets[m->n_sets++] = s;
+	}
+	if (q->set[0] && !m->n_sets) {
+		reply_err(r, GRPC_STATUS_NOT_FOUND, "fqdn list: no fqdn set %s", q->set);
+		return;
+	}
+	if (dp_fqdn_walk(&a->w->dp, fqdn_list_one, &l)) {
+		reply_err(r, GRPC_STATUS_INTERNAL, "fqdn list: reading learned addresses failed");
+		return;
+	}
+	if (r->ar.oom)
+		goto oom;
+	r->out = &m->base;
+	return;
+oom:
+	reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+}
+
 static const struct api_method api_methods[M_N] = {
 	[M_STATUS] = { "/ward.v1.Ward/Status", &ward__v1__status_request__descriptor,
 		       false, m_status },
@@ -1796,6 +1896,9 @@ static const struct api_method api_methods[M_N] = {
 	[M_FLOW_EVENTS] = { "/ward.v1.Ward/FlowEvents", &ward__v1__flow_events_request__descriptor,
 			    false, m_flow_events },
 	[M_TRACE] = { "/ward.v1.Ward/Trace", &ward__v1__trace_request__descriptor, false, m_trace },
+	/* FQDN rules */
+	[M_FQDN_LIST] = { "/ward.v1.Ward/FqdnList", &ward__v1__fqdn_list_request__descriptor,
+			  false, m_fqdn_list },
 };
 
 /* Trace */
@@ -1900,7 +2003,11 @@ static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply 
 	m->dry_run = t.flags & WARD_RF_DRY_RUN;
 	m->log = (t.flags & WARD_RF_LOG) || w->pol.log == POL_LOG_ALL ||
 		 (w->pol.log == POL_LOG_DROPS && t.action != WARD_ACT_ACCEPT);
-	m->verdict = t.action == WARD_ACT_ACCEPT || m->dry_run ? "pass" : "drop";
+	m->verdict = t.action == WARD_ACT_ACCEPT || m->dry_run ? "pass" :
+		     t.action == WARD_ACT_REJECT ? "reject" : "drop";
+	/* Whether this flow's source is over the rate now is the bucket's
+	 * state, not the policy's: trace says the limit. */
+	m->rate = t.rate;
 	/* m->nat stays unset: NAT fills it when it exists. */
 	r->out = &m->base;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "events_fqdn.h"
 #include "feed.h"
 #include "log.h"
 #include "webhook.h"
@@ -30,6 +31,7 @@ struct events {
 static const char *const alert_names[] = {
 	[WARD_ALERT_PORT_SCAN] = "port_scan",
 	[WARD_ALERT_SYN_FLOOD] = "syn_flood",
+	[WARD_ALERT_RATE_LIMIT] = "rate_limit",
 };
 
 static const char *transport_name(__u8 proto)
@@ -121,11 +123,15 @@ static int put_common(char *out, size_t len, const struct ward_event *ev,
 	return n;
 }
 
-/* To the flow log, and to the feed (wardctl logs): the same line. */
+/* To the flow log, and to the feed (wardctl logs): the same line. A line
+ * longer than the feed keeps (a DNS answer with many addresses) is only
+ * in the log: half a JSON object would help no reader. */
 static void write_line(struct events *e, struct feed_event *fe, const char *line)
 {
-	snprintf(fe->json, sizeof(fe->json), "%s", line);
-	feed_publish(&e->feed, fe);
+	if (strlen(line) < sizeof(fe->json)) {
+		memcpy(fe->json, line, strlen(line) + 1);
+		feed_publish(&e->feed, fe);
+	}
 	if (!e->log)
 		return;
 	fputs(line, e->log);
@@ -137,7 +143,8 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 {
 	static const char *const actions[] = {
 		[WARD_EVA_ACCEPT] = "accept", [WARD_EVA_DROP] = "drop",
-		[WARD_EVA_WOULD_DROP] = "would-drop",
+		[WARD_EVA_WOULD_DROP] = "would-drop", [WARD_EVA_REJECT] = "reject",
+		[WARD_EVA_WOULD_REJECT] = "would-reject",
 	};
 	const char *rule = ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "";
 	struct feed_event fe = {};
@@ -146,12 +153,13 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 
 	event_parts(ev, &fe);
 	snprintf(fe.action, sizeof(fe.action), "%s",
-		 ev->action <= WARD_EVA_WOULD_DROP && actions[ev->action] ?
+		 ev->action <= WARD_EVA_WOULD_REJECT && actions[ev->action] ?
 		 actions[ev->action] : "unknown");
 	snprintf(fe.rule, sizeof(fe.rule), "%s", rule);
 	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"", fe.action);
 	if (ev->action != WARD_EVA_ACCEPT) {
 		snprintf(fe.reason, sizeof(fe.reason), "%s",
+			 ev->reason == WARD_CNT_DROP_RATE_LIMIT ? "rate_limit" :
 			 ev->stat == WARD_STAT_DEFAULT ? "policy" : "rule");
 		n += snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"", fe.reason);
 	}
@@ -197,9 +205,22 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (ev->type == WARD_EV_FLOW) {
 		on_flow(w, ev);
+	} else if (ev->type == WARD_EV_FQDN && size >= sizeof(struct ward_fqdn_event)) {
+		struct feed_event fe = {};
+		char line[4096];
+
+		format_time(ev->ts_ns, fe.timestamp, sizeof(fe.timestamp));
+		snprintf(fe.action, sizeof(fe.action), "fqdn-learn");
+		if (fqdn_event_line(w, data, fe.timestamp, line, sizeof(line)) > 0)
+			write_line(w->events, &fe, line);
 	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_PORT_SCAN) {
 		snprintf(detail, sizeof(detail), "\"ports\":%u,\"threshold\":%u,\"window_s\":%u",
 			 ev->count, w->pol.alerts.scan_ports, w->pol.alerts.scan_window);
+		raise_alert(w, ev, detail);
+	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_RATE_LIMIT) {
+		/* Rule names need no JSON escaping (see on_flow). */
+		snprintf(detail, sizeof(detail), "\"rule\":\"%s\",\"rate\":%u",
+			 ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "", ev->count);
 		raise_alert(w, ev, detail);
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "dataplane_fqdn.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -103,9 +104,77 @@ static void put_rule(const char *name, __u64 packets, __u64 bytes, void *arg)
 	bprintf(&r->bytes, "\"} %llu\n", (unsigned long long)bytes);
 }
 
+/* FQDN rules (docs/fqdn.md): live learned addresses per set, and what
+ * became of the DNS answers the data plane saw. */
+struct fqdn_count {
+	const struct compiled *c;
+	size_t	n[WARD_FQDN_SETS];
+};
+
+static void count_fqdn(const char *set, int family, const __u8 *addr, __u64 left, __u32 ttl,
+		       void *arg)
+{
+	struct fqdn_count *fc = arg;
+	size_t i;
+
+	for (i = 0; i < fc->c->fqdn.n_sets && i < WARD_FQDN_SETS; i++)
+		if (!strcmp(fc->c->fqdn.sets[i].name, set))
+			fc->n[i]++;
+}
+
+static void render_fqdn(struct wardd *w, struct buf *b, const __u64 *cnt)
+{
+	static const struct { int cnt; const char *result; } answers[] = {
+		{ WARD_CNT_FQDN_PARSED, "parsed" }, { WARD_CNT_FQDN_IGNORED, "ignored" },
+		{ WARD_CNT_FQDN_SPOOFED, "spoofed" }, { WARD_CNT_FQDN_MALFORMED, "malformed" },
+		{ WARD_CNT_FQDN_FRAGMENT, "fragment" },
+	};
+	struct fqdn_count fc = { .c = &w->comp };
+	size_t i;
+
+	dp_fqdn_walk(&w->dp, count_fqdn, &fc);
+	header(b, "ward_fqdn_addresses", "gauge",
+	       "Addresses learned from DNS answers, not expired, by FQDN set.");
+	for (i = 0; i < w->comp.fqdn.n_sets && i < WARD_FQDN_SETS; i++) {
+		bprintf(b, "ward_fqdn_addresses{set=\"");
+		blabel(b, w->comp.fqdn.sets[i].name);
+		bprintf(b, "\"} %zu\n", fc.n[i]);
+	}
+	header(b, "ward_fqdn_answers_total", "counter",
+	       "DNS answers from the resolvers, by what became of them.");
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+		bprintf(b, "ward_fqdn_answers_total{result=\"%s\"} %llu\n", answers[i].result,
+			(unsigned long long)cnt[answers[i].cnt]);
+	header(b, "ward_fqdn_learned_total", "counter", "Addresses written by DNS answers.");
+	bprintf(b, "ward_fqdn_learned_total %llu\n", (unsigned long long)cnt[WARD_CNT_FQDN_LEARNED]);
+	header(b, "ward_fqdn_queries_total", "counter", "DNS queries to the resolvers, recorded.");
+	bprintf(b, "ward_fqdn_queries_total %llu\n", (unsigned long long)cnt[WARD_CNT_FQDN_QUERY]);
+	header(b, "ward_fqdn_truncated_total", "counter",
+	       "Answers with more records than one answer may teach.");
+	bprintf(b, "ward_fqdn_truncated_total %llu\n", (unsigned long long)cnt[WARD_CNT_FQDN_TRUNC]);
+}
+
+/* What became of the answers to rejected packets (each is also a drop,
+ * reason rule, in ward_drops_total). */
+static void put_rejects(struct buf *b, const __u64 *cnt)
+{
+	header(b, "ward_rejects_total", "counter",
+	       "Rejected packets, by what became of the answer: sent, limited "
+	       "(over defaults.reject_rate) or skipped (not to be answered).");
+	bprintf(b, "ward_rejects_total{result=\"sent\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_REJECT_SENT]);
+	bprintf(b, "ward_rejects_total{result=\"limited\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_REJECT_LIMITED]);
+	bprintf(b, "ward_rejects_total{result=\"skipped\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_REJECT_SKIPPED]);
+	header(b, "ward_would_reject_total", "counter",
+	       "First packets a dry-run reject rule would have rejected (they passed).");
+	bprintf(b, "ward_would_reject_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_REJECT]);
+}
+
 static void render(struct wardd *w, struct buf *b)
 {
-	static const char *const alerts[] = { NULL, "port_scan", "syn_flood" };
+	static const char *const alerts[] = { NULL, "port_scan", "syn_flood", "rate_limit" };
 	__u64 cnt[WARD_CNT_MAX] = {};
 	struct rule_cb r = { .packets = b };
 	size_t i;
@@ -129,6 +198,7 @@ static void render(struct wardd *w, struct buf *b)
 	header(b, "ward_would_drop_total", "counter",
 	       "Packets a dry-run rule or policy would have dropped (they passed).");
 	bprintf(b, "ward_would_drop_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_DROP]);
+	put_rejects(b, cnt);
 
 	header(b, "ward_conntrack_flows", "gauge", "Flows in the flow table.");
 	bprintf(b, "ward_conntrack_flows %zu\n", dp_ct_count(&w->dp));
@@ -169,6 +239,7 @@ static void render(struct wardd *w, struct buf *b)
 	header(b, "ward_log_lost_total", "counter",
 	       "Flow log records and alerts lost to a full ring buffer.");
 	bprintf(b, "ward_log_lost_total %llu\n", (unsigned long long)cnt[WARD_CNT_LOG_LOST]);
+	render_fqdn(w, b, cnt);
 }
 
 static void respond(struct metrics *m, struct client *c)

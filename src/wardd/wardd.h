@@ -35,7 +35,7 @@ struct wardd {
 	bool	detach_on_exit;
 	struct events *events;		/* flow log, alerts (events.c) */
 	struct metrics *metrics;	/* /metrics and /healthz (metrics.c) */
-	__u64	alerts_total[3];	/* by WARD_ALERT_*, for metrics */
+	__u64	alerts_total[4];	/* by WARD_ALERT_*, for metrics */
 	struct api *api;		/* the gRPC control plane (api.c) */
 	struct wardd_src live_src;	/* what the live policy was read from */
 	struct wardd_src next_src;	/* set by the API for one reload: read this, not the file */

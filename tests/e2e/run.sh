@@ -27,9 +27,10 @@ done
 for mode in xdp tc; do
 	run "restart ($mode)" MODE=$mode bash ./test_restart.sh
 	run "conntrack ($mode)" MODE=$mode bash ./test_conntrack.sh
+	run "fqdn ($mode)" MODE=$mode bash ./test_fqdn.sh
 done
 for t in test_*.sh; do
-	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh) continue ;; esac
+	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh|test_fqdn.sh) continue ;; esac
 	run "${t%.sh}" bash "./$t"
 done
 echo "e2e: $pass passed, $failed failed"

@@ -53,6 +53,46 @@ static size_t entries_of(__u32 rule)
 	return n;
 }
 
+/* to_fqdn: a shape per (shape, set), the set's index + 1 where the
+ * destination would be, combined with the branch's zone and the rule's
+ * ports; no destination mask. */
+static void test_to_fqdn_shapes(void **state)
+{
+	const struct ward_tuple *t;
+	size_t i, fq = 0;
+
+	assert_int_equal(build("interfaces: [{ match: lan0, role: lan }]\n"
+			       "fqdn_sets:\n  a: [a.example]\n  b: [\"*.b.example\"]\n"
+			       "fqdn: { resolvers: [10.0.0.53] }\n"
+			       "rules:\n"
+			       "  - in: lan\n"
+			       "    rules:\n"
+			       "      - { name: ra, to_fqdn: $a, proto: tcp, port: [80, 443], action: accept }\n"
+			       "      - { name: rb, to_fqdn: $b, proto: tcp, port: [80, 443], action: accept }\n"
+			       "      - { name: rest, action: drop }\n"), 0);
+	assert_int_equal(fx.c.fqdn.n_sets, 2);
+	assert_string_equal(fx.c.fqdn.sets[1].names[0], "*.b.example");
+	for (i = 0; i < fx.c.n_entries; i++) {
+		const struct cls_entry *e = &fx.c.entries[i];
+
+		t = &fx.c.hdr.tuples[e->key.tuple];
+		if (e->rule == 2) {
+			assert_int_equal(t->fqdn, 0);
+			continue;
+		}
+		fq++;
+		/* Rule 0 is set a (index 0 + 1), rule 1 set b. */
+		assert_int_equal(t->fqdn, e->rule + 1);
+		assert_int_equal(e->key.dst[0], e->rule + 1);
+		assert_int_equal(t->dst_mask[0], 0);
+		assert_true(t->flags & WARD_TF_IN_ZONE);
+		assert_true(t->flags & WARD_TF_PROTO);
+		assert_true(e->key.dport == htons(80) || e->key.dport == htons(443));
+	}
+	/* 2 rules x 2 ports x 2 families. */
+	assert_int_equal(fq, 8);
+}
+
 static void test_leaf_numbering_and_defaults(void **state)
 {
 	assert_int_equal(build("defaults: { policy: accept, dry_run: true }\n"
@@ -302,6 +342,7 @@ int run_compile_tests(void)
 		cmocka_unit_test_teardown(test_prefix_expansion, teardown),
 		cmocka_unit_test_teardown(test_too_many_shapes_is_refused, teardown),
 		cmocka_unit_test_teardown(test_interface_ids, teardown),
+		cmocka_unit_test_teardown(test_to_fqdn_shapes, teardown),
 	};
 
 	return cmocka_run_group_tests_name("compile", tests, NULL, NULL);

@@ -428,6 +428,31 @@ static void test_family(void **state)
 	pol_free(&pol);
 }
 
+/* action: reject, alone, in dry-run, under a branch; defaults.reject_rate. */
+static void test_reject(void **state)
+{
+	struct pol_policy pol;
+
+	parse_ok("defaults: { reject_rate: 20/s }\n"
+		 "rules:\n"
+		 "  - { name: r, proto: tcp, port: 23, action: reject }\n"
+		 "  - { name: dr, action: reject, dry_run: true }\n"
+		 "  - { name: b, proto: udp, rules: [{ name: c, action: reject, rate: 5/s }] }\n",
+		 &pol);
+	assert_int_equal(pol.reject_rate, 20);
+	assert_int_equal(pol.rules[0].action, WARD_ACT_REJECT);
+	assert_int_equal(pol.rules[1].action, WARD_ACT_REJECT);
+	assert_true(pol.rules[1].dry_run);
+	assert_int_equal(pol.rules[2].children[0].action, WARD_ACT_REJECT);
+	assert_int_equal(pol.rules[2].children[0].rate, 5);
+	assert_int_equal(pol.rules[0].rate, 0);
+	assert_round_trip(&pol);
+	pol_free(&pol);
+	parse_ok("rules: []\n", &pol);
+	assert_int_equal(pol.reject_rate, 0);	/* the compiler's default */
+	pol_free(&pol);
+}
+
 static void test_any_order_and_aliases(void **state)
 {
 	struct pol_policy pol;
@@ -484,7 +509,7 @@ static void test_parse_file(void **state)
 	fputs("rules:\n  - action: accept\n  - action: maybe\n", f);
 	fclose(f);
 	assert_int_equal(cfg_parse_file(path, &pol, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, ":3: action: unknown action 'maybe' (expected accept or drop)"));
+	assert_non_null(strstr(err, ":3: action: unknown action 'maybe' (expected accept, drop or reject)"));
 	assert_memory_equal(err, path, strlen(path));
 	unlink(path);
 }
@@ -563,9 +588,34 @@ ERR_TEST(err_ct_timeout_zero, "conntrack:\n  timeouts:\n    icmp: 0\n",
 	 "t.yaml:3: icmp: expected a duration in seconds (30, 30s, 5m, 2h, 5d), got '0'")
 ERR_TEST(err_ct_timeout_key, "conntrack:\n  timeouts: { tcp_est: 5 }\n",
 	 "t.yaml:2: tcp_est: unknown key")
-ERR_TEST(err_top_fqdn_sets, "fqdn_sets: {}\n",
-	 "t.yaml:1: fqdn_sets: not supported by this version of ward yet")
-ERR_TEST(err_top_fqdn, "fqdn: {}\n", "t.yaml:1: fqdn: not supported by this version of ward yet")
+ERR_TEST(err_top_fqdn_sets, "fqdn_sets: [a.org]\n",
+	 "t.yaml:1: fqdn_sets: expected a mapping of set names to lists of names, got a list")
+ERR_TEST(err_top_fqdn, "fqdn: { grace: soon }\n",
+	 "t.yaml:1: grace: expected a duration in seconds (30, 30s, 5m, 2h, 5d), got 'soon'")
+ERR_TEST(err_fqdn_key, "fqdn: { resolver: [10.0.0.53] }\n", "t.yaml:1: resolver: unknown key")
+ERR_TEST(err_fqdn_resolver_prefix, "fqdn: { resolvers: [10.0.0.0/24] }\n",
+	 "t.yaml:1: resolvers: 10.0.0.0/24: a resolver is one address, not a prefix")
+ERR_TEST(err_fqdn_name_empty_label, "fqdn_sets:\n  u: [\"a..org\"]\n",
+	 "t.yaml:2: u: invalid name 'a..org': empty label (two dots in a row, or a leading dot)")
+ERR_TEST(err_fqdn_name_star_inside, "fqdn_sets:\n  u: [\"a.*.org\"]\n",
+	 "t.yaml:2: u: invalid name 'a.*.org': '*' only as the whole first label (\"*.example.org\")")
+ERR_TEST(err_fqdn_name_star_alone, "fqdn_sets:\n  u: [\"*.\"]\n",
+	 "t.yaml:2: u: invalid name '*.': a wildcard needs a suffix (\"*.example.org\")")
+ERR_TEST(err_fqdn_name_label_64, "fqdn_sets:\n  u: [a234567890123456789012345678901234567890123456789012345678901234.org]\n",
+	 "t.yaml:2: u: invalid name 'a234567890123456789012345678901234567890123456789012345678901234.org': "
+	 "a label is longer than 63 characters")
+ERR_TEST(err_fqdn_name_char, "fqdn_sets:\n  u: [\"a b.org\"]\n",
+	 "t.yaml:2: u: invalid name 'a b.org': only letters, digits, '-' and '_' in a name")
+ERR_TEST(err_fqdn_name_twice, "fqdn_sets:\n  u: [A.org, a.org.]\n",
+	 "t.yaml:2: u: 'a.org.' is listed twice")
+ERR_TEST(err_to_fqdn_no_resolvers, "fqdn_sets:\n  u: [a.org]\nrules:\n  - to_fqdn: $u\n    action: accept\n",
+	 "t.yaml:4: to_fqdn: needs fqdn: resolvers: (answers are learned only from them)")
+ERR_TEST(err_to_fqdn_literal, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.0.0.53] }\n"
+	 "rules:\n  - to_fqdn: a.org\n    action: accept\n",
+	 "t.yaml:5: to_fqdn: expected a $set of fqdn_sets, got 'a.org' (name the names in fqdn_sets:)")
+ERR_TEST(err_to_fqdn_with_to, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.0.0.53] }\n"
+	 "rules:\n  - to: 10.0.0.0/8\n    rules:\n      - { to_fqdn: $u, action: accept }\n",
+	 "t.yaml:7: to_fqdn: cannot be combined with to: (in this rule or a branch around it)")
 ERR_TEST(err_top_nat, "\nnat: {}\n", "t.yaml:2: nat: not supported by this version of ward yet")
 ERR_TEST(err_top_services, "services: []\n",
 	 "t.yaml:1: services: not supported by this version of ward yet")
@@ -663,21 +713,23 @@ ERR_TEST(err_rule_dup_key, "rules:\n  - action: accept\n    action: drop\n",
 ERR_TEST(err_rule_out, "rules:\n  - out: wan\n    action: accept\n",
 	 "t.yaml:2: out: not supported by this version of ward yet")
 ERR_TEST(err_rule_to_fqdn, "rules:\n  - to_fqdn: $x\n    action: accept\n",
-	 "t.yaml:2: to_fqdn: not supported by this version of ward yet")
-ERR_TEST(err_rule_rate, "rules:\n  - action: accept\n    rate: 10/s\n",
-	 "t.yaml:3: rate: not supported by this version of ward yet")
+	 "t.yaml:2: to_fqdn: unknown fqdn set $x")
+ERR_TEST(err_rule_rate, "rules:\n  - action: accept\n    rate: 10 a second\n",
+	 "t.yaml:3: rate: expected a rate like 100/s (1 to 1000000), got '10 a second'")
+ERR_TEST(err_branch_rate, "rules:\n  - rate: 10/s\n    rules: [{ action: accept }]\n",
+	 "t.yaml:2: rate: a branch takes no rate; put it on the rules inside")
 ERR_TEST(err_rule_plugins, "rules:\n  - action: accept\n    plugins: [sqli]\n",
 	 "t.yaml:3: plugins: not supported by this version of ward yet")
 
 /* action */
-ERR_TEST(err_action_reject, "rules:\n  - action: reject\n",
-	 "t.yaml:2: action: reject is not supported by this version of ward yet")
+ERR_TEST(err_reject_rate, "defaults:\n  reject_rate: fast\n",
+	 "t.yaml:2: reject_rate: expected a rate like 100/s (1 to 1000000), got 'fast'")
 ERR_TEST(err_action_inspect, "rules:\n  - action: inspect\n",
 	 "t.yaml:2: action: inspect is not supported by this version of ward yet")
 ERR_TEST(err_action_unknown, "rules:\n  - action: allow\n",
-	 "t.yaml:2: action: unknown action 'allow' (expected accept or drop)")
+	 "t.yaml:2: action: unknown action 'allow' (expected accept, drop or reject)")
 ERR_TEST(err_action_missing, "rules:\n  - action: accept\n  - name: x\n    proto: tcp\n",
-	 "t.yaml:3: action: missing (accept or drop)")
+	 "t.yaml:3: action: missing (accept, drop or reject)")
 ERR_TEST(err_action_and_rules, "rules:\n  - action: accept\n    rules:\n      - action: drop\n",
 	 "t.yaml:3: rules: a branch rule takes no action; end its rules with a catch-all child instead")
 ERR_TEST(err_branch_empty, "rules:\n  - name: b\n    rules: []\n",
@@ -700,7 +752,7 @@ ERR_TEST(err_branch_too_deep,
 	 "t.yaml:9: rules: branches nest deeper than 8 levels")
 ERR_TEST(err_child_error_line, "rules:\n  - proto: tcp\n    rules:\n      - port: 22\n"
 	 "        action: accept\n      - port: 23\n        action: dro\n",
-	 "t.yaml:7: action: unknown action 'dro' (expected accept or drop)")
+	 "t.yaml:7: action: unknown action 'dro' (expected accept, drop or reject)")
 
 /* name */
 ERR_TEST(err_name_chars, "rules:\n  - name: \"a b\"\n    action: accept\n",
@@ -839,7 +891,7 @@ ERR_TEST(err_dry_run_bool, "rules:\n  - action: accept\n    dry_run: True\n",
 ERR_TEST(err_nul_in_value, "rules:\n  - name: \"a\\0b\"\n    action: accept\n",
 	 "t.yaml:2: name: contains a NUL character")
 ERR_TEST(err_control_chars, "rules:\n  - action: \"acc\\tept\"\n",
-	 "t.yaml:2: action: unknown action 'acc?ept' (expected accept or drop)")
+	 "t.yaml:2: action: unknown action 'acc?ept' (expected accept, drop or reject)")
 
 int run_config_tests(void)
 {
@@ -855,6 +907,7 @@ int run_config_tests(void)
 		cmocka_unit_test(test_icmp_names),
 		cmocka_unit_test(test_in_zone_or_interface),
 		cmocka_unit_test(test_family),
+		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_any_order_and_aliases),
 		cmocka_unit_test(test_quoting_on_print),
 		cmocka_unit_test(test_parse_file),
@@ -874,6 +927,17 @@ int run_config_tests(void)
 		cmocka_unit_test(err_ct_timeout_key),
 		cmocka_unit_test(err_top_fqdn_sets),
 		cmocka_unit_test(err_top_fqdn),
+		cmocka_unit_test(err_fqdn_key),
+		cmocka_unit_test(err_fqdn_resolver_prefix),
+		cmocka_unit_test(err_fqdn_name_empty_label),
+		cmocka_unit_test(err_fqdn_name_star_inside),
+		cmocka_unit_test(err_fqdn_name_star_alone),
+		cmocka_unit_test(err_fqdn_name_label_64),
+		cmocka_unit_test(err_fqdn_name_char),
+		cmocka_unit_test(err_fqdn_name_twice),
+		cmocka_unit_test(err_to_fqdn_no_resolvers),
+		cmocka_unit_test(err_to_fqdn_literal),
+		cmocka_unit_test(err_to_fqdn_with_to),
 		cmocka_unit_test(err_top_nat),
 		cmocka_unit_test(err_top_services),
 		cmocka_unit_test(err_top_plugins),
@@ -924,8 +988,9 @@ int run_config_tests(void)
 		cmocka_unit_test(err_rule_out),
 		cmocka_unit_test(err_rule_to_fqdn),
 		cmocka_unit_test(err_rule_rate),
+		cmocka_unit_test(err_branch_rate),
 		cmocka_unit_test(err_rule_plugins),
-		cmocka_unit_test(err_action_reject),
+		cmocka_unit_test(err_reject_rate),
 		cmocka_unit_test(err_action_inspect),
 		cmocka_unit_test(err_action_unknown),
 		cmocka_unit_test(err_action_missing),
