@@ -61,10 +61,19 @@ rules:
     proto: tcp
     port: 8443
     action: accept
+  - name: no-telnet
+    proto: tcp
+    port: 2323
+    action: reject
+  - name: limited
+    proto: tcp
+    port: 8088
+    rate: 50/s
+    action: accept
 EOF2
 
 e2e_topology
-for p in 8080 9003 9005 8081 7000 8443; do tcp_serve $p; done
+for p in 8080 9003 9005 8081 7000 8443 2323 8088; do tcp_serve $p; done
 udp_serve 53
 udp_serve 54
 wardd_start "$TMP/ward.yaml" --api "unix:$SOCK"
@@ -92,7 +101,8 @@ case_() {
 	reached=drop
 	if eval "$probe"; then reached=pass; fi
 	after=$(rule_hits "$rule")
-	[ "$reached" = "$verdict" ] ||
+	# reject: not delivered either (the client is told at once).
+	[ "$reached" = "$verdict" ] || { [ "$verdict" = reject ] && [ "$reached" = drop ]; } ||
 		fail "trace $* says $verdict by $rule, but real traffic ($probe): $reached"
 	[ "$after" -gt "$before" ] ||
 		fail "trace $* says $rule decides, but its counter stayed at $after after $probe"
@@ -111,6 +121,8 @@ case_ default drop "udp_ok 54" -- --in lan --src $IP_A --dst $IP_B --proto udp -
 case_ try pass "tcp_ok 7000" -- --in lan --src $IP_A --dst $IP_B --proto tcp --dport 7000
 case_ v6-web pass "tcp_ok 8443 $IP6_B" -- --in lan --src $IP6_A --dst $IP6_B --proto tcp --dport 8443
 case_ default drop "tcp_ok 8081 $IP6_B" -- --in lan --src $IP6_A --dst $IP6_B --proto tcp --dport 8081
+case_ no-telnet reject "tcp_ok 2323" -- --in lan --src $IP_A --dst $IP_B --dport 2323
+case_ limited pass "tcp_ok 8088" -- --in lan --src $IP_A --dst $IP_B --dport 8088
 ok "$n cases: trace agrees with real traffic, verdict and deciding rule"
 
 # Trace only: a zone no link has (the rules' zone id), and the dry-run flag.
@@ -123,7 +135,9 @@ ctl trace --in lan --src $IP_A --dst $IP_B --dport 7000 | grep -q "rule try: dro
 	fail "trace (text) of a dry-run rule"
 ctl trace --src $IP6_A --dst $IP6_B --proto icmpv6 --icmp-type neighbor-solicitation | grep -q "neighbour discovery" ||
 	fail "trace of neighbour discovery"
-ok "trace: zone without a link, dry-run, neighbour discovery"
+[ "$(ctl trace --in lan --src $IP_A --dst $IP_B --dport 8088 -o json | json 'd["rate"]')" = 50 ] ||
+	fail "trace of rule limited: no rate 50"
+ok "trace: zone without a link, dry-run, neighbour discovery, a rule's rate"
 
 # Tracing changes nothing: no flow, no counter.
 flows=$(ctl status -o json | json 'd["flows"]')
