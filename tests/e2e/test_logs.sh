@@ -5,7 +5,8 @@
 # packet sent after it, as the flow log's JSON (CONTRACT.md names); Ctrl-C
 # ends it with exit 0; `logs` without -f prints the recent events and ends;
 # a reader that stops reading loses events (counted), and wardd goes on
-# answering and deciding meanwhile. MODE: xdp or tc (tc by default).
+# answering and deciding meanwhile; a Python gRPC client reads the same
+# stream. MODE: xdp or tc (tc by default).
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-tc}
 SOCK=$TMP/run/ward.sock
@@ -97,6 +98,32 @@ timeout 5 "$WARDCTL" logs -n 1 >"$TMP/recent.txt" || fail "logs -n 1"
 grep -q "drop .*rule .*tcp .*$IP_A:[0-9]* -> $IP_B:23 .*in $DEV_B .*rule no-telnet" "$TMP/recent.txt" ||
 	fail "logs (text): $(cat "$TMP/recent.txt")"
 ok "logs -n 5: the recent events, then exit; text: $(cat "$TMP/recent.txt")"
+
+# The stream from a client of another gRPC implementation (Python's,
+# generated from ward.proto): recent events, then a new one, then cancel.
+mkdir -p "$TMP/py"
+/usr/bin/python3 -m grpc_tools.protoc -I"$ROOT/api" --python_out="$TMP/py" \
+	--grpc_python_out="$TMP/py" ward/v1/ward.proto || fail "grpc_tools.protoc on ward.proto"
+/usr/bin/python3 - "$SOCK" "$TMP/py" "$NS_A" "$IP_B" <<'PY' || fail "python FlowEvents"
+import json, subprocess, sys, threading
+sys.path.insert(0, sys.argv[2])
+import grpc
+from ward.v1 import ward_pb2 as pb, ward_pb2_grpc as rpc
+sock, _, ns, ip_b = sys.argv[1:5]
+with grpc.insecure_channel("unix:" + sock) as ch:
+    stub = rpc.WardStub(ch)
+    recent = list(stub.FlowEvents(pb.FlowEventsRequest(recent=3), timeout=10))
+    assert 1 <= len(recent) <= 3 and all(json.loads(e.json)["rule"]["name"] == "no-telnet"
+                                         for e in recent), recent
+    call = stub.FlowEvents(pb.FlowEventsRequest(follow=True))
+    threading.Timer(1.0, lambda: subprocess.run(
+        ["ip", "netns", "exec", ns, "nc", "-z", "-w1", ip_b, "23"])).start()
+    e = next(call)
+    assert (e.action, e.rule, e.dport, e.proto) == ("drop", "no-telnet", 23, "tcp"), e
+    call.cancel()
+print("ok: python FlowEvents: %d recent, then %s %s -> %s:%d" % (len(recent), e.action, e.src,
+                                                              e.dst, e.dport))
+PY
 
 # A reader that stops reading: its queue fills, events are dropped and
 # counted; wardd answers and decides meanwhile.
