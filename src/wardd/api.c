@@ -36,8 +36,8 @@
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
 #include "api.h"
+#include "api_stream.h"
 #include "events.h"
-#include "feed.h"
 #include "trace.h"
 #include "dataplane_fqdn.h"
 #include "log.h"
@@ -90,13 +90,6 @@ enum api_call_state {
 	API_CALL_ANSWERED,	/* the answer's batch is in flight */
 };
 
-/* What a completion's tag points at: the first member of each. */
-enum api_tag {
-	API_TAG_CALL,		/* struct api_call */
-	API_TAG_SEND,		/* struct api_stream: a send batch completed */
-	API_TAG_DONE,		/* struct api_stream: the call is over */
-};
-
 struct api_call {
 	enum api_tag tag;
 	struct api *a;
@@ -129,8 +122,6 @@ enum {
 	M_N
 };
 
-struct api_stream;
-
 struct api {
 	struct wardd *w;
 	char	*listen;
@@ -152,15 +143,12 @@ struct api {
 	struct api_rule *next_rules;	/* what api_parse merges while a change is tried */
 	size_t	n_next;
 	bool	trying;
-	struct api_stream *streams;	/* FlowEvents followers */
-	bool	feed_on;		/* subscribed to events_feed() */
-	atomic_ullong events_dropped;	/* by every slow follower */
+	struct api_streams streams;	/* FlowEvents followers */
 };
 
 static const struct api_method api_methods[M_N];
 static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_reply *r);
 static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r);
-static size_t api_followers(struct api *a);
 
 /* Arena */
 
@@ -1057,8 +1045,8 @@ static void m_status(struct api *a, const ProtobufCMessage *in, struct api_reply
 	m->locked = a->locked;
 	m->listen = a->listen;
 	m->last_error = ar_strdup(ar, w->reload_err);
-	m->event_followers = (uint32_t)api_followers(a);
-	m->events_dropped = atomic_load(&a->events_dropped);
+	m->event_followers = (uint32_t)api_streams_followers(&a->streams);
+	m->events_dropped = atomic_load(&a->streams.dropped);
 	dp_read_counters(&w->dp, cnt);
 	m->counters = ar_alloc(ar, WARD_CNT_MAX, sizeof(*m->counters));
 	if (!m->counters)
@@ -2048,289 +2036,26 @@ static int api_request(struct api *a, int method)
 	return 0;
 }
 
-/* FlowEvents: a server stream */
+/* FlowEvents: a server stream (api_stream.c) takes the call over. */
 
-/*
- * One follower of the flow events. gRPC allows one send in flight per
- * call, so events wait in a bounded queue: the loop thread adds to it (and
- * starts a send when none is in flight), the cq thread starts the next
- * send when one completes. A full queue drops the newest event and counts
- * it: a slow reader never holds up the loop. refs: the loop's list (while
- * following), a send in flight, the RECV_CLOSE_ON_SERVER batch.
- */
-#define API_STREAM_QUEUE	1024
-
-struct api_stream {
-	enum api_tag send_tag;
-	enum api_tag done_tag;
-	struct api *a;
-	struct api_call *c;
-	pthread_mutex_t mu;	/* everything below */
-	grpc_byte_buffer *q[API_STREAM_QUEUE];
-	size_t	q_head, q_n;
-	grpc_byte_buffer *sending;
-	bool	busy;		/* a batch of ours in flight */
-	bool	finish;		/* end with OK once the queue is empty */
-	bool	finished;	/* the status went */
-	bool	over;		/* the call ended (client gone, wardd stopping) */
-	int	refs;
-	__u64	dropped;	/* since the last event queued */
-	int	cancelled;
-	grpc_slice details;
-	struct api_stream *next;	/* loop thread only */
-};
-
-#define stream_of(tag, member) \
-	((struct api_stream *)((char *)(tag) - offsetof(struct api_stream, member)))
-
-static void stream_free(struct api_stream *s)
+static void call_release(void *c)
 {
-	size_t i;
-
-	for (i = 0; i < s->q_n; i++)
-		grpc_byte_buffer_destroy(s->q[(s->q_head + i) % API_STREAM_QUEUE]);
-	if (s->sending)
-		grpc_byte_buffer_destroy(s->sending);
-	grpc_slice_unref(s->details);
-	call_free(s->c);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
-}
-
-/* With s->mu held; false when the stream is to be freed. */
-static bool stream_put(struct api_stream *s)
-{
-	return --s->refs > 0;
-}
-
-static void stream_unref(struct api_stream *s)
-{
-	bool keep;
-
-	pthread_mutex_lock(&s->mu);
-	keep = stream_put(s);
-	pthread_mutex_unlock(&s->mu);
-	if (!keep)
-		stream_free(s);
-}
-
-/* Starts the next send if none is in flight; with s->mu held, any thread. */
-static void stream_kick(struct api_stream *s)
-{
-	grpc_op op;
-
-	if (s->busy || s->over || s->finished)
-		return;
-	memset(&op, 0, sizeof(op));
-	if (s->q_n) {
-		s->sending = s->q[s->q_head];
-		s->q_head = (s->q_head + 1) % API_STREAM_QUEUE;
-		s->q_n--;
-		op.op = GRPC_OP_SEND_MESSAGE;
-		op.data.send_message.send_message = s->sending;
-	} else if (s->finish) {
-		s->finished = true;
-		op.op = GRPC_OP_SEND_STATUS_FROM_SERVER;
-		op.data.send_status_from_server.status = GRPC_STATUS_OK;
-		op.data.send_status_from_server.status_details = &s->details;
-	} else {
-		return;
-	}
-	s->busy = true;
-	s->refs++;
-	if (grpc_call_start_batch(s->c->call, &op, 1, &s->send_tag, NULL) != GRPC_CALL_OK) {
-		s->busy = false;
-		s->refs--;
-		s->over = true;
-	}
-}
-
-/* The cq thread: a send completed, or the call is over. */
-static void stream_event(enum api_tag *tag, bool success)
-{
-	struct api_stream *s;
-	bool keep;
-
-	if (*tag == API_TAG_SEND) {
-		s = stream_of(tag, send_tag);
-		pthread_mutex_lock(&s->mu);
-		if (s->sending) {
-			grpc_byte_buffer_destroy(s->sending);
-			s->sending = NULL;
-		}
-		s->busy = false;
-		if (!success)
-			s->over = true;
-		stream_kick(s);
-	} else {
-		s = stream_of(tag, done_tag);
-		pthread_mutex_lock(&s->mu);
-		s->over = true;
-	}
-	keep = stream_put(s);
-	pthread_mutex_unlock(&s->mu);
-	if (!keep)
-		stream_free(s);
-}
-
-/* Packs one event and queues it (loop thread). */
-static void stream_push(struct api_stream *s, const struct feed_event *fe)
-{
-	Ward__V1__FlowEvent m = WARD__V1__FLOW_EVENT__INIT;
-	grpc_byte_buffer *bb;
-	uint8_t buf[4096];
-	grpc_slice sl;
-	size_t len;
-
-	pthread_mutex_lock(&s->mu);
-	if (s->over || s->finish)
-		goto out;
-	if (s->q_n == API_STREAM_QUEUE) {
-		s->dropped++;
-		atomic_fetch_add(&s->a->events_dropped, 1);
-		goto out;
-	}
-	m.json = (char *)fe->json;
-	m.timestamp = (char *)fe->timestamp;
-	m.action = (char *)fe->action;
-	m.reason = (char *)fe->reason;
-	m.rule = (char *)fe->rule;
-	m.family = (char *)fe->family;
-	m.proto = (char *)fe->proto;
-	m.src = (char *)fe->src;
-	m.sport = fe->sport;
-	m.dst = (char *)fe->dst;
-	m.dport = fe->dport;
-	m.interface = (char *)fe->ifname;
-	m.dropped = s->dropped;
-	/* Every string of a feed_event is bounded: it fits. */
-	len = protobuf_c_message_pack(&m.base, buf);
-	sl = grpc_slice_from_copied_buffer((const char *)buf, len);
-	bb = grpc_raw_byte_buffer_create(&sl, 1);
-	grpc_slice_unref(sl);
-	s->q[(s->q_head + s->q_n) % API_STREAM_QUEUE] = bb;
-	s->q_n++;
-	s->dropped = 0;
-	stream_kick(s);
-out:
-	pthread_mutex_unlock(&s->mu);
-}
-
-static void stream_push_cb(void *arg, const struct feed_event *fe)
-{
-	stream_push(arg, fe);
-}
-
-/* Lets go of the followers whose call is over; returns how many stay. */
-static size_t api_followers(struct api *a)
-{
-	struct api_stream **pp = &a->streams, *s;
-	size_t n = 0;
-	bool over;
-
-	while ((s = *pp)) {
-		pthread_mutex_lock(&s->mu);
-		over = s->over;
-		pthread_mutex_unlock(&s->mu);
-		if (over) {
-			*pp = s->next;
-			stream_unref(s);
-			continue;
-		}
-		n++;
-		pp = &s->next;
-	}
-	return n;
-}
-
-/* Each new event to every follower. */
-static void api_on_feed(void *arg, const struct feed_event *fe)
-{
-	struct api *a = arg;
-	struct api_stream *s;
-
-	api_followers(a);
-	for (s = a->streams; s; s = s->next)
-		stream_push(s, fe);
+	call_free(c);
 }
 
 static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
-	const Ward__V1__FlowEventsRequest *q = (const Ward__V1__FlowEventsRequest *)in;
-	struct feed *feed = events_feed(a->w);
-	struct api_stream *s;
-	grpc_op ops[1];
-
-	if (!feed || !a->feed_on) {
-		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION, "flow events: wardd runs without its event reader");
+	if (!a->streams.feed) {
+		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION,
+			  "flow events: wardd runs without its event reader");
 		return;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	s->send_tag = API_TAG_SEND;
-	s->done_tag = API_TAG_DONE;
-	s->a = a;
-	s->c = r->call;
-	s->details = grpc_empty_slice();
-	pthread_mutex_init(&s->mu, NULL);
 	r->taken = true;
-
-	/* The end of the call, whoever ends it; then the headers at once, so
-	 * that a client knows it is following before the first event. */
-	memset(ops, 0, sizeof(ops));
-	ops[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-	ops[0].data.recv_close_on_server.cancelled = &s->cancelled;
-	s->refs = 1;
-	if (grpc_call_start_batch(s->c->call, ops, 1, &s->done_tag, NULL) != GRPC_CALL_OK) {
-		s->refs = 0;
-		stream_free(s);
+	if (api_stream_open(&a->streams, r->call->call, call_release, r->call,
+			    (const Ward__V1__FlowEventsRequest *)in))
 		return;
-	}
-	memset(ops, 0, sizeof(ops));
-	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-	pthread_mutex_lock(&s->mu);
-	s->busy = true;
-	s->refs++;
-	if (grpc_call_start_batch(s->c->call, ops, 1, &s->send_tag, NULL) != GRPC_CALL_OK) {
-		s->busy = false;
-		s->refs--;
-		s->over = true;
-	}
-	pthread_mutex_unlock(&s->mu);
-
-	feed_recent(feed, q->recent > FEED_RECENT_MAX ? FEED_RECENT_MAX : q->recent,
-		    stream_push_cb, s);
-	if (q->follow) {
-		pthread_mutex_lock(&s->mu);
-		s->refs++;
-		pthread_mutex_unlock(&s->mu);
-		s->next = a->streams;
-		a->streams = s;
-		pr_debug("api: a flow event follower joined (%zu now)\n", api_followers(a));
-	} else {
-		pthread_mutex_lock(&s->mu);
-		s->finish = true;
-		stream_kick(s);
-		pthread_mutex_unlock(&s->mu);
-	}
-}
-
-/* The loop is going: followers are let go (their calls are cancelled). */
-static void api_streams_stop(struct api *a)
-{
-	struct api_stream *s, *next;
-
-	if (a->feed_on)
-		feed_unsubscribe(events_feed(a->w), api_on_feed, a);
-	a->feed_on = false;
-	for (s = a->streams; s; s = next) {
-		next = s->next;
-		stream_unref(s);
-	}
-	a->streams = NULL;
+	pr_debug("api: a flow event follower joined (%zu now)\n",
+		 api_streams_followers(&a->streams));
 }
 
 static void *api_cq_main(void *arg)
@@ -2352,7 +2077,7 @@ static void *api_cq_main(void *arg)
 			continue;
 		}
 		if (*(enum api_tag *)ev.tag != API_TAG_CALL) {
-			stream_event(ev.tag, ev.success);
+			api_stream_event(ev.tag, ev.success);
 			continue;
 		}
 		c = ev.tag;
@@ -2726,8 +2451,8 @@ int api_start(struct wardd *w, const char *listen, bool locked, const struct pol
 	err = loop_add_fd(w->loop, a->efd, EPOLLIN, api_on_ready, a);
 	if (err)
 		goto err_thread;
-	if (events_feed(w) && !feed_subscribe(events_feed(w), api_on_feed, a))
-		a->feed_on = true;
+	if (api_streams_start(&a->streams, events_feed(w)))
+		pr_warn("api: FlowEvents unavailable: cannot follow the event feed\n");
 	free(target);
 	w->api = a;
 	pr_info("api on %s%s%s\n", a->listen, tcp ? " (mTLS: client certificates of api.tls.ca)" : "",
@@ -2772,7 +2497,7 @@ void api_stop(struct wardd *w)
 	if (!a)
 		return;
 	loop_del_fd(w->loop, a->efd);
-	api_streams_stop(a);
+	api_streams_stop(&a->streams);
 	pthread_mutex_lock(&a->mu);
 	a->stopping = true;
 	c = a->ready;
