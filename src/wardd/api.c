@@ -2036,6 +2036,11 @@ static int api_request(struct api *a, int method)
 	return 0;
 }
 
+unsigned long long api_events_dropped(struct wardd *w)
+{
+	return w->api ? atomic_load(&w->api->streams.dropped) : 0;
+}
+
 /* FlowEvents: a server stream (api_stream.c) takes the call over. */
 
 static void call_release(void *c)

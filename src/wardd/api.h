@@ -41,4 +41,7 @@ void api_committed(struct wardd *w, struct wardd_src *src);
 
 void api_src_free(struct wardd_src *src);
 
+/* Flow events slow FlowEvents followers lost since start (0 without the API). */
+unsigned long long api_events_dropped(struct wardd *w);
+
 #endif /* WARDD_API_H */

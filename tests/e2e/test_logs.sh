@@ -30,7 +30,7 @@ defaults:
   policy: accept
   log: drops
 metrics:
-  listen: none
+  listen: 127.0.0.1:9669
 logs:
   path: $TMP/flows.json
   rate: 1000000/s
@@ -147,8 +147,10 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 [ "$dropped" -gt 0 ] || fail "a stuck reader lost no events (events_dropped $dropped)"
+m=$(in_b curl -s -m 2 http://127.0.0.1:9669/metrics | awk '$1 == "ward_log_stream_dropped_total" { print $2 }')
+[ -n "$m" ] && [ "$m" -gt 0 ] || fail "ward_log_stream_dropped_total: '$m'"
 tcp_ok 8080 || fail "traffic not decided while a reader is stuck"
 kill -9 $STUCK_PID 2>/dev/null || true
 exec 7>&-
 wait_followers 0
-ok "a stuck reader: $dropped events dropped and counted, wardd kept answering and forwarding"
+ok "a stuck reader: $dropped events dropped and counted (ward_log_stream_dropped_total $m), wardd kept answering and forwarding"
