@@ -4,6 +4,7 @@
  * entry point (see bpf/lib/entry.h for why they are global).
  */
 #include "lib/path.h"
+#include "lib/trace.h"
 #include "lib/fqdn.h"
 
 __noinline int ward_decide_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex)
@@ -18,6 +19,14 @@ __noinline int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifind
 	if (!p)
 		return WARD_PASS;
 	return path_egress(p, pkt_len, in_ifindex);
+}
+
+/* wardctl trace (bpf/trace.bpf.c): decide() on a flow, without a packet. */
+__noinline int ward_trace_flow(struct ward_trace *t)
+{
+	if (!t)
+		return -1;
+	return trace_flow(t);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

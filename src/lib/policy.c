@@ -50,6 +50,9 @@ void pol_free(struct pol_policy *pol)
 	free(pol->observe.metrics_listen);
 	free(pol->observe.log_path);
 	free(pol->api.listen);
+	free(pol->api.tls_cert);
+	free(pol->api.tls_key);
+	free(pol->api.tls_ca);
 	pol_fqdn_free(&pol->fqdn);
 	memset(pol, 0, sizeof(*pol));
 }
