@@ -6,6 +6,7 @@
  */
 #include "lib/path.h"
 #include "lib/nat_apply.h"
+#include "lib/trace.h"
 #include "lib/fqdn.h"
 
 #define TC_ACT_OK_	0
@@ -89,6 +90,14 @@ __noinline int ward_apply_tc(struct __sk_buff *ctx)
 fail:
 	count(WARD_CNT_DROP_INTERNAL);
 	return TC_ACT_SHOT_;
+}
+
+/* wardctl trace (bpf/trace.bpf.c): decide() on a flow, without a packet. */
+__noinline int ward_trace_flow(struct ward_trace *t)
+{
+	if (!t)
+		return -1;
+	return trace_flow(t);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -451,6 +451,40 @@ struct ward_ct_gc {
 };
 
 /*
+ * wardctl trace: the input and output of bpf/trace.bpf.c, carried in its
+ * test run's packet data (BPF_PROG_TEST_RUN): a flow as the parser would
+ * have made it, and what the live policy says about it.
+ */
+struct ward_trace {
+	__be32	src[4];
+	__be32	dst[4];
+	__be16	sport;
+	__be16	dport;		/* ICMP: the type, where the classifier reads it */
+	__u8	family;		/* WARD_FAM_* */
+	__u8	proto;
+	__u8	icmp_type;
+	__u8	l4;		/* 1: ports (or the ICMP type) are there */
+	__u32	ifindex;	/* ingress link (0: none): its ward_ifaces entry ... */
+	__u16	in_if;		/* ... or, without one, these */
+	__u8	in_zone;
+	__u8	pad;
+	/* Out */
+	__u64	generation;	/* of the policy that answered */
+	__u32	stat;		/* the deciding rule's stat (name) index; WARD_STAT_DEFAULT */
+	__u8	matched;	/* 1: a rule, 0: the default policy */
+	__u8	action;		/* WARD_ACT_* */
+	__u8	flags;		/* WARD_RF_*, the policy's own folded in */
+	__u8	status;		/* WARD_TRACE_* */
+	__u32	rate;		/* the rule's rate: (new flows a second per source); 0: none */
+	__u32	pad2;
+};
+_Static_assert(sizeof(struct ward_trace) == 72, "ward_trace is ABI");
+
+#define WARD_TRACE_OK		0
+#define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */
+#define WARD_TRACE_ND		2	/* IPv6 neighbour discovery: passes before the rules */
+
+/*
  * FQDN rules (docs/fqdn.md). Userspace writes the names of every set into
  * ward_fqdn_pats; the data plane parses DNS answers from the configured
  * resolvers to queries it saw go out, and writes each A/AAAA address of an

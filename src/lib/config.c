@@ -155,9 +155,14 @@ static const struct cfg_key cfg_timeout_keys[POL_CT_TIMEOUTS] = {
 	{ "udp", 0 }, { "udp_stream", 0 }, { "icmp", 0 },
 };
 
-enum { APK_LISTEN, APK_LOCKED, APK_N };
+enum { APK_LISTEN, APK_LOCKED, APK_TLS, APK_N };
 static const struct cfg_key cfg_api_keys[APK_N] = {
-	[APK_LISTEN] = { "listen", 0 }, [APK_LOCKED] = { "locked", 0 },
+	[APK_LISTEN] = { "listen", 0 }, [APK_LOCKED] = { "locked", 0 }, [APK_TLS] = { "tls", 0 },
+};
+
+enum { ATK_CERT, ATK_KEY, ATK_CA, ATK_N };
+static const struct cfg_key cfg_api_tls_keys[ATK_N] = {
+	[ATK_CERT] = { "cert", 0 }, [ATK_KEY] = { "key", 0 }, [ATK_CA] = { "ca", 0 },
 };
 
 enum { MK_LISTEN, MK_N };
@@ -977,6 +982,30 @@ static int cfg_metrics(struct cfg_ctx *c, yaml_node_t *map)
 	return 0;
 }
 
+/* api.tls: {cert, key, ca}, all three: the API over TCP is mTLS or nothing. */
+static int cfg_api_tls(struct cfg_ctx *c, yaml_node_t *map)
+{
+	struct pol_api *a = &c->pol->api;
+	char **out[ATK_N] = { &a->tls_cert, &a->tls_key, &a->tls_ca };
+	yaml_node_t *v[ATK_N];
+	size_t i;
+	int ret;
+
+	ret = cfg_map_keys(c, map, "api.tls", cfg_api_tls_keys, ATK_N, NULL, v);
+	if (ret)
+		return ret;
+	for (i = 0; i < ATK_N; i++) {
+		if (!v[i])
+			return cfg_err(c, map, "tls",
+				       "%s: missing (tls needs cert, key and ca: the server's certificate and key, and the CA client certificates must be signed by)",
+				       cfg_api_tls_keys[i].name);
+		ret = cfg_dup_str(c, v[i], cfg_api_tls_keys[i].name, out[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int cfg_api(struct cfg_ctx *c, yaml_node_t *map)
 {
 	struct pol_api *a = &c->pol->api;
@@ -988,18 +1017,32 @@ static int cfg_api(struct cfg_ctx *c, yaml_node_t *map)
 	ret = cfg_map_keys(c, map, "api", cfg_api_keys, APK_N, NULL, v);
 	if (ret)
 		return ret;
+	if (v[APK_TLS]) {
+		ret = cfg_api_tls(c, v[APK_TLS]);
+		if (ret)
+			return ret;
+	}
 	if (v[APK_LISTEN]) {
 		ret = cfg_dup_str(c, v[APK_LISTEN], "listen", &a->listen);
 		if (ret)
 			return ret;
-		if (!strncmp(a->listen, "tcp://", 6))
+		if (!strncmp(a->listen, "tcp://", 6)) {
+			if (!a->tls_cert)
+				return cfg_err(c, v[APK_LISTEN], "listen",
+					       "%s: TCP is served with TLS and client certificates only: add tls: {cert, key, ca}",
+					       a->listen);
+			if (!strchr(a->listen + 6, ':') || !strrchr(a->listen, ':')[1])
+				return cfg_err(c, v[APK_LISTEN], "listen",
+					       "expected tcp://ADDR:PORT, got '%s'", a->listen);
+		} else if (strcmp(a->listen, "none") && strncmp(a->listen, "unix:/", 6)) {
 			return cfg_err(c, v[APK_LISTEN], "listen",
-				       "tcp:// (with TLS) is not supported by this version of ward yet; "
-				       "use unix:/PATH");
-		if (strcmp(a->listen, "none") && strncmp(a->listen, "unix:/", 6))
-			return cfg_err(c, v[APK_LISTEN], "listen",
-				       "expected unix:/ABSOLUTE/PATH or none, got '%s'", a->listen);
+				       "expected unix:/ABSOLUTE/PATH, tcp://ADDR:PORT or none, got '%s'",
+				       a->listen);
+		}
 	}
+	if (a->tls_cert && (!a->listen || strncmp(a->listen, "tcp://", 6)))
+		return cfg_err(c, v[APK_TLS], "tls",
+			       "only for listen: tcp://ADDR:PORT (a unix socket is guarded by its file mode)");
 	if (v[APK_LOCKED])
 		return cfg_bool(c, v[APK_LOCKED], "locked", &a->locked);
 	return 0;
@@ -2004,6 +2047,15 @@ static void cfg_put_observe(FILE *f, const struct pol_policy *pol)
 			fputc('\n', f);
 		}
 		fprintf(f, "  locked: %s\n", pol->api.locked ? "true" : "false");
+		if (pol->api.tls_cert) {
+			fputs("  tls: { cert: ", f);
+			cfg_put_str(f, pol->api.tls_cert);
+			fputs(", key: ", f);
+			cfg_put_str(f, pol->api.tls_key);
+			fputs(", ca: ", f);
+			cfg_put_str(f, pol->api.tls_ca);
+			fputs(" }\n", f);
+		}
 	}
 	if (o->metrics_listen) {
 		fputs("metrics:\n  listen: ", f);
@@ -2075,4 +2127,14 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return 0;
+}
+
+int cfg_icmp_type_name(int proto, const char *name)
+{
+	const struct cfg_icmp_name *t = proto == PROTO_ICMP ? cfg_icmp4_names : cfg_icmp6_names;
+
+	for (; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t->type;
+	return -1;
 }

@@ -25,4 +25,8 @@ int cfg_parse_string(const char *name, const char *text, size_t len,
 /* Writes the normalized policy as YAML that parses back to the same policy. */
 int cfg_print(const struct pol_policy *pol, FILE *f);
 
+/* An ICMP (proto 1) or ICMPv6 (58) type by the name rules use for it
+ * ("echo-request"); -1 for a name that is none. */
+int cfg_icmp_type_name(int proto, const char *name);
+
 #endif /* WARD_CONFIG_H */

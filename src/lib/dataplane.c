@@ -1387,6 +1387,72 @@ static __u64 ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key 
 	return (__u64)dp->ct_timeout[idx] * 1000000000ULL;
 }
 
+bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,
+		   const struct ward_ct_val *v, __u64 now)
+{
+	__u64 tmo = ct_timeout_ns(dp, k, v);
+
+	return tmo && now > v->last_seen && now - v->last_seen > tmo;
+}
+
+int dp_ct_read(struct dataplane *dp, const __u32 *cursor, __u32 *next,
+	       struct ward_ct_key *keys, struct ward_ct_val *vals, __u32 *count)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+
+	/* The cursor is a bucket of the kernel's hash table: it stays good
+	 * while flows come and go, and a bucket is returned whole. */
+	if (!bpf_map_lookup_batch(fd, (void *)cursor, next, keys, vals, count, NULL))
+		return 0;
+	return errno == ENOENT ? 1 : -errno;
+}
+
+int dp_ct_flush(struct dataplane *dp, __u64 *flushed)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+	int gfd = bpf_map__fd(dp->skel->maps.ward_ct_gc);
+	size_t cap = 4096;
+	struct ward_ct_key *keys = calloc(cap, sizeof(*keys));
+	struct ward_ct_val *vals = calloc(cap, sizeof(*vals));
+	__u32 in_batch = 0, out_batch, count, zero = 0;
+	struct ward_ct_gc gc = {};
+	bool started = false;
+	int err = 0;
+
+	*flushed = 0;
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = (__u32)cap;
+		err = bpf_map_lookup_and_delete_batch(fd, started ? &in_batch : NULL, &out_batch,
+						      keys, vals, &count, NULL);
+		*flushed += count;
+		if (err && errno == ENOENT) {
+			err = 0;
+			break;
+		}
+		if (err) {
+			err = -errno;
+			break;
+		}
+		in_batch = out_batch;
+		started = true;
+	}
+	/* Deletions by userspace are counted here, so the flow count stays right. */
+	if (!bpf_map_lookup_elem(gfd, &zero, &gc)) {
+		gc.deleted += *flushed;
+		bpf_map_update_elem(gfd, &zero, &gc, 0);
+	}
+	/* The sweeper's cursor may be one of them: it starts over. */
+	dp->sweep_valid = false;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 /*
  * Expires flows by timeout, budget entries at a time from where the last
  * call stopped, so that a sweep of a million flows is spread over calls

@@ -113,6 +113,18 @@ void dp_print_stats(struct dataplane *dp, FILE *f);
 /* Expires up to budget flows' worth of the table; returns how many went. */
 size_t dp_ct_sweep(struct dataplane *dp, size_t budget);
 size_t dp_ct_count(struct dataplane *dp);
+/* The flow is gone to the data plane already (timed out); now is
+ * CLOCK_MONOTONIC ns. */
+bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,
+		   const struct ward_ct_val *v, __u64 now);
+/* One batch of the flow table from cursor (NULL: the start) into keys
+ * and vals (room for *count; *count is what came); next is where the next
+ * batch starts. 0: more to come, 1: that was the last, -ENOSPC: the next
+ * hash bucket holds more than *count, else -errno. */
+int dp_ct_read(struct dataplane *dp, const __u32 *cursor, __u32 *next,
+	       struct ward_ct_key *keys, struct ward_ct_val *vals, __u32 *count);
+/* Empties the flow table; *flushed says how many went (also on error). */
+int dp_ct_flush(struct dataplane *dp, __u64 *flushed);
 
 /* Sums of the per-CPU counters, indexed by WARD_CNT_*. */
 int dp_read_counters(struct dataplane *dp, __u64 out[WARD_CNT_MAX]);

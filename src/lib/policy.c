@@ -53,6 +53,9 @@ void pol_free(struct pol_policy *pol)
 	for (i = 0; i < pol->nat.n; i++)
 		free(pol->nat.rules[i].link);
 	free(pol->nat.rules);
+	free(pol->api.tls_cert);
+	free(pol->api.tls_key);
+	free(pol->api.tls_ca);
 	pol_fqdn_free(&pol->fqdn);
 	memset(pol, 0, sizeof(*pol));
 }

@@ -108,8 +108,11 @@ struct pol_observe {
 };
 
 struct pol_api {
-	char	*listen;	/* unix:/ABS/PATH or none; NULL: the default */
+	char	*listen;	/* unix:/ABS/PATH, tcp://ADDR:PORT or none; NULL: the default */
 	bool	locked;		/* serve read-only: the file is the truth */
+	char	*tls_cert;	/* tcp:// only, all three set: PEM files of the */
+	char	*tls_key;	/* server's certificate and key, and of the CA */
+	char	*tls_ca;	/* client certificates must be signed by */
 };
 
 /* nat: IPv4 only. */

@@ -12,25 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ctl.h"
 #include "out.h"
 #include "rpc.h"
 #include "ward/v1/ward.pb-c.h"
 
-#define WARDCTL_TIMEOUT_S	10
 /* A large policy takes a while to compile and write into the maps. */
 #define WARDCTL_APPLY_TIMEOUT_S	120
 #define WARDCTL_PAGE		1024
 
-struct ctl {
-	const char *addr;
-	struct rpc *rpc;
-	bool	json;
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: wardctl [-s ADDR] COMMAND ...\n"
+		"usage: wardctl [-s ADDR] [--ca F --cert F --key F] COMMAND ...\n"
 		"  status [-o json]                    interfaces and hooks, policy generation, counts\n"
 		"  validate -f FILE [--print]          check a ward.yaml as wardd would read it\n"
 		"  apply -f FILE [--diff] [-o json]    make FILE the policy (atomically); --diff: only show\n"
@@ -43,12 +37,19 @@ static void usage(FILE *f)
 		"  rule clear                          remove every rule added with rule add\n"
 		"  ct list [--src CIDR] [--dst CIDR] [--limit N] [--cursor C] [-o json]\n"
 		"  ct flush\n"
+		"  logs [-f] [-n N] [-o json]          the last N flow log events (20); -f: then follow\n"
+		"  top [-n COUNT] [-d SECONDS] [-l N] [-o json]\n"
+		"                                      top talkers, rule hits and drops a second\n"
+		"  trace --src IP --dst IP [--in Z] [--proto P] [--sport P] [--dport P]\n"
+		"        [--icmp-type T] [-o json]     the rule that decides such a flow\n"
 		"  fqdn list [SET] [-o json]           addresses each FQDN set allows now, with expiries\n"
-		"ADDR is unix:PATH; default $WARD_API, else " WARDCTL_ADDR_DEFAULT ".\n"
+		"ADDR is unix:PATH or tcp://HOST:PORT; default $WARD_API, else " WARDCTL_ADDR_DEFAULT ".\n"
+		"tcp:// is mTLS: --ca FILE (wardd's CA), --cert FILE --key FILE (this client's),\n"
+		"or $WARD_TLS_CA, $WARD_TLS_CERT, $WARD_TLS_KEY; given before the command.\n"
 		"Exit status: 0 ok, 1 user error, 2 wardd unreachable.\n");
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+int bad_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "wardctl: ");
 	fprintf(stderr, fmt, arg);
@@ -57,12 +58,12 @@ static int bad_usage(const char *fmt, const char *arg)
 	return WARDCTL_EXIT_USER;
 }
 
-static int ctl_connect(struct ctl *c)
+int ctl_connect(struct ctl *c)
 {
-	return c->rpc ? 0 : rpc_open(c->addr, &c->rpc);
+	return c->rpc ? 0 : rpc_open(c->addr, &c->tls, &c->rpc);
 }
 
-static int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
+int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
 		    const ProtobufCMessageDescriptor *d, ProtobufCMessage **resp, int timeout)
 {
 	int ret = ctl_connect(c);
@@ -71,7 +72,20 @@ static int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *r
 }
 
 /* -o json, or -o table. */
-static int parse_output(struct ctl *c, const char *v)
+int parse_count(const char *opt, const char *v, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (errno || *end || !v[0] || v[0] == '-' || *out > max) {
+		fprintf(stderr, "wardctl: %s %s: expected a count from 0 to %lu\n", opt, v, max);
+		return WARDCTL_EXIT_USER;
+	}
+	return 0;
+}
+
+int parse_output(struct ctl *c, const char *v)
 {
 	if (!strcmp(v, "json")) {
 		c->json = true;
@@ -172,6 +186,8 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 		json_bool(&j, "locked", m->locked);
 		json_str(&j, "listen", m->listen);
 		json_str(&j, "last_error", m->last_error);
+		json_u64(&j, "event_followers", m->event_followers);
+		json_u64(&j, "events_dropped", m->events_dropped);
 		json_arr(&j, "interfaces");
 		for (i = 0; i < m->n_interfaces; i++) {
 			json_obj(&j, NULL);
@@ -215,6 +231,9 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	if (m->last_error[0])
 		printf("last error  %s\n", m->last_error);
+	if (m->event_followers || m->events_dropped)
+		printf("logs -f     %u following, %" PRIu64 " events lost by slow readers\n",
+		       m->event_followers, m->events_dropped);
 	if (!m->n_interfaces) {
 		printf("interfaces  none attached\n");
 		goto out;
@@ -345,6 +364,7 @@ static int cmd_apply(struct ctl *c, int argc, char **argv)
 		json_obj(&j, NULL);
 		json_bool(&j, "applied", m->applied);
 		json_u64(&j, "generation", m->generation);
+		json_bool(&j, "same_policy", m->unchanged);
 		if (d) {
 			json_strs(&j, "added", d->added, d->n_added);
 			json_strs(&j, "removed", d->removed, d->n_removed);
@@ -367,7 +387,8 @@ static int cmd_apply(struct ctl *c, int argc, char **argv)
 		printf("%s: %zu added, %zu removed, %zu changed, %u unchanged",
 		       file, d->n_added, d->n_removed, d->n_changed, d->unchanged);
 		if (m->applied)
-			printf("; generation %" PRIu64 " live\n", m->generation);
+			printf(m->unchanged ? "; the same policy: generation %" PRIu64 " stays live\n" :
+			       "; generation %" PRIu64 " live\n", m->generation);
 		else
 			printf("; not applied (--diff)\n");
 	}
@@ -669,8 +690,8 @@ static int cmd_rule(struct ctl *c, int argc, char **argv)
 
 /* ct */
 
-static void endpoint(char *buf, size_t len, const Ward__V1__Flow *f, const char *ip,
-		     uint32_t port)
+void flow_endpoint(char *buf, size_t len, const Ward__V1__Flow *f, const char *ip,
+		   uint32_t port)
 {
 	bool ports = !strcmp(f->proto, "tcp") || !strcmp(f->proto, "udp") ||
 		     !strcmp(f->proto, "sctp");
@@ -779,8 +800,8 @@ static int ct_list(struct ctl *c, int argc, char **argv)
 				json_obj_end(&j);
 				continue;
 			}
-			endpoint(s, sizeof(s), f, f->src, f->sport);
-			endpoint(d, sizeof(d), f, f->dst, f->dport);
+			flow_endpoint(s, sizeof(s), f, f->src, f->sport);
+			flow_endpoint(d, sizeof(d), f, f->dst, f->dport);
 			table_next(t);
 			table_cell(t, "%s", f->proto);
 			table_cell(t, "%s", s);
@@ -942,10 +963,13 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "ca", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	static const char *const later[] = { "trace", "logs", "top", "plugin", "fleet" };
+	static const char *const later[] = { "plugin", "fleet" };
 	struct ctl c = {};
 	const char *cmd;
 	int o, ret;
@@ -954,10 +978,16 @@ int main(int argc, char **argv)
 	c.addr = getenv("WARD_API");
 	if (!c.addr || !c.addr[0])
 		c.addr = WARDCTL_ADDR_DEFAULT;
+	c.tls.cert = getenv("WARD_TLS_CERT");
+	c.tls.key = getenv("WARD_TLS_KEY");
+	c.tls.ca = getenv("WARD_TLS_CA");
 	/* '+': options after the command are the command's. */
 	while ((o = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': c.addr = optarg; break;
+		case 'C': c.tls.cert = optarg; break;
+		case 'K': c.tls.key = optarg; break;
+		case 'A': c.tls.ca = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return WARDCTL_EXIT_USER;
 		}
@@ -981,6 +1011,12 @@ int main(int argc, char **argv)
 		ret = cmd_rule(&c, argc, argv);
 	else if (!strcmp(cmd, "ct") || !strcmp(cmd, "conntrack"))
 		ret = cmd_ct(&c, argc, argv);
+	else if (!strcmp(cmd, "logs"))
+		ret = cmd_logs(&c, argc, argv);
+	else if (!strcmp(cmd, "top"))
+		ret = cmd_top(&c, argc, argv);
+	else if (!strcmp(cmd, "trace"))
+		ret = cmd_trace(&c, argc, argv);
 	else if (!strcmp(cmd, "fqdn"))
 		ret = cmd_fqdn(&c, argc, argv);
 	else if (!strcmp(cmd, "help"))

@@ -36,10 +36,12 @@
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
 #include "api.h"
+#include "api_stream.h"
+#include "events.h"
+#include "trace.h"
 #include "dataplane_fqdn.h"
 #include "log.h"
 #include "pol_util.h"
-#include "ward.skel.h"
 #include "ward/v1/ward.pb-c.h"
 
 #ifndef WARD_VERSION
@@ -55,7 +57,6 @@
 /* Flows looked at per ConntrackList call when a filter skips most of them:
  * the loop is held for a few milliseconds at most, the client pages on. */
 #define API_SCAN_BUDGET		65536
-#define API_FLUSH_CHUNK		4096
 /* How long SIGTERM waits for calls in flight before leaving them. */
 #define API_STOP_WAIT_S		5
 
@@ -67,6 +68,8 @@ struct api_arena {
 };
 
 struct api_reply {
+	struct api_call *call;
+	bool	taken;		/* a stream took the call over: no answer here */
 	grpc_status_code code;
 	char	msg[API_ERR_MAX];
 	ProtobufCMessage *out;
@@ -88,6 +91,7 @@ enum api_call_state {
 };
 
 struct api_call {
+	enum api_tag tag;
 	struct api *a;
 	int	method;
 	enum api_call_state state;
@@ -113,6 +117,7 @@ struct api_rule {
 enum {
 	M_STATUS, M_VALIDATE, M_APPLY, M_RULE_ADD, M_RULE_LIST, M_RULE_DELETE,
 	M_RULE_CLEAR, M_CT_LIST, M_CT_FLUSH,
+	M_FLOW_EVENTS, M_TRACE,	/* flow events, trace */
 	M_FQDN_LIST,		/* FQDN rules */
 	M_N
 };
@@ -138,9 +143,12 @@ struct api {
 	struct api_rule *next_rules;	/* what api_parse merges while a change is tried */
 	size_t	n_next;
 	bool	trying;
+	struct api_streams streams;	/* FlowEvents followers */
 };
 
 static const struct api_method api_methods[M_N];
+static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_reply *r);
+static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r);
 
 /* Arena */
 
@@ -1037,6 +1045,8 @@ static void m_status(struct api *a, const ProtobufCMessage *in, struct api_reply
 	m->locked = a->locked;
 	m->listen = a->listen;
 	m->last_error = ar_strdup(ar, w->reload_err);
+	m->event_followers = (uint32_t)api_streams_followers(&a->streams);
+	m->events_dropped = atomic_load(&a->streams.dropped);
 	dp_read_counters(&w->dp, cnt);
 	m->counters = ar_alloc(ar, WARD_CNT_MAX, sizeof(*m->counters));
 	if (!m->counters)
@@ -1131,6 +1141,30 @@ static const char *locked_why(struct api *a)
 	return buf;
 }
 
+/*
+ * An Apply that changes nothing the data plane sees (every rule and setting
+ * as it was: only comments, order of keys or the name differ) keeps the
+ * live generation, so that GitOps loops applying the same file do not
+ * re-check every flow each time. The text becomes the live one all the same.
+ */
+static int apply_same(struct wardd *w, const struct wardd_src *src, struct api_reply *r)
+{
+	struct wardd_src copy;
+	char *name;
+
+	name = strdup(src->name);
+	if (!name || src_dup(src, &copy)) {
+		free(name);
+		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return -ENOMEM;
+	}
+	api_src_free(&w->live_src);
+	w->live_src = copy;
+	free(w->pol.source);
+	w->pol.source = name;
+	return 0;
+}
+
 static void m_apply(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
 	const Ward__V1__ApplyRequest *q = (const Ward__V1__ApplyRequest *)in;
@@ -1178,6 +1212,17 @@ static void m_apply(struct api *a, const ProtobufCMessage *in, struct api_reply 
 		return;
 	}
 	pol_free(&pol);
+	if (!d->n_added && !d->n_removed && !d->n_changed && !d->n_settings) {
+		if (apply_same(w, &src, r))
+			return;
+		m->applied = true;
+		m->unchanged = true;
+		m->generation = w->dp.generation;
+		pr_info("api: applied %s: the same policy; generation %llu stays live\n", name,
+			(unsigned long long)m->generation);
+		r->out = &m->base;
+		return;
+	}
 	if (api_change(a, &src, NULL, 0, false, r))
 		return;
 	m->applied = true;
@@ -1514,24 +1559,6 @@ static const char *const tcp_states[WARD_TCP_STATE_MAX] = {
 	"close-wait", "last-ack", "time-wait", "close",
 };
 
-/* Same timeouts as the sweeper (dataplane.c): an expired flow is gone to
- * the data plane already, so it is not listed. */
-static __u64 flow_timeout_ns(const struct wardd *w, const struct ward_ct_key *k,
-			     const struct ward_ct_val *v)
-{
-	__u32 idx;
-
-	if (k->proto == IPPROTO_TCP)
-		idx = v->state == WARD_TCP_ESTABLISHED ? WARD_CT_TO_TCP_EST :
-		      v->state <= WARD_TCP_SYN_RECV ? WARD_CT_TO_TCP_HANDSHAKE :
-		      WARD_CT_TO_TCP_CLOSE;
-	else if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6)
-		idx = WARD_CT_TO_ICMP;
-	else
-		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
-	return (__u64)w->dp.ct_timeout[idx] * 1000000000ULL;
-}
-
 static bool cidr_has(const struct pol_cidr *c, const struct ward_ct_key *k, int ep)
 {
 	const __u8 *a = (const __u8 *)k->addr[ep];
@@ -1608,7 +1635,6 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 	struct wardd *w = a->w;
 	struct api_arena *ar = &r->ar;
 	Ward__V1__ConntrackListResponse *m = ar_alloc(ar, 1, sizeof(*m));
-	int fd = bpf_map__fd(w->dp.skel->maps.ward_ct);
 	size_t limit = q->limit ? (q->limit > API_PAGE_MAX ? API_PAGE_MAX : q->limit) :
 		       API_PAGE_DEFAULT;
 	size_t cap = limit < 64 ? 64 : limit, scanned = 0, i;
@@ -1653,9 +1679,8 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 
 	while (m->n_flows < limit && scanned < API_SCAN_BUDGET) {
 		count = (__u32)(limit - m->n_flows);
-		err = bpf_map_lookup_batch(fd, started ? &in_batch : NULL, &out_batch, keys, vals,
-					   &count, NULL);
-		if (err && errno == ENOSPC) {
+		err = dp_ct_read(&w->dp, started ? &in_batch : NULL, &out_batch, keys, vals, &count);
+		if (err == -ENOSPC) {
 			/* The next bucket holds more than there is room left for. */
 			if (m->n_flows)
 				break;
@@ -1672,25 +1697,23 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 				goto oom;
 			/* Room for the bucket: this page may run over limit once. */
 			count = (__u32)cap;
-			err = bpf_map_lookup_batch(fd, started ? &in_batch : NULL, &out_batch, keys,
-						   vals, &count, NULL);
-			if (err && errno != ENOENT) {
+			err = dp_ct_read(&w->dp, started ? &in_batch : NULL, &out_batch, keys, vals,
+					 &count);
+			if (err < 0) {
 				reply_err(r, GRPC_STATUS_INTERNAL, "ct list: reading flows: %s",
-					  strerror(errno));
+					  strerror(-err));
 				goto out;
 			}
 			m->flows = ar_alloc(ar, count + limit, sizeof(*m->flows));
 			if (!m->flows)
 				goto oom;
-		} else if (err && errno != ENOENT) {
-			reply_err(r, GRPC_STATUS_INTERNAL, "ct list: reading flows: %s", strerror(errno));
+		} else if (err < 0) {
+			reply_err(r, GRPC_STATUS_INTERNAL, "ct list: reading flows: %s", strerror(-err));
 			goto out;
 		}
 		scanned += count;
 		for (i = 0; i < count; i++) {
-			__u64 tmo = flow_timeout_ns(w, &keys[i], &vals[i]);
-
-			if (tmo && now > vals[i].last_seen && now - vals[i].last_seen > tmo)
+			if (dp_ct_expired(&w->dp, &keys[i], &vals[i], now))
 				continue;
 			if (has_src && !cidr_has(&fsrc, &keys[i], vals[i].orig & 1))
 				continue;
@@ -1701,7 +1724,7 @@ static void m_ct_list(struct api *a, const ProtobufCMessage *in, struct api_repl
 				goto oom;
 			m->n_flows++;
 		}
-		if (err) {		/* ENOENT: the last bucket was read */
+		if (err) {		/* 1: the last bucket was read */
 			done = true;
 			break;
 		}
@@ -1724,52 +1747,24 @@ out:
 
 static void m_ct_flush(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
-	struct wardd *w = a->w;
 	Ward__V1__ConntrackFlushResponse *m = ar_alloc(&r->ar, 1, sizeof(*m));
-	int fd = bpf_map__fd(w->dp.skel->maps.ward_ct);
-	int gfd = bpf_map__fd(w->dp.skel->maps.ward_ct_gc);
-	size_t cap = API_FLUSH_CHUNK;
-	struct ward_ct_key *keys = calloc(cap, sizeof(*keys));
-	struct ward_ct_val *vals = calloc(cap, sizeof(*vals));
-	struct ward_ct_gc gc = {};
-	__u32 in_batch = 0, out_batch, count, zero = 0;
-	bool started = false;
-	__u64 flushed = 0;
+	__u64 flushed;
 	int err;
 
-	if (!m || !keys || !vals) {
+	if (!m) {
 		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-		goto out;
+		return;
 	}
 	ward__v1__conntrack_flush_response__init(m);
-	for (;;) {
-		count = (__u32)cap;
-		err = bpf_map_lookup_and_delete_batch(fd, started ? &in_batch : NULL, &out_batch,
-						      keys, vals, &count, NULL);
-		flushed += count;
-		if (err && errno == ENOENT)
-			break;
-		if (err) {
-			reply_err(r, GRPC_STATUS_INTERNAL, "ct flush: %s (%llu flows flushed)",
-				  strerror(errno), (unsigned long long)flushed);
-			break;
-		}
-		in_batch = out_batch;
-		started = true;
-	}
-	/* Deletions by userspace are counted here, so the flow count stays right. */
-	bpf_map_lookup_elem(gfd, &zero, &gc);
-	gc.deleted += flushed;
-	bpf_map_update_elem(gfd, &zero, &gc, 0);
-	/* The sweeper's cursor may be one of them: it starts over. */
-	w->dp.sweep_valid = false;
-	m->flushed = flushed;
-	if (r->code == GRPC_STATUS_OK)
-		r->out = &m->base;
+	err = dp_ct_flush(&a->w->dp, &flushed);
 	pr_info("api: conntrack flushed: %llu flows\n", (unsigned long long)flushed);
-out:
-	free(keys);
-	free(vals);
+	if (err) {
+		reply_err(r, GRPC_STATUS_INTERNAL, "ct flush: %s (%llu flows flushed)",
+			  strerror(-err), (unsigned long long)flushed);
+		return;
+	}
+	m->flushed = flushed;
+	r->out = &m->base;
 }
 
 /* FQDN rules: FqdnList. */
@@ -1885,10 +1880,125 @@ static const struct api_method api_methods[M_N] = {
 			&ward__v1__conntrack_list_request__descriptor, false, m_ct_list },
 	[M_CT_FLUSH] = { "/ward.v1.Ward/ConntrackFlush",
 			 &ward__v1__conntrack_flush_request__descriptor, true, m_ct_flush },
+	/* A server stream: m_flow_events takes the call over. */
+	[M_FLOW_EVENTS] = { "/ward.v1.Ward/FlowEvents", &ward__v1__flow_events_request__descriptor,
+			    false, m_flow_events },
+	[M_TRACE] = { "/ward.v1.Ward/Trace", &ward__v1__trace_request__descriptor, false, m_trace },
 	/* FQDN rules */
 	[M_FQDN_LIST] = { "/ward.v1.Ward/FqdnList", &ward__v1__fqdn_list_request__descriptor,
 			  false, m_fqdn_list },
 };
+
+/* Trace */
+
+static ssize_t name_find(char **v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return (ssize_t)i;
+	return -1;
+}
+
+/*
+ * --in: an attached link by name, or the first attached link of a zone
+ * (so that rules naming the interface match as for its real traffic), or
+ * else the ids the rules know the zone or interface by.
+ */
+static int trace_ingress(struct api *a, const char *in, struct ward_trace *t,
+			 Ward__V1__TraceResponse *m, struct api_reply *r)
+{
+	const struct compiled *comp = &a->w->comp;
+	const struct dataplane *dp = &a->w->dp;
+	ssize_t z, f;
+	size_t i;
+
+	if (!in[0])
+		return 0;
+	z = name_find(comp->zones, comp->n_zones, in);
+	for (i = 0; i < dp->n_links; i++) {
+		const struct dp_link *l = &dp->links[i];
+
+		if (strcmp(l->name, in) && (z < 0 || l->info.in_zone != z + 1))
+			continue;
+		t->ifindex = (__u32)l->ifindex;
+		m->in = ar_strdup(&r->ar, l->name);
+		if (l->info.in_zone && l->info.in_zone <= comp->n_zones)
+			m->zone = ar_strdup(&r->ar, comp->zones[l->info.in_zone - 1]);
+		return 0;
+	}
+	f = name_find(comp->if_names, comp->n_if_names, in);
+	if (z < 0 && f < 0) {
+		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT,
+			  "trace: in: no zone or interface named %s in the live policy", in);
+		return -EINVAL;
+	}
+	t->in_zone = (__u8)(z + 1);
+	t->in_if = (__u16)(f + 1);
+	m->in = ar_strdup(&r->ar, f >= 0 ? in : "");
+	m->zone = ar_strdup(&r->ar, z >= 0 ? in : "");
+	return 0;
+}
+
+static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
+{
+	const Ward__V1__TraceRequest *q = (const Ward__V1__TraceRequest *)in;
+	struct wardd *w = a->w;
+	Ward__V1__TraceResponse *m = ar_alloc(&r->ar, 1, sizeof(*m));
+	struct trace_req tq = {
+		.src = q->src, .dst = q->dst, .proto = q->proto, .sport = q->sport,
+		.dport = q->dport, .icmp_type = q->icmp_type,
+	};
+	struct ward_trace t;
+	char err[256];
+	int ret;
+
+	if (!m) {
+		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	ward__v1__trace_response__init(m);
+	if (trace_build(&tq, &t, err, sizeof(err))) {
+		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT, "trace: %s", err);
+		return;
+	}
+	if (trace_ingress(a, q->in, &t, m, r))
+		return;
+	ret = dp_trace(&w->dp, &t);
+	if (ret) {
+		reply_err(r, GRPC_STATUS_INTERNAL, "trace: the data plane's trace program: %s",
+			  strerror(-ret));
+		return;
+	}
+	m->generation = t.generation;
+	if (t.status == WARD_TRACE_ND) {
+		m->action = "accept";
+		m->verdict = "pass";
+		m->before_rules = "neighbour discovery passes before the rules";
+		r->out = &m->base;
+		return;
+	}
+	if (t.status == WARD_TRACE_NO_POLICY) {
+		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION,
+			  "trace: no live policy in the data plane (it drops everything)");
+		return;
+	}
+	m->default_policy = !t.matched;
+	if (t.matched && t.stat < WARD_MAX_RULES && w->dp.names)
+		m->rule = ar_strdup(&r->ar, w->dp.names[t.stat].name);
+	m->action = (char *)action_name(t.action);
+	m->dry_run = t.flags & WARD_RF_DRY_RUN;
+	m->log = (t.flags & WARD_RF_LOG) || w->pol.log == POL_LOG_ALL ||
+		 (w->pol.log == POL_LOG_DROPS && t.action != WARD_ACT_ACCEPT);
+	m->verdict = t.action == WARD_ACT_ACCEPT || m->dry_run ? "pass" :
+		     t.action == WARD_ACT_REJECT ? "reject" : "drop";
+	/* Whether this flow's source is over the rate now is the bucket's
+	 * state, not the policy's: trace says the limit. */
+	m->rate = t.rate;
+	/* m->nat stays unset: NAT fills it when it exists. */
+	r->out = &m->base;
+}
 
 /* Calls */
 
@@ -1926,6 +2036,33 @@ static int api_request(struct api *a, int method)
 	return 0;
 }
 
+unsigned long long api_events_dropped(struct wardd *w)
+{
+	return w->api ? atomic_load(&w->api->streams.dropped) : 0;
+}
+
+/* FlowEvents: a server stream (api_stream.c) takes the call over. */
+
+static void call_release(void *c)
+{
+	call_free(c);
+}
+
+static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
+{
+	if (!a->streams.feed) {
+		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION,
+			  "flow events: wardd runs without its event reader");
+		return;
+	}
+	r->taken = true;
+	if (api_stream_open(&a->streams, r->call->call, call_release, r->call,
+			    (const Ward__V1__FlowEventsRequest *)in))
+		return;
+	pr_debug("api: a flow event follower joined (%zu now)\n",
+		 api_streams_followers(&a->streams));
+}
+
 static void *api_cq_main(void *arg)
 {
 	struct api *a = arg;
@@ -1942,6 +2079,10 @@ static void *api_cq_main(void *arg)
 			continue;
 		if (ev.tag == &a->shutdown_tag) {
 			grpc_completion_queue_shutdown(a->cq);
+			continue;
+		}
+		if (*(enum api_tag *)ev.tag != API_TAG_CALL) {
+			api_stream_event(ev.tag, ev.success);
 			continue;
 		}
 		c = ev.tag;
@@ -2021,7 +2162,7 @@ static void api_answer(struct api_call *c, struct api_reply *r)
 static void api_handle(struct api *a, struct api_call *c)
 {
 	const struct api_method *m = &api_methods[c->method];
-	struct api_reply r = { .code = GRPC_STATUS_OK };
+	struct api_reply r = { .code = GRPC_STATUS_OK, .call = c };
 	ProtobufCMessage *in = NULL;
 	grpc_byte_buffer_reader rd;
 	grpc_slice s;
@@ -2048,7 +2189,8 @@ static void api_handle(struct api *a, struct api_call *c)
 		pr_debug("api: %s: %s\n", m->path, r.msg);
 	else if (r.code == GRPC_STATUS_PERMISSION_DENIED)
 		pr_info("api: %s refused: locked\n", m->path);
-	api_answer(c, &r);
+	if (!r.taken)
+		api_answer(c, &r);
 	if (in)
 		protobuf_c_message_free_unpacked(in, NULL);
 	ar_free(&r.ar);
@@ -2146,7 +2288,52 @@ static void api_free(struct api *a)
 	free(a);
 }
 
-int api_start(struct wardd *w, const char *listen, bool locked)
+/* A whole PEM file of api.tls, NUL-terminated; NULL (logged) on error. */
+static char *pem_read(const char *field, const char *path)
+{
+	struct wardd_src src = {};
+	char err[API_ERR_MAX];
+
+	if (src_read_file(path, &src, err, sizeof(err))) {
+		pr_warn("api.tls.%s: %s\n", field, err);
+		return NULL;
+	}
+	free(src.name);
+	return src.text;
+}
+
+/* grpc_ssl_server_credentials with client certificates required and
+ * verified against api.tls.ca: a client without one, or with one another
+ * CA signed, fails the handshake before any call. */
+static grpc_server_credentials *tls_creds(const struct pol_api *cfg)
+{
+	grpc_ssl_pem_key_cert_pair pair = {};
+	grpc_server_credentials *creds = NULL;
+	char *ca = NULL, *cert = NULL, *key = NULL;
+
+	if (!cfg || !cfg->tls_cert) {
+		pr_warn("api: tcp:// is served with TLS and client certificates only: set api.tls {cert, key, ca} in the config\n");
+		return NULL;
+	}
+	ca = pem_read("ca", cfg->tls_ca);
+	cert = ca ? pem_read("cert", cfg->tls_cert) : NULL;
+	key = cert ? pem_read("key", cfg->tls_key) : NULL;
+	if (!key)
+		goto out;
+	pair.private_key = key;
+	pair.cert_chain = cert;
+	creds = grpc_ssl_server_credentials_create_ex(
+		ca, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
+	if (!creds)
+		pr_warn("api: the certificate, key or CA of api.tls was refused\n");
+out:
+	free(ca);
+	free(cert);
+	free(key);
+	return creds;
+}
+
+int api_start(struct wardd *w, const char *listen, bool locked, const struct pol_api *cfg)
 {
 	grpc_arg arg = {
 		.type = GRPC_ARG_INTEGER,
@@ -2156,28 +2343,27 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	grpc_channel_args args = { .num_args = 1, .args = &arg };
 	struct sockaddr_un sa;
 	grpc_server_credentials *creds;
-	const char *path;
+	const char *path = NULL;
 	char dir[sizeof(sa.sun_path)], *slash, *target = NULL;
 	struct api *a;
 	mode_t old;
+	bool tcp;
 	int i, port, err;
 
-	if (!strncmp(listen, "tcp://", 6)) {
-		pr_warn("api: %s: TCP needs TLS with client certificates, which this wardd does not have yet; use unix:PATH\n",
-			listen);
-		return -EPROTONOSUPPORT;
-	}
-	if (strncmp(listen, "unix:", 5)) {
-		pr_warn("api: %s: expected unix:PATH\n", listen);
+	tcp = !strncmp(listen, "tcp://", 6);
+	if (!tcp && strncmp(listen, "unix:", 5)) {
+		pr_warn("api: %s: expected unix:PATH or tcp://ADDR:PORT\n", listen);
 		return -EINVAL;
 	}
-	path = listen + 5;
-	if (!strncmp(path, "//", 2))
-		path += 2;		/* unix:///run/... */
-	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		pr_warn("api: %s: the socket needs an absolute path shorter than %zu\n", listen,
-			sizeof(sa.sun_path));
-		return -EINVAL;
+	if (!tcp) {
+		path = listen + 5;
+		if (!strncmp(path, "//", 2))
+			path += 2;		/* unix:///run/... */
+		if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
+			pr_warn("api: %s: the socket needs an absolute path shorter than %zu\n",
+				listen, sizeof(sa.sun_path));
+			return -EINVAL;
+		}
 	}
 
 	a = calloc(1, sizeof(*a));
@@ -2188,28 +2374,36 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	a->locked = locked;
 	a->ready_tail = &a->ready;
 	pthread_mutex_init(&a->mu, NULL);
-	a->path = strdup(path);
-	a->listen = NULL;
-	if (!a->path || asprintf(&a->listen, "unix:%s", path) < 0 ||
-	    asprintf(&target, "unix:%s", path) < 0) {
-		a->listen = NULL;
-		err = -ENOMEM;
-		goto err_free;
-	}
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		err = mkdir_p(dir, 0755);
-		if (err) {
-			pr_warn("api: cannot create %s: %s\n", dir, strerror(-err));
+	if (tcp) {
+		a->listen = strdup(listen);
+		target = strdup(listen + 6);
+		if (!a->listen || !target) {
+			err = -ENOMEM;
 			goto err_free;
 		}
+	} else {
+		a->path = strdup(path);
+		a->listen = NULL;
+		if (!a->path || asprintf(&a->listen, "unix:%s", path) < 0 ||
+		    asprintf(&target, "unix:%s", path) < 0) {
+			a->listen = NULL;
+			err = -ENOMEM;
+			goto err_free;
+		}
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			err = mkdir_p(dir, 0755);
+			if (err) {
+				pr_warn("api: cannot create %s: %s\n", dir, strerror(-err));
+				goto err_free;
+			}
+		}
+		err = socket_free(path);
+		if (err)
+			goto err_free;
 	}
-	err = socket_free(path);
-	if (err)
-		goto err_free;
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a->efd < 0) {
 		err = -errno;
@@ -2232,7 +2426,11 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	/* The socket is made by the bind inside add_http2_port: the umask
 	 * gives it 0660 from the start, not after a window at 0777 & ~umask.
 	 * Only our start-up runs now; no other thread creates files. */
-	creds = grpc_insecure_server_credentials_create();
+	creds = tcp ? tls_creds(cfg) : grpc_insecure_server_credentials_create();
+	if (!creds) {
+		err = -EINVAL;
+		goto err_free;
+	}
 	old = umask(0117);
 	port = grpc_server_add_http2_port(a->server, target, creds);
 	umask(old);
@@ -2242,7 +2440,7 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 		err = -EADDRNOTAVAIL;
 		goto err_free;
 	}
-	if (chmod(path, 0660))
+	if (path && chmod(path, 0660))
 		pr_warn("api: chmod %s: %s\n", path, strerror(errno));
 	grpc_server_start(a->server);
 	for (i = 0; i < M_N; i++) {
@@ -2258,9 +2456,12 @@ int api_start(struct wardd *w, const char *listen, bool locked)
 	err = loop_add_fd(w->loop, a->efd, EPOLLIN, api_on_ready, a);
 	if (err)
 		goto err_thread;
+	if (api_streams_start(&a->streams, events_feed(w)))
+		pr_warn("api: FlowEvents unavailable: cannot follow the event feed\n");
 	free(target);
 	w->api = a;
-	pr_info("api on %s%s\n", a->listen, locked ? " (locked: read-only)" : "");
+	pr_info("api on %s%s%s\n", a->listen, tcp ? " (mTLS: client certificates of api.tls.ca)" : "",
+		locked ? " (locked: read-only)" : "");
 	return 0;
 
 err_thread:
@@ -2282,7 +2483,8 @@ err_shutdown:
 		if (ev.type == GRPC_OP_COMPLETE && ev.tag != &a->shutdown_tag)
 			call_free(ev.tag);
 	}
-	unlink(path);
+	if (path)
+		unlink(path);
 err_free:
 	free(target);
 	api_free(a);
@@ -2300,6 +2502,7 @@ void api_stop(struct wardd *w)
 	if (!a)
 		return;
 	loop_del_fd(w->loop, a->efd);
+	api_streams_stop(&a->streams);
 	pthread_mutex_lock(&a->mu);
 	a->stopping = true;
 	c = a->ready;
@@ -2318,12 +2521,14 @@ void api_stop(struct wardd *w)
 		usleep(100000);
 	if (!atomic_load(&a->thread_done)) {
 		pr_warn("api: calls still in flight after %d s; leaving them\n", API_STOP_WAIT_S);
-		unlink(a->path);
+		if (a->path)
+			unlink(a->path);
 		w->api = NULL;
 		return;		/* the process is about to exit anyway */
 	}
 	pthread_join(a->thread, NULL);
-	unlink(a->path);
+	if (a->path)
+		unlink(a->path);
 	api_free(a);
 	w->api = NULL;
 }

@@ -21,9 +21,10 @@
 
 #define API_LISTEN_DEFAULT	"unix:/run/ward/ward.sock"
 
-/* Serves on listen ("unix:PATH"); locked refuses every mutating call with
+/* Serves on listen ("unix:PATH", or "tcp://ADDR:PORT" with mTLS from the
+ * tls files of cfg); locked refuses every mutating call with
  * PERMISSION_DENIED. 0 or -errno (logged). */
-int api_start(struct wardd *w, const char *listen, bool locked);
+int api_start(struct wardd *w, const char *listen, bool locked, const struct pol_api *cfg);
 /* Stops serving; at exit, also when the API never started: it frees the
  * text api_committed kept (w->live_src). */
 void api_stop(struct wardd *w);
@@ -39,5 +40,8 @@ int api_parse(struct wardd *w, const struct wardd_src *src, struct pol_policy *o
 void api_committed(struct wardd *w, struct wardd_src *src);
 
 void api_src_free(struct wardd_src *src);
+
+/* Flow events slow FlowEvents followers lost since start (0 without the API). */
+unsigned long long api_events_dropped(struct wardd *w);
 
 #endif /* WARDD_API_H */

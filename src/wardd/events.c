@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "events_fqdn.h"
+#include "feed.h"
 #include "log.h"
 #include "webhook.h"
 
@@ -24,6 +25,7 @@ struct events {
 	char	*wh_url;
 	__u64	syn_last;	/* SYN counter at the last tick */
 	bool	syn_alerting;	/* above the threshold since the last alert */
+	struct feed feed;	/* the last events, and live readers (the API) */
 };
 
 static const char *const alert_names[] = {
@@ -83,44 +85,69 @@ static int put_nat(char *out, size_t len, const struct ward_event *ev, __u8 whic
 	return snprintf(out, len, ",\"nat\":{\"ip\":\"%s\"}", ip);
 }
 
-/* The parts every record has: time, network, source, destination, ingress. */
-static int put_common(char *out, size_t len, const struct ward_event *ev)
+/* The parts every record has, for the feed and for put_common. */
+static void event_parts(const struct ward_event *ev, struct feed_event *fe)
 {
-	char when[40], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE] = "";
 	const char *tr = transport_name(ev->proto);
+
+	format_time(ev->ts_ns, fe->timestamp, sizeof(fe->timestamp));
+	if (!ev->family)
+		return;
+	format_ip(ev, ev->src, fe->src, sizeof(fe->src));
+	format_ip(ev, ev->dst, fe->dst, sizeof(fe->dst));
+	snprintf(fe->family, sizeof(fe->family), "%s", ev->family == WARD_FAM_V4 ? "ipv4" : "ipv6");
+	if (tr)
+		snprintf(fe->proto, sizeof(fe->proto), "%s", tr);
+	else
+		snprintf(fe->proto, sizeof(fe->proto), "%u", ev->proto);
+	if (ev->proto == 6 || ev->proto == 17 || ev->proto == 132) {
+		fe->sport = ntohs(ev->sport);
+		fe->dport = ntohs(ev->dport);
+	}
+	if (!if_indextoname(ev->ifindex, fe->ifname))
+		fe->ifname[0] = '\0';
+}
+
+/* time, network, source, destination, ingress: from event_parts. */
+static int put_common(char *out, size_t len, const struct ward_event *ev,
+		      const struct feed_event *fe)
+{
 	bool ports = ev->proto == 6 || ev->proto == 17 || ev->proto == 132;
 	int n = 0;
 
-	format_time(ev->ts_ns, when, sizeof(when));
-	format_ip(ev, ev->src, src, sizeof(src));
-	format_ip(ev, ev->dst, dst, sizeof(dst));
-	if_indextoname(ev->ifindex, ifname);
-	n += snprintf(out + n, len - n, "\"@timestamp\":\"%s\",", when);
-	if (tr)
+	n += snprintf(out + n, len - n, "\"@timestamp\":\"%s\",", fe->timestamp);
+	if (transport_name(ev->proto))
 		n += snprintf(out + n, len - n, "\"network\":{\"transport\":\"%s\",\"type\":\"%s\"},",
-			      tr, ev->family == WARD_FAM_V4 ? "ipv4" : "ipv6");
+			      fe->proto, fe->family);
 	else
 		n += snprintf(out + n, len - n, "\"network\":{\"iana_number\":\"%u\",\"type\":\"%s\"},",
-			      ev->proto, ev->family == WARD_FAM_V4 ? "ipv4" : "ipv6");
-	n += snprintf(out + n, len - n, "\"source\":{\"ip\":\"%s\"", src);
+			      ev->proto, fe->family);
+	n += snprintf(out + n, len - n, "\"source\":{\"ip\":\"%s\"", fe->src);
 	if (ports)
-		n += snprintf(out + n, len - n, ",\"port\":%u", ntohs(ev->sport));
+		n += snprintf(out + n, len - n, ",\"port\":%u", fe->sport);
 	n += put_nat(out + n, len - n, ev, WARD_EV_NAT_SRC, ports);
-	n += snprintf(out + n, len - n, "},\"destination\":{\"ip\":\"%s\"", dst);
+	n += snprintf(out + n, len - n, "},\"destination\":{\"ip\":\"%s\"", fe->dst);
 	if (ports)
-		n += snprintf(out + n, len - n, ",\"port\":%u", ntohs(ev->dport));
+		n += snprintf(out + n, len - n, ",\"port\":%u", fe->dport);
 	n += put_nat(out + n, len - n, ev, WARD_EV_NAT_DST, ports);
 	n += snprintf(out + n, len - n, "},");
 	if (ev->proto == 1 || ev->proto == 58)
 		n += snprintf(out + n, len - n, "\"icmp\":{\"type\":%u,\"code\":%u},",
 			      ev->icmp_type, ev->icmp_code);
 	n += snprintf(out + n, len - n, "\"observer\":{\"ingress\":{\"interface\":{\"name\":\"%s\"}}}",
-		      ifname);
+		      fe->ifname);
 	return n;
 }
 
-static void write_line(struct events *e, const char *line)
+/* To the flow log, and to the feed (wardctl logs): the same line. A line
+ * longer than the feed keeps (a DNS answer with many addresses) is only
+ * in the log: half a JSON object would help no reader. */
+static void write_line(struct events *e, struct feed_event *fe, const char *line)
 {
+	if (strlen(line) < sizeof(fe->json)) {
+		memcpy(fe->json, line, strlen(line) + 1);
+		feed_publish(&e->feed, fe);
+	}
 	if (!e->log)
 		return;
 	fputs(line, e->log);
@@ -136,43 +163,49 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 		[WARD_EVA_WOULD_REJECT] = "would-reject",
 	};
 	const char *rule = ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "";
-	char line[1024];
+	struct feed_event fe = {};
+	char line[FEED_LINE_MAX];
 	int n;
 
-	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"",
-		     ev->action <= WARD_EVA_WOULD_REJECT && actions[ev->action] ?
-		     actions[ev->action] : "unknown");
-	if (ev->action != WARD_EVA_ACCEPT)
-		n += snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"",
-			      ev->reason == WARD_CNT_DROP_RATE_LIMIT ? "rate_limit" :
-			      ev->stat == WARD_STAT_DEFAULT ? "policy" : "rule");
+	event_parts(ev, &fe);
+	snprintf(fe.action, sizeof(fe.action), "%s",
+		 ev->action <= WARD_EVA_WOULD_REJECT && actions[ev->action] ?
+		 actions[ev->action] : "unknown");
+	snprintf(fe.rule, sizeof(fe.rule), "%s", rule);
+	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"", fe.action);
+	if (ev->action != WARD_EVA_ACCEPT) {
+		snprintf(fe.reason, sizeof(fe.reason), "%s",
+			 ev->reason == WARD_CNT_DROP_RATE_LIMIT ? "rate_limit" :
+			 ev->stat == WARD_STAT_DEFAULT ? "policy" : "rule");
+		n += snprintf(line + n, sizeof(line) - n, ",\"reason\":\"%s\"", fe.reason);
+	}
 	/* Rule names are [A-Za-z0-9_.:/-]: nothing to escape in JSON. */
 	n += snprintf(line + n, sizeof(line) - n, "},\"rule\":{\"name\":\"%s\"},", rule);
-	put_common(line + n, sizeof(line) - n, ev);
+	put_common(line + n, sizeof(line) - n, ev, &fe);
 	strncat(line, "}", sizeof(line) - strlen(line) - 1);
-	write_line(w->events, line);
+	write_line(w->events, &fe, line);
 }
 
 static void raise_alert(struct wardd *w, const struct ward_event *ev, const char *detail)
 {
 	struct events *e = w->events;
-	char line[1024];
+	struct feed_event fe = {};
+	char line[FEED_LINE_MAX];
 	int n;
 
 	w->alerts_total[ev->alert]++;
+	event_parts(ev, &fe);
+	snprintf(fe.action, sizeof(fe.action), "alert");
+	snprintf(fe.reason, sizeof(fe.reason), "%s", alert_names[ev->alert]);
 	n = snprintf(line, sizeof(line),
 		     "{\"event\":{\"action\":\"alert\",\"reason\":\"%s\"},\"alert\":{\"kind\":\"%s\",%s},",
 		     alert_names[ev->alert], alert_names[ev->alert], detail);
-	if (ev->family) {
-		put_common(line + n, sizeof(line) - n, ev);
-	} else {
-		char when[40];
-
-		format_time(ev->ts_ns, when, sizeof(when));
-		snprintf(line + n, sizeof(line) - n, "\"@timestamp\":\"%s\"", when);
-	}
+	if (ev->family)
+		put_common(line + n, sizeof(line) - n, ev, &fe);
+	else
+		snprintf(line + n, sizeof(line) - n, "\"@timestamp\":\"%s\"", fe.timestamp);
 	strncat(line, "}", sizeof(line) - strlen(line) - 1);
-	write_line(e, line);
+	write_line(e, &fe, line);
 	pr_warn("alert: %s\n", line);
 	if (e->wh)
 		webhook_post(e->wh, line);
@@ -189,11 +222,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (ev->type == WARD_EV_FLOW) {
 		on_flow(w, ev);
 	} else if (ev->type == WARD_EV_FQDN && size >= sizeof(struct ward_fqdn_event)) {
-		char when[40], line[4096];
+		struct feed_event fe = {};
+		char line[4096];
 
-		format_time(ev->ts_ns, when, sizeof(when));
-		if (fqdn_event_line(w, data, when, line, sizeof(line)) > 0)
-			write_line(w->events, line);
+		format_time(ev->ts_ns, fe.timestamp, sizeof(fe.timestamp));
+		snprintf(fe.action, sizeof(fe.action), "fqdn-learn");
+		if (fqdn_event_line(w, data, fe.timestamp, line, sizeof(line)) > 0)
+			write_line(w->events, &fe, line);
 	} else if (ev->type == WARD_EV_ALERT && ev->alert == WARD_ALERT_PORT_SCAN) {
 		snprintf(detail, sizeof(detail), "\"ports\":%u,\"threshold\":%u,\"window_s\":%u",
 			 ev->count, w->pol.alerts.scan_ports, w->pol.alerts.scan_window);
@@ -297,15 +332,22 @@ int events_start(struct wardd *w)
 
 	if (!e)
 		return -ENOMEM;
+	err = feed_init(&e->feed, FEED_RECENT_MAX);
+	if (err) {
+		free(e);
+		return err;
+	}
 	e->rb = ring_buffer__new(dp_events_fd(&w->dp), on_event, w, NULL);
 	if (!e->rb) {
 		err = -errno;
+		feed_free(&e->feed);
 		free(e);
 		return err;
 	}
 	err = loop_add_fd(w->loop, ring_buffer__epoll_fd(e->rb), EPOLLIN, on_ring, w);
 	if (err) {
 		ring_buffer__free(e->rb);
+		feed_free(&e->feed);
 		free(e);
 		return err;
 	}
@@ -330,6 +372,12 @@ void events_stop(struct wardd *w)
 	webhook_free(e->wh);
 	free(e->wh_url);
 	free(e->log_path);
+	feed_free(&e->feed);
 	free(e);
 	w->events = NULL;
+}
+
+struct feed *events_feed(struct wardd *w)
+{
+	return w->events ? &w->events->feed : NULL;
 }

@@ -10,6 +10,8 @@
 
 #include "wardd.h"
 
+struct feed;
+
 int events_start(struct wardd *w);
 /* After a reload: reopen the log file (also what logrotate needs), take
  * the new webhook and thresholds. */
@@ -17,5 +19,8 @@ void events_configure(struct wardd *w);
 /* Once a second, from the daemon's tick. */
 void events_tick(struct wardd *w);
 void events_stop(struct wardd *w);
+/* Every line the flow log gets (flows and alerts) goes through this feed
+ * too, also with logs.path: none; NULL before events_start. */
+struct feed *events_feed(struct wardd *w);
 
 #endif /* WARDD_EVENTS_H */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "dataplane_fqdn.h"
 #include "log.h"
+#include "api.h"
 #include "metrics.h"
 #include "dataplane_nat.h"
 
@@ -248,6 +249,10 @@ static void render(struct wardd *w, struct buf *b)
 	header(b, "ward_log_lost_total", "counter",
 	       "Flow log records and alerts lost to a full ring buffer.");
 	bprintf(b, "ward_log_lost_total %llu\n", (unsigned long long)cnt[WARD_CNT_LOG_LOST]);
+	header(b, "ward_log_stream_dropped_total", "counter",
+	       "Flow log events slow API followers (wardctl logs -f) lost.");
+	bprintf(b, "ward_log_stream_dropped_total %llu\n",
+		(unsigned long long)api_events_dropped(w));
 	render_fqdn(w, b, cnt);
 }
 

@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 	if (!api_listen)
 		api_listen = w.pol.api.listen ? w.pol.api.listen : API_LISTEN_DEFAULT;
 	api_locked |= w.pol.api.locked;
-	if (strcmp(api_listen, "none") && (err = api_start(&w, api_listen, api_locked)))
+	if (strcmp(api_listen, "none") && (err = api_start(&w, api_listen, api_locked, &w.pol.api)))
 		pr_warn("api %s: %s; running without the API\n", api_listen, strerror(-err));
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);

@@ -53,6 +53,12 @@ fail() {
 
 ok() { echo "ok: $*"; }
 
+# wardctl (it finds wardd by $WARD_API), and jq-less JSON: json EXPR reads a
+# document on stdin and prints EXPR of it (d).
+WARDCTL=${WARDCTL:-$ROOT/build/wardctl}
+ctl() { "$WARDCTL" "$@"; }
+json() { /usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+
 e2e_topology() {
 	ip netns add "$NS_A"
 	ip netns add "$NS_B"

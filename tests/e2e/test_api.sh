@@ -9,11 +9,9 @@
 # mutation; exit 2 when wardd is not there or the socket is not ours.
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-tc}
-WARDCTL=${WARDCTL:-$ROOT/build/wardctl}
 SOCK=$TMP/run/ward.sock
 export WARD_API=unix:$SOCK
 
-ctl() { "$WARDCTL" "$@"; }
 
 # ctl_fails CODE PATTERN ARGS...: wardctl must exit CODE and say PATTERN on stderr.
 ctl_fails() {
@@ -24,8 +22,6 @@ ctl_fails() {
 	grep -q -- "$pat" "$TMP/err" || fail "wardctl $*: no '$pat' in: $(cat "$TMP/err")"
 }
 
-# jq-less JSON: json EXPR reads a document on stdin, prints EXPR of it (d).
-json() { /usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 gen() { ctl status -o json | json 'd["generation"]'; }
 rule_names() { ctl rule list -o json | json '" ".join(r["name"] for r in d["rules"])'; }
 
@@ -141,6 +137,18 @@ if tcp_ok 8081; then fail "apply lost the API's rule block-8081"; fi
 [ "$(ctl status -o json | json 'd["policy_source"]')" = "$TMP/ward2.yaml" ] ||
 	fail "status does not name the applied file"
 ok "apply: diff shown first (~ web, + dns), then tcp 8080 dropped; API rule kept"
+
+# The same policy again (only a comment added): nothing swapped.
+g=$(gen)
+{ echo "# the same rules"; cat "$TMP/ward2.yaml"; } >"$TMP/same.yaml"
+ctl apply -f "$TMP/same.yaml" >"$TMP/diff" || fail "apply of the same policy"
+grep -q "0 added, 0 removed, 0 changed, .*the same policy: generation $g stays live" "$TMP/diff" ||
+	fail "apply of the same policy: $(cat "$TMP/diff")"
+[ "$(gen)" = "$g" ] || fail "apply of the same policy bumped the generation to $(gen)"
+[ "$(ctl status -o json | json 'd["policy_source"]')" = "$TMP/same.yaml" ] ||
+	fail "status does not name the file applied last"
+if tcp_ok 8080; then fail "apply of the same policy changed a verdict"; fi
+ok "apply of the same policy: generation $g stays, the file is the live text"
 
 cp "$TMP/ward2.yaml" "$TMP/bad2.yaml"
 echo "  - { name: broken, proto: tcp, port: 99999, action: drop }" >>"$TMP/bad2.yaml"

@@ -266,7 +266,12 @@ kill -CONT "$WARDD_PID"
 wait_log "link events overran the socket buffer; rescanning the links"
 settle 'wt-[ck][0-9]*'
 check_all 'wt-[ck][0-9]*'
-[ "$(rss)" -le $((rss0 + 128)) ] && [ "$(fds)" = "$fds0" ] || fail "leak after the rescan"
+# One more step of malloc's heap is allowed here: glibc grows it by the
+# request plus M_TOP_PAD (128 KiB), so where the first step falls depends
+# on the heap's layout at rss0, not on a leak (40,000 flow events through
+# the log and the API's feed move RSS by 0 KiB).
+[ "$(rss)" -le $((rss0 + 256)) ] && [ "$(fds)" = "$fds0" ] ||
+	fail "leak after the rescan: RSS $rss0 -> $(rss) KiB, fds $fds0 -> $(fds)"
 ok "overrun: rescanned, $(kern_links 'wt-[ck][0-9]*' | wc -l) links in line, no leak"
 
 # --- exit: exactly ward's programs go, discovered links' too.

@@ -2,6 +2,7 @@
 /* tests/unit/main.c: runs every cmocka group of tests/unit. */
 int run_config_tests(void);
 int run_compile_tests(void);
+int run_api_tests(void);
 
 int main(void)
 {
@@ -9,5 +10,6 @@ int main(void)
 
 	failed += run_config_tests();
 	failed += run_compile_tests();
+	failed += run_api_tests();
 	return failed ? 1 : 0;
 }

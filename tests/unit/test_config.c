@@ -628,9 +628,17 @@ ERR_TEST(err_alerts_webhook, "alerts:\n  webhook: https://x/\n",
 ERR_TEST(err_alerts_syn_rate, "alerts:\n  syn_flood: { rate: fast }\n",
 	 "t.yaml:2: rate: expected a rate like 100/s (1 to 100000000), got 'fast'")
 ERR_TEST(err_top_api, "api:\n  listen: tcp://0.0.0.0:7777\n",
-	 "t.yaml:2: listen: tcp:// (with TLS) is not supported by this version of ward yet; use unix:/PATH")
+	 "t.yaml:2: listen: tcp://0.0.0.0:7777: TCP is served with TLS and client certificates only: add tls: {cert, key, ca}")
 ERR_TEST(err_api_listen, "api: { listen: /run/w.sock }\n",
-	 "t.yaml:1: listen: expected unix:/ABSOLUTE/PATH or none, got '/run/w.sock'")
+	 "t.yaml:1: listen: expected unix:/ABSOLUTE/PATH, tcp://ADDR:PORT or none, got '/run/w.sock'")
+ERR_TEST(err_api_tls_partial, "api:\n  listen: tcp://127.0.0.1:7777\n  tls: { cert: s.pem, key: s.key }\n",
+	 "t.yaml:3: tls: ca: missing (tls needs cert, key and ca: the server's certificate and key, and the CA client certificates must be signed by)")
+ERR_TEST(err_api_tls_unix, "api:\n  listen: unix:/run/w.sock\n  tls: { cert: a, key: b, ca: c }\n",
+	 "t.yaml:3: tls: only for listen: tcp://ADDR:PORT (a unix socket is guarded by its file mode)")
+ERR_TEST(err_api_tls_key, "api:\n  tls: { cert: a, key: b, ca: c, crl: d }\n",
+	 "t.yaml:2: crl: unknown key")
+ERR_TEST(err_api_tcp_port, "api:\n  listen: \"tcp://127.0.0.1\"\n  tls: { cert: a, key: b, ca: c }\n",
+	 "t.yaml:2: listen: expected tcp://ADDR:PORT, got 'tcp://127.0.0.1'")
 ERR_TEST(err_top_metrics, "metrics:\n  listen: 9669\n",
 	 "t.yaml:2: listen: expected ADDR:PORT (127.0.0.1:9669, [::1]:9669) or none, got '9669'")
 ERR_TEST(err_top_logs, "logs: { rate: 0/s }\n",
@@ -937,6 +945,10 @@ int run_config_tests(void)
 		cmocka_unit_test(err_alerts_webhook),
 		cmocka_unit_test(err_alerts_syn_rate),
 		cmocka_unit_test(err_top_api),
+		cmocka_unit_test(err_api_tls_partial),
+		cmocka_unit_test(err_api_tls_unix),
+		cmocka_unit_test(err_api_tls_key),
+		cmocka_unit_test(err_api_tcp_port),
 		cmocka_unit_test(err_api_listen),
 		cmocka_unit_test(err_top_metrics),
 		cmocka_unit_test(err_top_logs),

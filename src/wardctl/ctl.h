@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * src/wardctl/ctl.h: what every wardctl command shares: where the daemon
+ * is, the connection, the output format. For wardctl only.
+ */
+#ifndef WARDCTL_CTL_H
+#define WARDCTL_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+#include "rpc.h"
+
+#define WARDCTL_TIMEOUT_S	10
+
+struct ctl {
+	const char *addr;
+	struct rpc_tls tls;
+	struct rpc *rpc;
+	bool	json;
+};
+
+/* Prints "wardctl: " fmt (with arg) and the usage; returns exit status 1. */
+int bad_usage(const char *fmt, const char *arg);
+int ctl_connect(struct ctl *c);
+/* One unary call; the exit status (rpc.h). */
+int ctl_call(struct ctl *c, const char *method, const ProtobufCMessage *req,
+	     const ProtobufCMessageDescriptor *d, ProtobufCMessage **resp, int timeout);
+/* -o json or -o table. */
+int parse_output(struct ctl *c, const char *v);
+
+/* A count for option opt, at most max; else says so and returns 1. */
+int parse_count(const char *opt, const char *v, unsigned long max, unsigned long *out);
+/* "10.0.0.1:80", "[fd00::1]:80", or the bare address without ports. */
+struct Ward__V1__Flow;
+void flow_endpoint(char *buf, size_t len, const struct Ward__V1__Flow *f, const char *ip,
+		   uint32_t port);
+
+/* The commands in files of their own. */
+int cmd_logs(struct ctl *c, int argc, char **argv);
+int cmd_top(struct ctl *c, int argc, char **argv);
+int cmd_trace(struct ctl *c, int argc, char **argv);
+
+#endif /* WARDCTL_CTL_H */
