@@ -210,6 +210,30 @@ run_mode() { # MODE
 	echo "$out" | grep -q "^ 2  $WAN" || fail "$mode: traceroute -I: $out"
 	ok "$mode: traceroute -I (ICMP echo) reaches $WAN in 2 hops"
 
+	# Path MTU discovery: the WAN link is smaller than the LAN's. The
+	# gateway's "fragmentation needed" must reach the LAN host itself, so
+	# a too-big DF packet is left untranslated to the kernel, which answers.
+	in_b ip link set gww mtu 1400
+	in_ns "$NS_L1" ip route flush cache
+	got=$(in_ns "$NS_L1" /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 2)	# IP_MTU_DISCOVER: IP_PMTUDISC_DO
+s.connect(('$WAN', 9))
+s.send(b'x' * 1472)
+time.sleep(0.5)
+try:
+    s.send(b'x' * 1472)
+    print('sent')
+except OSError as e:
+    print('errno', e.errno)
+")
+	in_b ip link set gww mtu 1500
+	[ "$got" = "errno 90" ] || fail "$mode: path MTU: the second 1500-byte DF datagram: '$got'"
+	in_ns "$NS_L1" ip route get $WAN | grep -q "mtu 1400" ||
+		fail "$mode: path MTU: $(in_ns "$NS_L1" ip route get $WAN)"
+	ok "$mode: path MTU discovery: the LAN host learned mtu 1400 from the gateway"
+
 	# Exhaustion: the snat range has 3 ports; one is taken above.
 	a=$(ask "$NS_L3" $WAN 7 41001)
 	b=$(ask "$NS_L3" $WAN 7 41002)
