@@ -3,7 +3,7 @@
 # NAT through a real gateway, once per attach mode (MODE=tc|xdp, both when
 # unset): masquerade, snat with a port range, port forwards for TCP and
 # UDP, two LAN hosts with the same source port, ICMP echo, traceroute,
-# iperf3, port exhaustion, bindings that go with their flows, the fast
+# path MTU discovery, a reload, kill -9 of wardd, iperf3, port exhaustion, bindings that go with their flows, the fast
 # path's counters, the flow log's nat fields and ward_nat_bindings.
 #
 # The WAN host has no route to the LAN at all, as on the Internet: any
