@@ -356,6 +356,25 @@ static __always_inline void nat_recheck(struct ward_ct_key *k, struct packet *pk
 		pk->dport = e->new_dport;
 }
 
+/* wardctl trace: the port forward a flow would meet, before the rules see
+ * it (source NAT depends on the route, which a trace has no packet for). */
+static __always_inline void nat_trace(__u32 slot, struct packet *p, const struct ward_iface *ifc,
+				      struct ward_trace *t)
+{
+	struct xlate *xl = xlate_get();
+
+	if (!xl)
+		return;
+	xl->flags = 0;
+	xl->log_nat = 0;
+	nat_dnat(slot, p, ifc, xl);
+	if (xl->log_nat != WARD_EV_NAT_DST)
+		return;
+	t->nat = WARD_NAT_DNAT;
+	t->nat_addr = p->dst[0];
+	t->nat_port = p->dport;
+}
+
 static __always_inline bool fib_routed(long rc)
 {
 	return rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH ||

@@ -477,8 +477,12 @@ struct ward_trace {
 	__u8	status;		/* WARD_TRACE_* */
 	__u32	rate;		/* the rule's rate: (new flows a second per source); 0: none */
 	__u32	pad2;
+	__be32	nat_addr;	/* a port forward: the server the flow goes to ... */
+	__be16	nat_port;	/* ... and its port (the rules decided that) */
+	__u8	nat;		/* WARD_NAT_DNAT when a port forward applies, else 0 */
+	__u8	pad3;
 };
-_Static_assert(sizeof(struct ward_trace) == 72, "ward_trace is ABI");
+_Static_assert(sizeof(struct ward_trace) == 80, "ward_trace is ABI");
 
 #define WARD_TRACE_OK		0
 #define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */

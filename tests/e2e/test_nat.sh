@@ -198,6 +198,12 @@ run_mode() { # MODE
 	if in_ns "$NS_W" curl -s -m2 -o /dev/null http://$GW_WAN:8081/; then
 		fail "$mode: an unforwarded port answered"
 	fi
+	# wardctl trace names the port forward and the rule that decides it.
+	out=$("$ROOT/build/wardctl" -s "unix:$TMP/api.sock" trace --in wan --src $WAN \
+		--dst $GW_WAN --proto tcp --dport 8080 2>&1) || fail "$mode: trace: $out"
+	echo "$out" | grep -q "nat dnat to 192.168.1.10:80" && echo "$out" | grep -q "web-in" ||
+		fail "$mode: trace of the port forward: $out"
+	ok "$mode: wardctl trace: port forward to 192.168.1.10:80, decided by web-in"
 
 	# traceroute: the gateway answers the first hop itself (untranslated),
 	# the WAN host's port unreachable comes back translated (the quoted
