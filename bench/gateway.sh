@@ -27,6 +27,8 @@
 #   nft-nat      nftables: the filter above plus an ip nat table
 #                (masquerade in postrouting, dnat in prerouting)
 #   ward-nat-tc  ward in tc mode with nat: (fast path: fib + bpf_redirect)
+#   ward-nat-tc-stack  the same with fast_path: off: NAT at tc ingress and
+#                egress, forwarding by the kernel (not in the default list)
 #   ward-nat-xdp ward in xdp mode with nat: and fast_path: on (fib +
 #                XDP_REDIRECT through a devmap). A veth takes redirected
 #                frames only with NAPI, so lan0 and wan0 get GRO, and XDP
@@ -84,9 +86,10 @@ command -v iperf3 >/dev/null || wb_die "iperf3 is not installed"
 
 G_CFG=() LNS=() GNS=() WNS=() WPID=() IPERF=()
 
-gw_ward_yaml() { # MODE [nat]
+gw_ward_yaml() { # MODE [nat [FAST_PATH]]
 	local fp=
 	[ "${2:-}" = nat ] && [ "$1" = xdp ] && fp=", fast_path: on"
+	[ -n "${3:-}" ] && fp=", fast_path: $3"
 	cat <<EOF
 interfaces:
   - { match: gwl, role: lan, mode: $1$fp }
@@ -178,6 +181,10 @@ setup_gw() { # K
 		ip netns exec "$g" nft -f "$f" ;;
 	ward-tc|ward-xdp)
 		gw_ward_yaml "${cfg#ward-}" >"$f"
+		wardd_start "$g" "g$k" "$f"
+		WPID[$k]=$WB_WARDD_PID ;;
+	ward-nat-tc-stack)
+		gw_ward_yaml tc nat off >"$f"
 		wardd_start "$g" "g$k" "$f"
 		WPID[$k]=$WB_WARDD_PID ;;
 	ward-nat-tc|ward-nat-xdp)
