@@ -22,8 +22,21 @@
 #   ward-xdp   the same in xdp mode
 #   xdp-pass   an XDP program that passes everything on gwl and gww: what
 #              XDP on a veth costs by itself, ward-xdp's reference
-# ward has no NAT yet: this is the filtering gateway, not masquerade (the
-# bench-kit measured nft masquerade at -6% beside the plain forward).
+# The NAT gateway, the same filtering plus masquerade out of gww and a port
+# forward (tcp 8080 -> 198.18.1.1:80) in:
+#   nft-nat      nftables: the filter above plus an ip nat table
+#                (masquerade in postrouting, dnat in prerouting)
+#   ward-nat-tc  ward in tc mode with nat: (fast path: fib + bpf_redirect)
+#   ward-nat-tc-stack  the same with fast_path: off: NAT at tc ingress and
+#                egress, forwarding by the kernel (not in the default list)
+#   ward-nat-xdp ward in xdp mode with nat: and fast_path: on (fib +
+#                XDP_REDIRECT through a devmap). A veth takes redirected
+#                frames only with NAPI, so lan0 and wan0 get GRO, and XDP
+#                cannot finish a CHECKSUM_PARTIAL checksum, so lan0 and
+#                wan0 compute theirs (tx off), as a NIC's wire would carry
+#                them (docs/nat.md). ward-tc and ward-xdp keep the default
+#                fast_path (auto), which redirects only for a policy with
+#                nat:, so they forward through the kernel.
 #
 # Packet rate: the generator in the LAN sends 64-byte UDP to 198.18.2.1:9
 # through gwl (GRO on for every configuration: a veth takes redirected
@@ -37,6 +50,11 @@
 # softirq share the two CPUs. Attaching XDP to a veth turns TSO off on its
 # peer (`tcp-segmentation-offload: off [fixed]`), which halves TCP through
 # veth: the reason ward's default on virtual links is tc.
+#
+# RX_SINK=1: the WAN host's wan0 runs an XDP program that counts and drops
+# (bench_sink_drop), so the packet rate leaves out the receiver's own stack
+# (which plain forwarding shows to be a large share of every row): the
+# gateways' cost alone. No TCP then (nothing would answer).
 #
 # Output: $OUT/gateway.tsv
 #   gwplan CONFIG                         (one per configuration)
@@ -56,7 +74,8 @@ else
 	WIN=${WIN:-2}
 	TCP_SECS=${TCP_SECS:-5}
 fi
-CONFIGS=${CONFIGS:-"fwd nft ward-tc ward-xdp xdp-pass"}
+CONFIGS=${CONFIGS:-"fwd nft ward-tc ward-xdp xdp-pass nft-nat ward-nat-tc ward-nat-xdp"}
+RX_SINK=${RX_SINK:-0}
 OUT=${OUT:?OUT must name the results directory}
 TSV=$OUT/gateway.tsv
 mkdir -p "$OUT"
@@ -67,14 +86,40 @@ command -v iperf3 >/dev/null || wb_die "iperf3 is not installed"
 
 G_CFG=() LNS=() GNS=() WNS=() WPID=() IPERF=()
 
-gw_ward_yaml() { # MODE
+gw_ward_yaml() { # MODE [nat [FAST_PATH]]
+	local fp=
+	[ "${2:-}" = nat ] && [ "$1" = xdp ] && fp=", fast_path: on"
+	[ -n "${3:-}" ] && fp=", fast_path: $3"
 	cat <<EOF
 interfaces:
-  - { match: gwl, role: lan, mode: $1 }
-  - { match: gww, role: wan, mode: $1 }
+  - { match: gwl, role: lan, mode: $1$fp }
+  - { match: gww, role: wan, mode: $1$fp }
 defaults: { policy: drop, log: none }
 rules:
   - { name: lan-out, in: lan, action: accept }
+EOF
+	[ "${2:-}" = nat ] || return 0
+	cat <<EOF
+  - { name: web-in, in: wan, to: 198.18.1.1, proto: tcp, port: 80, action: accept }
+nat:
+  masquerade:
+    - { out: wan, from: 198.18.1.0/24 }
+  port_forward:
+    - { in: wan, proto: tcp, port: 8080, to: "198.18.1.1:80" }
+EOF
+}
+
+gw_nft_nat() {
+	gw_nft
+	cat <<'EOF'
+table ip wbnat {
+  chain pre_c { type nat hook prerouting priority dstnat;
+    iifname "gww" tcp dport 8080 dnat to 198.18.1.1:80
+  }
+  chain post_c { type nat hook postrouting priority srcnat;
+    oifname "gww" masquerade
+  }
+}
 EOF
 }
 
@@ -91,6 +136,25 @@ table inet wb {
   }
 }
 EOF
+}
+
+# nat_check K: the WAN host must see the gateway's address, not the LAN host's.
+nat_check() {
+	local k=$1 l=${LNS[$1]} w=${WNS[$1]} p
+	ip netns exec "$w" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('198.18.2.1', 4242)); s.settimeout(3)
+d, a = s.recvfrom(64)
+open('$WB_TMP/natsrc-$k', 'w').write(a[0])" &
+	p=$!
+	sleep 0.3
+	ip netns exec "$l" /usr/bin/python3 -c "
+import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('198.18.2.1', 4242))"
+	wait "$p" 2>/dev/null || true
+	[ "$(cat "$WB_TMP/natsrc-$k" 2>/dev/null)" = 198.18.2.254 ] ||
+		wb_die "gateway ${G_CFG[$k]}: the WAN saw '$(cat "$WB_TMP/natsrc-$k" 2>/dev/null)', not 198.18.2.254"
 }
 
 setup_gw() { # K
@@ -112,8 +176,23 @@ setup_gw() { # K
 	nft)
 		gw_nft >"$f"
 		ip netns exec "$g" nft -f "$f" ;;
+	nft-nat)
+		gw_nft_nat >"$f"
+		ip netns exec "$g" nft -f "$f" ;;
 	ward-tc|ward-xdp)
 		gw_ward_yaml "${cfg#ward-}" >"$f"
+		wardd_start "$g" "g$k" "$f"
+		WPID[$k]=$WB_WARDD_PID ;;
+	ward-nat-tc-stack)
+		gw_ward_yaml tc nat off >"$f"
+		wardd_start "$g" "g$k" "$f"
+		WPID[$k]=$WB_WARDD_PID ;;
+	ward-nat-tc|ward-nat-xdp)
+		gw_ward_yaml "${cfg#ward-nat-}" nat >"$f"
+		if [ "$cfg" = ward-nat-xdp ]; then
+			ip netns exec "$l" ethtool -K lan0 gro on tx off >/dev/null
+			ip netns exec "$w" ethtool -K wan0 gro on tx off >/dev/null
+		fi
 		wardd_start "$g" "g$k" "$f"
 		WPID[$k]=$WB_WARDD_PID ;;
 	xdp-pass)
@@ -128,16 +207,29 @@ setup_gw() { # K
 	   [ "$cfg" != xdp-pass ]; then
 		wb_die "gateway $cfg: the WAN reached the LAN: not filtering"
 	fi
+	case $cfg in *nat*) nat_check "$k" ;; esac
 	ip netns exec "$w" taskset -c "$WB_ALL_CPUS" iperf3 -s -B 198.18.2.1 >/dev/null 2>&1 &
 	IPERF[$k]=$!
 	WB_PIDS+=("$!")
+	if [ "$RX_SINK" = 1 ]; then
+		# The sink drops ARP too: the gateway's entry for the WAN host
+		# must not age out, or the kernel's forwarding stops.
+		ip -n "$g" neigh replace 198.18.2.1 lladdr "$(wb_mac "$w" wan0)" dev gww nud permanent
+		ip -n "$w" link set dev wan0 xdpdrv obj "$SINK" sec xdp program bench_sink_drop
+	fi
 }
 
 gro() { # K on|off
 	ip netns exec "${GNS[$1]}" ethtool -K gwl gro "$2" >/dev/null
 }
 
-wan_rx() { wb_sysstat "${WNS[$1]}" wan0 rx_packets; }
+wan_rx() {
+	if [ "$RX_SINK" = 1 ]; then
+		wb_ethstat "${WNS[$1]}" wan0 rx_queue_0_xdp_packets
+	else
+		wb_sysstat "${WNS[$1]}" wan0 rx_packets
+	fi
+}
 gw_rx() { wb_ethstat "${GNS[$1]}" gwl rx_queue_0_xdp_packets; }
 
 # Until the gateway has forwarded what it took in (at most 5 s).
@@ -224,10 +316,11 @@ for r in $(seq "$ROUNDS"); do
 		wb_measure_retry "$TSV" measure_pps "$k" "$r"
 	done
 done
+[ "$RX_SINK" = 1 ] && ROUNDS_TCP=0 || ROUNDS_TCP=$ROUNDS
 for k in "${!G_CFG[@]}"; do
 	gro "$k" off
 done
-for r in $(seq "$ROUNDS"); do
+for r in $(seq "$ROUNDS_TCP"); do
 	for k in "${!G_CFG[@]}"; do
 		measure_tcp "$k" "$r"
 	done

@@ -263,9 +263,11 @@ gateway_report() {
 			c = cfg[i]
 			stats(pps[c]); pm = MED; pl = LO; ph = HI
 			stats(tcp[c]); tm = MED; tl = LO; th = HI
+			# NAT configurations against nftables doing NAT.
+			peer = c ~ /nat/ ? "nft-nat" : "nft"
 			printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n", c, range(pps[c], ""),
-				1000 / pm, (c == "nft" ? "-" : ratio(c, "nft", pr)), range(fw[c], ""),
-				range(tcp[c], ""), (c == "nft" ? "-" : ratio(c, "nft", tr)),
+				1000 / pm, (c == peer ? "-" : ratio(c, peer, pr)), range(fw[c], ""),
+				range(tcp[c], ""), (c == peer ? "-" : ratio(c, peer, tr)),
 				irange(rt[c]), tso[c] > md
 			printf "\"%s\" %g %g %g %g %g %g\n", c, pm, pl, ph, tm, tl, th > f
 		}

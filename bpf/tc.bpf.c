@@ -27,9 +27,13 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 SEC("tc")
 int ward_tc_ingress(struct __sk_buff *skb)
 {
-	struct packet p;
+	struct packet *p = ward_pkt_get();
 	void *data, *data_end;
 	__u32 len;
+	int ret;
+
+	if (!p)
+		return TC_ACT_SHOT_;
 
 	pull_headers(skb);
 	/* clang 14 keeps &skb->data from before the call in a register and
@@ -39,17 +43,21 @@ int ward_tc_ingress(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
-	switch (ward_ingress(skb, FQDN_HOOK_TC, &p, data, data_end, len)) {
+	ret = ward_ingress(skb, FQDN_HOOK_TC, p, data, data_end, len);
+	switch (ret) {
 	case WARD_DROP:
 		return TC_ACT_SHOT_;
 	case WARD_REJECT:
-		return reject_tc(skb, &p);
+		return reject_tc(skb, p);
 	}
+	if (ret & WARD_XLATE)
+		return ward_apply_tc(skb);
 	return TC_ACT_OK_;
 }
 
 /* On every link ward is on, whatever its ingress hook: the host's own
- * flows start here. skb->ingress_ifindex is 0 for locally made packets. */
+ * flows start here, and forwarded packets get their source NAT here.
+ * skb->ingress_ifindex is 0 for locally made packets. Never drops. */
 SEC("tc")
 int ward_tc_egress(struct __sk_buff *skb)
 {
@@ -62,7 +70,8 @@ int ward_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 	len = skb->len;
 	in_ifindex = skb->ingress_ifindex;
-	ward_egress(skb, data, data_end, len, in_ifindex);
+	if (ward_egress(skb, data, data_end, len, in_ifindex) & WARD_XLATE)
+		return ward_apply_tc(skb);
 	return TC_ACT_OK_;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop. */
+/* bpf/xdp.bpf.c: the XDP entry point: the fastest place to drop, and the
+ * gateway's fast path (XDP_REDIRECT through ward_tx_ports). */
 #include "lib/entry.h"
 #include "lib/reject.h"
 
@@ -8,14 +9,20 @@ int ward_xdp_ingress(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct packet p;
+	struct packet *p = ward_pkt_get();
+	int ret;
 
-	switch (ward_ingress(ctx, FQDN_HOOK_XDP, &p, data, data_end, data_end - data)) {
+	if (!p)
+		return XDP_DROP;
+	ret = ward_ingress(ctx, FQDN_HOOK_XDP, p, data, data_end, data_end - data);
+	switch (ret) {
 	case WARD_DROP:
 		return XDP_DROP;
 	case WARD_REJECT:
-		return reject_xdp(ctx, &p);
+		return reject_xdp(ctx, p);
 	}
+	if (ret & WARD_XLATE)
+		return ward_apply_xdp(ctx);
 	return XDP_PASS;
 }
 

@@ -10,6 +10,7 @@ pkgs=(
 	libgrpc-dev protobuf-c-compiler libprotobuf-c-dev python3-grpcio python3-grpc-tools
 	python3-protobuf
 	iproute2 iputils-ping netcat-openbsd curl ethtool procps psmisc dnsmasq-base dnsutils
+	traceroute
 	python3 python3-scapy python3-prometheus-client nftables iptables iperf3 gnuplot-nox
 )
 

@@ -15,14 +15,38 @@
 #include "maps.h"
 #include "parse.h"
 #include "counters.h"
+#include "xlate.h"
 #include "fqdn_maps.h"
 
 #define ICMPV6_ND_FIRST	133	/* router solicitation */
 #define ICMPV6_ND_LAST	137	/* redirect */
 
-/* Defined in bpf/path.bpf.c; joined by bpftool's static linker. */
-extern int ward_decide_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex);
+/* Defined in bpf/path.bpf.c; joined by bpftool's static linker. One
+ * decision function per hook: they take the hook's context, which the
+ * route lookup of NAT and the fast path needs (bpf_fib_lookup). */
+extern int ward_decide_xdp(struct xdp_md *ctx, struct packet *p, __u32 pkt_len, __u32 ifindex);
+extern int ward_decide_tc(struct __sk_buff *ctx, struct packet *p, __u32 pkt_len, __u32 ifindex);
+extern int ward_apply_xdp(struct xdp_md *ctx);
+extern int ward_apply_tc(struct __sk_buff *ctx);
 extern int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex);
+
+/* The parsed packet of the ingress entry points lives here, not on their
+ * stack: the call chain below them (decision, NAT, a bpf_loop callback)
+ * needs the room, and the BPF stack is 512 bytes for all of it. Per-CPU,
+ * and softirq does not nest on one CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct packet);
+} ward_pkt WARD_MAP;
+
+static __always_inline struct packet *ward_pkt_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ward_pkt, &zero);
+}
 
 /* hook: FQDN_HOOK_*, the kind of ctx. */
 static __always_inline __u32 ctx_ifindex(void *ctx, int hook)
@@ -35,7 +59,9 @@ static __always_inline __u32 ctx_ifindex(void *ctx, int hook)
 /* ctx serves the copy of DNS messages (fqdn_inspect()); the interface is
  * read from it after parsing, so that only ctx, not both, is kept across
  * the parser (the frame is at the edge of the 512-byte stack).
- * p: the parsed packet, left to the caller to answer a WARD_REJECT with. */
+ * p: the parsed packet, left to the caller to answer a WARD_REJECT with.
+ * Returns WARD_PASS, WARD_DROP or WARD_REJECT, with WARD_XLATE set when
+ * the entry point has a rewrite to apply (bpf/lib/xlate.h). */
 static __always_inline int ward_ingress(void *ctx, int hook, struct packet *p, void *data,
 					void *data_end, __u32 pkt_len)
 {
@@ -57,24 +83,32 @@ static __always_inline int ward_ingress(void *ctx, int hook, struct packet *p, v
 		count(WARD_CNT_PASS_ND);
 		return WARD_PASS;
 	}
-	ret = ward_decide_ingress(p, pkt_len, ctx_ifindex(ctx, hook));
+	if (hook == FQDN_HOOK_XDP)
+		ret = ward_decide_xdp(ctx, p, pkt_len, ctx_ifindex(ctx, hook));
+	else
+		ret = ward_decide_tc(ctx, p, pkt_len, ctx_ifindex(ctx, hook));
 	/* Only what passes may teach: learn before the answer goes on. */
-	if (ret != WARD_PASS || (p->sport != DNS_PORT_BE && p->dport != DNS_PORT_BE))
+	if ((ret & ~WARD_XLATE) != WARD_PASS ||
+	    (p->sport != DNS_PORT_BE && p->dport != DNS_PORT_BE))
 		return ret;
 	fqdn_inspect(ctx, hook, p, false);
-	return WARD_PASS;
+	return ret;
 }
 
-static __always_inline void ward_egress(void *ctx, void *data, void *data_end, __u32 pkt_len,
-					__u32 in_ifindex)
+/* WARD_PASS, with WARD_XLATE when a forwarded packet gets the source half
+ * of its NAT rewrite here (nat_egress). */
+static __always_inline int ward_egress(void *ctx, void *data, void *data_end, __u32 pkt_len,
+				       __u32 in_ifindex)
 {
 	struct packet p = {};
+	int ret;
 
 	if (parse_packet(data, data_end, pkt_len, &p) != WARD_CONTINUE)
-		return;
-	ward_track_egress(&p, pkt_len, in_ifindex);
+		return WARD_PASS;
+	ret = ward_track_egress(&p, pkt_len, in_ifindex);
 	if (p.sport == DNS_PORT_BE || p.dport == DNS_PORT_BE)
 		fqdn_inspect(ctx, FQDN_HOOK_TC, &p, true);
+	return ret;
 }
 
 #endif /* WARD_BPF_ENTRY_H */

@@ -13,6 +13,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "counters.h"
+#include "xlate.h"
 
 #define WARD_EVENTS_BYTES	(1 << 20)
 #define WARD_SCAN_SOURCES	65536
@@ -118,6 +119,7 @@ static __always_inline void log_flow(const struct packet *p, __u32 ifindex, __u3
 	ev->action = action;
 	ev->stat = stat;
 	ev->reason = reason;
+	xlate_event(ev);
 	bpf_ringbuf_submit(ev, 0);
 }
 

@@ -80,6 +80,9 @@ struct packet {
 		__u8	ok;
 		__u16	pad;
 	} inner;
+	__u8	df;		/* IPv4 don't fragment */
+	__u8	ttl;		/* IPv4 TTL, IPv6 hop limit */
+	__u8	pad2[2];
 };
 
 struct vlan_hdr_ {
@@ -321,6 +324,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct packet 
 	p->dst[0] = iph->daddr;
 	p->l3_off = off;
 	p->l3_len = tot;
+	p->ttl = iph->ttl;
+	p->df = !!(iph->frag_off & bpf_htons(0x4000));
 
 	/* A non-first fragment carries no L4 header: it is classified on
 	 * addresses and protocol alone. */
@@ -352,6 +357,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet 
 	__builtin_memcpy(p->dst, &ip6h->daddr, 16);
 	p->l3_off = off;
 	p->l3_len = end - off;
+	p->ttl = ip6h->hop_limit;
 	nh = ip6h->nexthdr;
 	off += sizeof(*ip6h);
 

@@ -18,6 +18,7 @@
 #include "conntrack.h"
 #include "frag.h"
 #include "events.h"
+#include "nat.h"
 #include "ratelimit.h"
 
 #define E2BIG_		7
@@ -143,6 +144,7 @@ static __always_inline void ct_remove(struct ward_ct_key *k)
 {
 	if (!bpf_map_delete_elem(&ward_ct, k))
 		count(WARD_CNT_CT_GONE);
+	nat_forget(k);
 }
 
 /* An ICMP error about a known flow: its quoted packet belongs to the flow. */
@@ -198,6 +200,8 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 		pk->sport = 0;
 		pk->dport = bpf_htons(v->icmp_type);
 	}
+	if (v->flags & WARD_CTF_NAT)
+		nat_recheck(k, pk);
 	if (decide(lv, pk, &ifc, &d) || !admitted(&d))
 		return false;
 	v->stat = d.stat;
@@ -319,7 +323,8 @@ static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __
 	}
 }
 
-static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 ifindex)
+static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_len, __u32 ifindex,
+					bool xdp)
 {
 	struct ward_iface no_iface = {};
 	struct ward_iface_key ik = { .ifindex = ifindex };
@@ -331,8 +336,9 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	__u32 reason;
 	__u64 now;
 	__u8 from = 0, ev;
+	struct xlate *xl;
 	bool track;
-	int ret;
+	int ret, nat = 0;
 
 	/* Fail closed: with no state or policy there is nothing to allow. */
 	if (live_policy(&lv))
@@ -340,6 +346,9 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	/* The coarse clock (a tick's resolution) is plenty for timeouts and
 	 * costs a fraction of a kvm-clock read (~20 ns on this machine). */
 	now = bpf_ktime_get_coarse_ns();
+	xl = nat_begin(p);
+	if (!xl)
+		return drop(WARD_CNT_DROP_INTERNAL);
 
 	if (p->fragment) {
 		if (frag_known(p, now)) {
@@ -350,9 +359,9 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	}
 	if ((p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_) && p->l4 &&
 	    icmp_is_error(p)) {
-		if (ct_related(p)) {
+		if (nat_related(p, xl) || ct_related(p)) {
 			count(WARD_CNT_CT_RELATED);
-			return WARD_PASS;
+			return nat_out(ctx, p, xl, ifindex, xdp, false);
 		}
 		count(WARD_CNT_ICMP_ORPHAN);
 	}
@@ -361,11 +370,16 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	if (track) {
 		ct_key_of(p, &key, &from);
 		v = bpf_map_lookup_elem(&ward_ct, &key);
+		if (!v && nat_reply(p, xl, &key, &from))
+			v = bpf_map_lookup_elem(&ward_ct, &key);
 		if (v && ct_expired(lv.hdr, v, p->proto, now)) {
 			ct_remove(&key);
 			count(WARD_CNT_CT_EXPIRED);
 			v = NULL;
 		}
+		/* A reply to a binding whose flow is gone: no one to send it to. */
+		if (!v && (xl->flags & XL_REPLY))
+			return drop(WARD_CNT_DROP_NAT_STALE);
 	}
 	if (v) {
 		if (v->generation != lv.hdr->generation && !(v->flags & WARD_CTF_LOCAL) &&
@@ -378,14 +392,18 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 		if (ret == CT_DROP)
 			return drop(reason);
 		if (ret == CT_PASS) {
+			if (!nat_follow(v, &key, p, from, xl))
+				return drop(WARD_CNT_DROP_NAT_STALE);
 			if (p->first_frag)
 				frag_remember(p, now);
 			if (!(v->flags & WARD_CTF_LOCAL))
 				count_rule(v->stat, pkt_len);
 			count(v->flags & WARD_CTF_DRY_RUN ? WARD_CNT_WOULD_DROP :
 			      WARD_CNT_CT_ESTABLISHED);
-			return WARD_PASS;
+			return nat_out(ctx, p, xl, ifindex, xdp, false);
 		}
+		if (xl->flags & XL_REPLY)
+			return drop(WARD_CNT_DROP_NAT_STALE);
 		/* A SYN reopening a closed flow: a new flow, decided anew. */
 		ct_remove(&key);
 	}
@@ -395,6 +413,7 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	ifc = bpf_map_lookup_elem(&ward_ifaces, &ik);
 	if (!ifc)
 		ifc = &no_iface;
+	nat_dnat(lv.slot, p, ifc, xl);
 	if (decide(&lv, p, ifc, &d))
 		return drop(WARD_CNT_DROP_INTERNAL);
 	/* Over the rule's rate for its source: a drop, whatever the action
@@ -407,6 +426,14 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 	if (p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 		count(WARD_CNT_SYN_NEW);
 	scan_track(p, ifindex, lv.hdr, now);
+	if (admitted(&d) && track && ct_can_open(p)) {
+		nat = ward_nat_bind(p, &key, lv.slot, nat_bind_route(ctx, xdp, p, ifindex));
+		if (nat < 0) {
+			d.action = WARD_ACT_DROP;
+			d.flags &= ~WARD_RF_DRY_RUN;
+			d.reason = WARD_CNT_DROP_NAT_EXHAUSTED;
+		}
+	}
 	ev = decision_event(&d);
 	if ((d.flags & WARD_RF_LOG) || lv.hdr->log_mode == WARD_LOG_ALL ||
 	    (lv.hdr->log_mode == WARD_LOG_DROPS && ev != WARD_EVA_ACCEPT))
@@ -415,17 +442,21 @@ static __always_inline int path_ingress(struct packet *p, __u32 pkt_len, __u32 i
 			 lv.hdr->log_rate, now);
 	/* A reject is a drop (one reason, like any drop); the entry point
 	 * then answers it, or not (reject_* counters). */
-	if (!admitted(&d))
-		return d.action == WARD_ACT_REJECT ? reject(d.reason) : drop(d.reason);
+	if (!admitted(&d)) {
+		if (d.action != WARD_ACT_REJECT)
+			return drop(d.reason);
+		nat_dnat_undo(p, xl);
+		return reject(d.reason);
+	}
 
-	if (track && ct_can_open(p) &&
-	    ct_open(&lv, &key, from, p, ifc, &d, 0, now, pkt_len))
+	if (track && ct_can_open(p) && !(xl->flags & XL_NOFLOW) &&
+	    ct_open(&lv, &key, from, p, ifc, &d, nat, now, pkt_len))
 		return drop(WARD_CNT_DROP_CT_FULL);
 	if (p->first_frag)
 		frag_remember(p, now);
 	count(d.action == WARD_ACT_ACCEPT ? WARD_CNT_ACCEPT :
 	      d.action == WARD_ACT_REJECT ? WARD_CNT_WOULD_REJECT : WARD_CNT_WOULD_DROP);
-	return WARD_PASS;
+	return nat_out(ctx, p, xl, ifindex, xdp, true);
 }
 
 /*
@@ -453,7 +484,7 @@ static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in
 		struct ward_iface_key ik = { .ifindex = in_ifindex, .slot = lv.slot };
 
 		if (bpf_map_lookup_elem(&ward_ifaces, &ik))
-			return WARD_PASS;
+			return nat_egress(p);
 	}
 	now = bpf_ktime_get_coarse_ns();
 	ct_key_of(p, &key, &from);

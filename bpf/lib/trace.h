@@ -50,6 +50,7 @@ static __always_inline int trace_flow(struct ward_trace *t)
 		ifc.in_if = t->in_if;
 		ifc.in_zone = t->in_zone;
 	}
+	nat_trace(lv.slot, &p, &ifc, t);
 	if (decide(&lv, &p, &ifc, &d))
 		return -1;
 	t->generation = lv.hdr->generation;

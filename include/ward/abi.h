@@ -65,6 +65,8 @@ enum ward_counter {
 	WARD_CNT_DROP_TCP_INVALID,		/* no TCP state transition for it */
 	WARD_CNT_DROP_TCP_WINDOW,		/* TCP segment outside the window */
 	WARD_CNT_DROP_REVOKED,			/* flow no longer allowed by the policy */
+	WARD_CNT_DROP_NAT_EXHAUSTED,		/* no free port for a NAT binding */
+	WARD_CNT_DROP_NAT_STALE,		/* to a NAT binding whose flow is gone */
 	WARD_CNT_DROP_RATE_LIMIT,		/* over its rule's rate: for its source */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
@@ -83,6 +85,10 @@ enum ward_counter {
 	WARD_CNT_LOG_LOST,			/* flow log events the ring buffer had no room for */
 	WARD_CNT_SYN_NEW,			/* TCP SYNs that met the rules: half-open attempts */
 	WARD_CNT_CT_GONE,			/* flows the data plane removed */
+	WARD_CNT_NAT_NEW,			/* NAT bindings made */
+	WARD_CNT_NAT_XLATE,			/* packets translated */
+	WARD_CNT_FWD_REDIRECT,			/* forwarded by the fast path (fib + redirect) */
+	WARD_CNT_FWD_STACK,			/* forwarded, but left to the kernel stack */
 	WARD_CNT_FQDN_PARSED,			/* DNS answers to a ward-seen query, parsed */
 	WARD_CNT_FQDN_IGNORED,			/* DNS answers not learned from: no set matched,
 						 * not NOERROR, TCP split over segments */
@@ -280,6 +286,7 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CTF_LOCAL		(1 << 1)	/* opened from this host (egress): no rule decided it */
 #define WARD_CTF_DRY_RUN	(1 << 2)	/* a dry-run drop admitted it: would-drop */
 #define WARD_CTF_LIBERAL	(1 << 3)	/* picked up mid-stream: no window checks */
+#define WARD_CTF_NAT		(1 << 4)	/* translated: its binding is in ward_nat */
 
 struct ward_ct_val {
 	struct bpf_spin_lock lock;	/* TCP tracking and counters */
@@ -353,8 +360,15 @@ struct ward_event {
 	__u32	count;		/* port scan: distinct ports seen; rate limit: the rate */
 	__be32	src[4];
 	__be32	dst[4];
+	__be32	nat_addr;	/* WARD_EV_NAT_*: the translated address ... */
+	__be16	nat_port;	/* ... and port (ICMP echo: identifier) */
+	__u8	nat;		/* WARD_EV_NAT_SRC or _DST, 0: not translated */
+	__u8	pad2;
 };
-_Static_assert(sizeof(struct ward_event) == 64, "ward_event is ABI");
+_Static_assert(sizeof(struct ward_event) == 72, "ward_event is ABI");
+
+#define WARD_EV_NAT_SRC		1	/* source.nat.* */
+#define WARD_EV_NAT_DST		2	/* destination.nat.* */
 
 /* Port scan tracking: one entry per source. */
 struct ward_scan_key {
@@ -370,6 +384,66 @@ struct ward_scan_val {
 	__u32	alerted;	/* alert sent for this window */
 };
 _Static_assert(sizeof(struct ward_scan_val) == 48, "ward_scan_val is ABI");
+
+/*
+ * NAT (IPv4). The rules of a policy slot sit in ward_nat_policy[slot], in
+ * config order; a flow's translation is decided by its first packet and
+ * kept as two ward_nat entries, like Linux's two conntrack tuple hashes:
+ * one under the flow's key in ward_ct (its original tuple, as it came in),
+ * one under the key of the translated tuple (what the replies carry). See
+ * docs/nat.md.
+ */
+#define WARD_NAT_MAX_RULES	32
+#define WARD_NAT_MASQ		1	/* source -> the out link's address */
+#define WARD_NAT_SNAT		2	/* source -> a fixed address */
+#define WARD_NAT_DNAT		3	/* port forward: destination -> a server */
+
+struct ward_nat_rule {
+	__u8	kind;		/* WARD_NAT_* */
+	__u8	proto;		/* DNAT: IPPROTO_TCP or IPPROTO_UDP */
+	__u8	zone;		/* out: (SNAT) or in: (DNAT) zone id, 0: by name */
+	__u8	pad;
+	__u16	if_id;		/* interface name id when not a zone */
+	__be16	port;		/* DNAT: the port it listens on */
+	__be32	from;		/* SNAT: the source prefix */
+	__be32	from_mask;
+	__be32	to;		/* SNAT: the address; DNAT: the server */
+	__u16	port_lo;	/* SNAT: ports to use (host order); DNAT: */
+	__u16	port_hi;	/* the server's port in port_lo */
+};
+_Static_assert(sizeof(struct ward_nat_rule) == 24, "ward_nat_rule is ABI");
+
+struct ward_nat_policy {
+	__u32	n_rules;
+	__u32	pad;
+	struct ward_nat_rule rules[WARD_NAT_MAX_RULES];
+};
+_Static_assert(sizeof(struct ward_nat_policy) == 8 + 24 * WARD_NAT_MAX_RULES,
+	       "ward_nat_policy is ABI");
+
+/*
+ * One side of a binding. A packet of the original direction goes
+ * orig_src:orig_sport -> orig_dst:orig_dport in and new_src:new_sport ->
+ * new_dst:new_dport out; a reply the other way round. ICMP echo: the
+ * identifier in both ports of each side.
+ */
+struct ward_nat_val {
+	struct ward_ct_key other;	/* the other entry: dir 0's is the reply key,
+					 * dir 1's the flow's key in ward_ct */
+	__be32	orig_src;
+	__be32	orig_dst;
+	__be32	new_src;
+	__be32	new_dst;
+	__be16	orig_sport;
+	__be16	orig_dport;
+	__be16	new_sport;
+	__be16	new_dport;
+	__u8	dir;		/* 0: keyed by the original tuple, 1: by the reply's */
+	__u8	pad[7];
+};
+_Static_assert(sizeof(struct ward_nat_val) == 72, "ward_nat_val is ABI");
+
+#define WARD_NAT_DEFAULT_MAX	(2 * WARD_CT_DEFAULT_MAX)
 
 /* Userspace's share of flow deletions (the sweeper), for the flow count. */
 struct ward_ct_gc {
@@ -403,8 +477,12 @@ struct ward_trace {
 	__u8	status;		/* WARD_TRACE_* */
 	__u32	rate;		/* the rule's rate: (new flows a second per source); 0: none */
 	__u32	pad2;
+	__be32	nat_addr;	/* a port forward: the server the flow goes to ... */
+	__be16	nat_port;	/* ... and its port (the rules decided that) */
+	__u8	nat;		/* WARD_NAT_DNAT when a port forward applies, else 0 */
+	__u8	pad3;
 };
-_Static_assert(sizeof(struct ward_trace) == 72, "ward_trace is ABI");
+_Static_assert(sizeof(struct ward_trace) == 80, "ward_trace is ABI");
 
 #define WARD_TRACE_OK		0
 #define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */

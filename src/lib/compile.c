@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compile.h"
+#include "compile_int.h"
 #include "fqdn.h"
 
 /* A leaf's effective match: its own fields intersected with its ancestors'. */
@@ -52,7 +53,7 @@ static int fail(struct builder *b, int ret, const char *fmt, ...)
 	return ret;
 }
 
-static int find_str(char **v, size_t n, const char *s)
+int find_str(char **v, size_t n, const char *s)
 {
 	size_t i;
 
@@ -62,7 +63,7 @@ static int find_str(char **v, size_t n, const char *s)
 	return -1;
 }
 
-static int add_str(char ***v, size_t *n, const char *s)
+int add_str(char ***v, size_t *n, const char *s)
 {
 	char **nv;
 
@@ -834,6 +835,8 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 		goto err;
 	}
 	ret = collect_if_names(out, pol->rules, pol->n_rules);
+	if (!ret)
+		ret = compile_nat(pol, out);
 	if (ret)
 		goto err_nomem;
 

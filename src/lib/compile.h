@@ -41,6 +41,7 @@ struct compiled {
 	size_t	n_zones;
 	char	**if_names;		/* in_if id = index + 1 */
 	size_t	n_if_names;
+	struct ward_nat_policy nat;	/* the nat: section */
 	/* to_fqdn: tuple.fqdn and an entry's dst[0] hold the set's index + 1
 	 * in fqdn.sets; dataplane.c turns that into the set's pinned id. */
 	struct pol_fqdn fqdn;			/* a copy of the policy's */

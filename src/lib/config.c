@@ -123,7 +123,7 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_CONNTRACK]	= { "conntrack" },
 	[TK_FQDN_SETS]	= { "fqdn_sets" },
 	[TK_FQDN]	= { "fqdn" },
-	[TK_NAT]	= { "nat", CFG_UNSUPPORTED },
+	[TK_NAT]	= { "nat" },
 	[TK_SERVICES]	= { "services", CFG_UNSUPPORTED },
 	[TK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 	[TK_ALERTS]	= { "alerts", 0 },
@@ -133,12 +133,13 @@ static const struct cfg_key cfg_top_keys[TK_N] = {
 	[TK_FLEET]	= { "fleet", CFG_UNSUPPORTED },
 };
 
-enum { IK_MATCH, IK_ROLE, IK_MODE, IK_N };
+enum { IK_MATCH, IK_ROLE, IK_MODE, IK_FAST_PATH, IK_N };
 
 static const struct cfg_key cfg_iface_keys[IK_N] = {
 	[IK_MATCH]	= { "match" },
 	[IK_ROLE]	= { "role" },
 	[IK_MODE]	= { "mode" },
+	[IK_FAST_PATH]	= { "fast_path" },
 };
 
 enum { CK_MAX_FLOWS, CK_TIMEOUTS, CK_N };
@@ -259,7 +260,7 @@ static const struct cfg_icmp_name cfg_icmp6_names[] = {
 
 /* Errors */
 
-static int cfg_line(const yaml_node_t *n)
+int cfg_line(const yaml_node_t *n)
 {
 	return (int)n->start_mark.line + 1;
 }
@@ -382,7 +383,7 @@ static int cfg_bool(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 }
 
 /* Decimal digits only: no sign, no hex, no YAML 1.1 octal or sexagesimal. */
-static int cfg_uint(const char *s, size_t len, unsigned long max,
+int cfg_uint(const char *s, size_t len, unsigned long max,
 		    unsigned long *out)
 {
 	unsigned long v = 0;
@@ -524,7 +525,7 @@ int cfg_addr(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
 }
 
 /* 0; -EINVAL: not "N" or "N-M"; -ERANGE: a number past 65535; -EDOM: N > M. */
-static int cfg_ports_text(const char *s, struct pol_ports *out)
+int cfg_ports_text(const char *s, struct pol_ports *out)
 {
 	const char *dash = strchr(s, '-');
 	unsigned long lo, hi;
@@ -778,6 +779,20 @@ static int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 			return cfg_err(c, v[IK_MODE], "mode",
 				       "unknown mode '%s' (expected auto, xdp or tc)", mode);
 
+		if (v[IK_FAST_PATH]) {
+			const char *fp;
+
+			ret = cfg_str(c, v[IK_FAST_PATH], "fast_path", &fp);
+			if (ret)
+				return ret;
+			if (!strcmp(fp, "on"))
+				ifc->fast_path = POL_FAST_ON;
+			else if (!strcmp(fp, "off"))
+				ifc->fast_path = POL_FAST_OFF;
+			else if (strcmp(fp, "auto"))
+				return cfg_err(c, v[IK_FAST_PATH], "fast_path",
+					       "unknown value '%s' (expected auto, on or off)", fp);
+		}
 		ifc->line = cfg_line(map);
 		ifc->match = strdup(match);
 		ifc->role = role ? strdup(role) : NULL;
@@ -1373,14 +1388,14 @@ static int cfg_icmp_type(struct cfg_ctx *c, yaml_node_t *n, int proto, int *out)
 		       proto == PROTO_ICMP ? "icmp" : "icmpv6", s);
 }
 
-static int cfg_in(struct cfg_ctx *c, yaml_node_t *n, char **out)
+int cfg_link(struct cfg_ctx *c, yaml_node_t *n, const char *field, char **out)
 {
 	const struct pol_policy *pol = c->pol;
 	const char *s;
 	size_t i;
 	int ret;
 
-	ret = cfg_str(c, n, "in", &s);
+	ret = cfg_str(c, n, field, &s);
 	if (ret)
 		return ret;
 	for (i = 0; i < pol->n_ifaces; i++)
@@ -1390,7 +1405,7 @@ static int cfg_in(struct cfg_ctx *c, yaml_node_t *n, char **out)
 		for (i = 0; i < pol->n_ifaces; i++)
 			if (!fnmatch(pol->ifaces[i].match, s, 0))
 				goto found;
-	return cfg_err(c, n, "in", "unknown zone or interface '%s'", s);
+	return cfg_err(c, n, field, "unknown zone or interface '%s'", s);
 found:
 	*out = strdup(s);
 	return *out ? 0 : cfg_nomem(c);
@@ -1545,7 +1560,7 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 				       "unknown family '%s' (expected ipv4 or ipv6)", s);
 	}
 	if (v[RK_IN]) {
-		ret = cfg_in(c, v[RK_IN], &r->in);
+		ret = cfg_link(c, v[RK_IN], "in", &r->in);
 		if (ret)
 			return ret;
 	}
@@ -1700,7 +1715,7 @@ static int cfg_load(struct cfg_ctx *c, yaml_node_t *root)
 		{ TK_CONNTRACK, cfg_conntrack }, { TK_METRICS, cfg_metrics },
 		{ TK_API, cfg_api }, { TK_LOGS, cfg_logs }, { TK_ALERTS, cfg_alerts },
 		{ TK_SETS, cfg_sets }, { TK_FQDN_SETS, cfg_fqdn_sets }, { TK_FQDN, cfg_fqdn },
-		{ TK_RULES, cfg_rules },
+		{ TK_RULES, cfg_rules }, { TK_NAT, cfg_nat },
 	};
 	size_t i;
 
@@ -2095,6 +2110,8 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 			fputc('\n', f);
 		}
 		fprintf(f, "    mode: %s\n", modes[ifc->mode]);
+		if (ifc->fast_path != POL_FAST_AUTO)
+			fprintf(f, "    fast_path: %s\n", ifc->fast_path == POL_FAST_ON ? "on" : "off");
 	}
 	fprintf(f, "defaults:\n  policy: %s\n  dry_run: %s\n  log: %s\n",
 		pol->default_action == WARD_ACT_ACCEPT ? "accept" : "drop",
@@ -2106,6 +2123,7 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 	cfg_put_fqdn(f, pol);
 	fputs(pol->n_rules ? "rules:\n" : "rules: []\n", f);
 	cfg_put_rules(f, pol->rules, pol->n_rules, 2);
+	cfg_put_nat(f, &pol->nat);
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return 0;

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "dataplane_nat.h"
 #include "dataplane_fqdn.h"
 #include "log.h"
 
@@ -47,6 +48,8 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_TCP_INVALID]	= "tcp_invalid",
 	[WARD_CNT_DROP_TCP_WINDOW]	= "tcp_window",
 	[WARD_CNT_DROP_REVOKED]		= "revoked",
+	[WARD_CNT_DROP_NAT_EXHAUSTED]	= "nat_exhausted",
+	[WARD_CNT_DROP_NAT_STALE]	= "nat_stale",
 	[WARD_CNT_DROP_RATE_LIMIT]	= "rate_limit",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
@@ -64,6 +67,10 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_LOG_LOST]		= "log_lost",
 	[WARD_CNT_SYN_NEW]		= "syn_new",
 	[WARD_CNT_CT_GONE]		= "ct_gone",
+	[WARD_CNT_NAT_NEW]		= "nat_new",
+	[WARD_CNT_NAT_XLATE]		= "nat_xlate",
+	[WARD_CNT_FWD_REDIRECT]		= "fwd_redirect",
+	[WARD_CNT_FWD_STACK]		= "fwd_stack",
 	[WARD_CNT_FQDN_PARSED]		= "fqdn_parsed",
 	[WARD_CNT_FQDN_IGNORED]		= "fqdn_ignored",
 	[WARD_CNT_FQDN_SPOOFED]		= "fqdn_spoofed",
@@ -77,6 +84,8 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
 	[WARD_CNT_WOULD_REJECT]		= "would_reject",
 };
+
+static bool fast_path_wanted(const struct dataplane *dp, const struct dp_link *l);
 
 const char *dp_counter_name(int counter)
 {
@@ -221,12 +230,16 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 			break;
 		char path[PATH_MAX];
 
+		/* See ward_tx_ports in bpf/lib/nat.h: a devmap cannot be reused. */
+		if (map == dp->skel->maps.ward_tx_ports)
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
 			goto err_destroy;
 	}
 	size_flow_table(dp, pin_dir, max_flows);
+	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
 
@@ -601,6 +614,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 					&k, &links[i].info, 0))
 			err = -errno;
 	}
+	if (!err)
+		err = dp_nat_commit(dp, c, slot);
 	hdr.generation = dp->generation + 1;
 	if (!err && bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ward_policy),
 					&slot, &hdr, 0))
@@ -625,6 +640,12 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	}
 	dp->active_slot = slot;
 	dp->generation = hdr.generation;
+	/* With nat: added or removed, fast_path: auto changes its answer. */
+	if (dp->nat_on != (c->nat.n_rules > 0)) {
+		dp->nat_on = c->nat.n_rules > 0;
+		for (i = 0; i < dp->n_links; i++)
+			dp_nat_port(dp, dp->links[i].ifindex, fast_path_wanted(dp, &dp->links[i]));
+	}
 	memcpy(dp->ct_timeout, hdr.ct_timeout, sizeof(dp->ct_timeout));
 
 	/* Clear the old slot so it is ready for the next swap. */
@@ -999,6 +1020,23 @@ static struct dp_link *find_link(struct dp_link *v, size_t n, int ifindex)
 }
 
 /*
+ * May the fast path redirect to and from this link? fast_path: auto says
+ * yes only when the policy translates (nat:): a gateway without it may
+ * have netfilter rules of its own (a container runtime's masquerade) that
+ * a redirect would go around. Never for XDP on a veth: it may see frames
+ * of a local sender whose TCP/UDP checksum is only the pseudo header's
+ * (CHECKSUM_PARTIAL), and a redirect would send them on unfinished.
+ */
+static bool fast_path_wanted(const struct dataplane *dp, const struct dp_link *l)
+{
+	if (l->fast_path != POL_FAST_AUTO)
+		return l->fast_path == POL_FAST_ON;
+	return dp->nat_on &&
+	       !((l->mode == WARD_MODE_XDP_NATIVE || l->mode == WARD_MODE_XDP_GENERIC) &&
+		 link_is_virtual(l->name));
+}
+
+/*
  * Attaches one link in the mode it wants, in place of was (what ward had
  * on the same ifindex, or NULL). On error what was there keeps enforcing.
  * A link deleted under our feet is no error worth a warning: -ENODEV,
@@ -1056,6 +1094,7 @@ static int link_attach(struct dataplane *dp, struct dp_link *l, const struct dp_
 			"such limit\n", l->name);
 	l->info.mode = l->mode;
 	bpf_map_update_elem(ifd, &k, &l->info, 0);
+	dp_nat_port(dp, l->ifindex, fast_path_wanted(dp, l));
 	return 0;
 }
 
@@ -1073,6 +1112,7 @@ static void link_drop(struct dataplane *dp, size_t i, bool detach)
 		pr_info("%s: deleted, forgotten (%s)\n", l->name, dp_mode_name(l->mode));
 	}
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+	dp_nat_port(dp, l->ifindex, false);
 	memmove(l, l + 1, (dp->n_links - i - 1) * sizeof(*l));
 	dp->n_links--;
 }
@@ -1174,6 +1214,7 @@ void dp_link_moved(struct dataplane *dp, int ifindex)
 		pr_info("%s: moved to another namespace, forgotten (%s)\n", l->name,
 			dp_mode_name(l->mode));
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ward_ifaces), &k);
+	dp_nat_port(dp, ifindex, false);
 	memmove(l, l + 1, (dp->n_links - (l - dp->links) - 1) * sizeof(*l));
 	dp->n_links--;
 }
@@ -1209,6 +1250,7 @@ bool dp_link_match(const struct compiled *c, const struct pol_policy *pol,
 	out->ifindex = ifindex;
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	out->want = pi->mode;
+	out->fast_path = pi->fast_path;
 	out->info = info;
 	return true;
 }
@@ -1273,7 +1315,8 @@ void dp_close(struct dataplane *dp, bool detach)
 		}
 		if (dp->pin_dir[0]) {
 			bpf_object__for_each_map(map, dp->skel->obj)
-				bpf_map__unpin(map, NULL);
+				if (bpf_map__pin_path(map))
+					bpf_map__unpin(map, NULL);
 			rm_pins(dp->pin_dir);
 		}
 	}
@@ -1438,6 +1481,8 @@ size_t dp_ct_sweep(struct dataplane *dp, size_t budget)
 		if (!bpf_map_lookup_elem(fd, &next, &v) && v.last_seen < now &&
 		    now - v.last_seen > ct_timeout_ns(dp, &next, &v)) {
 			bpf_map_delete_elem(fd, &next);
+			if (v.flags & WARD_CTF_NAT)
+				dp_nat_forget(dp, &next);
 			expired++;
 			continue;	/* the cursor stays on a key that still exists */
 		}

@@ -25,6 +25,7 @@ struct dp_link {
 	int	ifindex;
 	char	name[IF_NAMESIZE];
 	enum pol_mode want;		/* what the config asks for */
+	enum pol_fast_path fast_path;	/* interfaces: fast_path */
 	__u8	mode;			/* WARD_MODE_* in effect (NONE: not attached) */
 	struct ward_iface info;		/* zone and name ids for the rules */
 };
@@ -49,6 +50,9 @@ struct dataplane {
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* of the live policy */
 	struct ward_ct_key sweep_cursor;
 	bool	sweep_valid;
+	bool	nat_on;			/* the live policy has a nat: section */
+	struct ward_ct_key nat_cursor;	/* dp_nat_sweep's */
+	bool	nat_cursor_valid;
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the

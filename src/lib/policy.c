@@ -50,6 +50,9 @@ void pol_free(struct pol_policy *pol)
 	free(pol->observe.metrics_listen);
 	free(pol->observe.log_path);
 	free(pol->api.listen);
+	for (i = 0; i < pol->nat.n; i++)
+		free(pol->nat.rules[i].link);
+	free(pol->nat.rules);
 	free(pol->api.tls_cert);
 	free(pol->api.tls_key);
 	free(pol->api.tls_ca);

@@ -70,10 +70,19 @@ struct pol_rule {
 	size_t	n_children;
 };
 
+/* interfaces: fast_path: whether forwarded packets may be redirected to
+ * and from the link by the data plane (docs/nat.md). */
+enum pol_fast_path {
+	POL_FAST_AUTO = 0,	/* yes, but not XDP on a virtual link */
+	POL_FAST_ON,
+	POL_FAST_OFF,
+};
+
 struct pol_iface {
 	char	*match;		/* a name or an fnmatch(3) glob */
 	char	*role;		/* zone name, or NULL */
 	enum pol_mode mode;
+	enum pol_fast_path fast_path;
 	int	line;
 };
 
@@ -104,6 +113,30 @@ struct pol_api {
 	char	*tls_cert;	/* tcp:// only, all three set: PEM files of the */
 	char	*tls_key;	/* server's certificate and key, and of the CA */
 	char	*tls_ca;	/* client certificates must be signed by */
+};
+
+/* nat: IPv4 only. */
+enum pol_nat_kind {
+	POL_NAT_MASQ = 1,	/* masquerade: the out link's address */
+	POL_NAT_SNAT,		/* snat: a fixed address */
+	POL_NAT_DNAT,		/* port_forward */
+};
+
+struct pol_nat_rule {
+	enum pol_nat_kind kind;
+	int	line;
+	char	*link;		/* out: (masquerade, snat) or in: (port_forward) */
+	struct pol_cidr from;	/* masquerade, snat: plen 0 for any source */
+	struct pol_cidr to;	/* snat: the address; port_forward: the server */
+	struct pol_ports ports;	/* snat: ports to use, 0-0 for the default */
+	int	proto;		/* port_forward: 6 or 17 */
+	uint16_t port;		/* port_forward: the port it listens on */
+	uint16_t to_port;	/* port_forward: the server's port */
+};
+
+struct pol_nat {
+	struct pol_nat_rule *rules;	/* masquerade, then snat, then port_forward */
+	size_t	n;
 };
 
 /* fqdn_sets: and fqdn: (docs/fqdn.md). Names are stored as written,
@@ -148,6 +181,7 @@ struct pol_policy {
 	struct pol_alerts alerts;
 	struct pol_observe observe;	/* metrics: and logs: */
 	struct pol_api api;
+	struct pol_nat nat;
 	struct pol_fqdn fqdn;
 };
 

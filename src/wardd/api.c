@@ -1996,7 +1996,19 @@ static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply 
 	/* Whether this flow's source is over the rate now is the bucket's
 	 * state, not the policy's: trace says the limit. */
 	m->rate = t.rate;
-	/* m->nat stays unset: NAT fills it when it exists. */
+	if (t.nat == WARD_NAT_DNAT) {
+		Ward__V1__TraceNat *n = ar_alloc(&r->ar, 1, sizeof(*n));
+		char ip[INET_ADDRSTRLEN];
+
+		if (n) {
+			ward__v1__trace_nat__init(n);
+			n->kind = "dnat";
+			inet_ntop(AF_INET, &t.nat_addr, ip, sizeof(ip));
+			n->ip = ar_strdup(&r->ar, ip);
+			n->port = ntohs(t.nat_port);
+			m->nat = n;
+		}
+	}
 	r->out = &m->base;
 }
 

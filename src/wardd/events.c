@@ -71,6 +71,20 @@ static void format_ip(const struct ward_event *ev, const __be32 *a, char *buf, s
 	inet_ntop(ev->family == WARD_FAM_V4 ? AF_INET : AF_INET6, a, buf, len);
 }
 
+/* source.nat / destination.nat of a translated flow's first packet. */
+static int put_nat(char *out, size_t len, const struct ward_event *ev, __u8 which, bool ports)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (ev->nat != which || ev->family != WARD_FAM_V4)
+		return 0;
+	inet_ntop(AF_INET, &ev->nat_addr, ip, sizeof(ip));
+	if (ports)
+		return snprintf(out, len, ",\"nat\":{\"ip\":\"%s\",\"port\":%u}", ip,
+				ntohs(ev->nat_port));
+	return snprintf(out, len, ",\"nat\":{\"ip\":\"%s\"}", ip);
+}
+
 /* The parts every record has, for the feed and for put_common. */
 static void event_parts(const struct ward_event *ev, struct feed_event *fe)
 {
@@ -108,13 +122,15 @@ static int put_common(char *out, size_t len, const struct ward_event *ev,
 	else
 		n += snprintf(out + n, len - n, "\"network\":{\"iana_number\":\"%u\",\"type\":\"%s\"},",
 			      ev->proto, fe->family);
+	n += snprintf(out + n, len - n, "\"source\":{\"ip\":\"%s\"", fe->src);
 	if (ports)
-		n += snprintf(out + n, len - n,
-			      "\"source\":{\"ip\":\"%s\",\"port\":%u},\"destination\":{\"ip\":\"%s\",\"port\":%u},",
-			      fe->src, fe->sport, fe->dst, fe->dport);
-	else
-		n += snprintf(out + n, len - n,
-			      "\"source\":{\"ip\":\"%s\"},\"destination\":{\"ip\":\"%s\"},", fe->src, fe->dst);
+		n += snprintf(out + n, len - n, ",\"port\":%u", fe->sport);
+	n += put_nat(out + n, len - n, ev, WARD_EV_NAT_SRC, ports);
+	n += snprintf(out + n, len - n, "},\"destination\":{\"ip\":\"%s\"", fe->dst);
+	if (ports)
+		n += snprintf(out + n, len - n, ",\"port\":%u", fe->dport);
+	n += put_nat(out + n, len - n, ev, WARD_EV_NAT_DST, ports);
+	n += snprintf(out + n, len - n, "},");
 	if (ev->proto == 1 || ev->proto == 58)
 		n += snprintf(out + n, len - n, "\"icmp\":{\"type\":%u,\"code\":%u},",
 			      ev->icmp_type, ev->icmp_code);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "api.h"
 #include "metrics.h"
+#include "dataplane_nat.h"
 
 #define METRICS_MAX_CLIENTS	16
 #define METRICS_REQ_MAX		4096
@@ -205,6 +206,14 @@ static void render(struct wardd *w, struct buf *b)
 	bprintf(b, "ward_conntrack_flows %zu\n", dp_ct_count(&w->dp));
 	header(b, "ward_conntrack_max", "gauge", "Size of the flow table (conntrack.max_flows).");
 	bprintf(b, "ward_conntrack_max %u\n", w->dp.max_flows);
+	header(b, "ward_nat_bindings", "gauge", "Flows with a NAT binding (a walk of ward_nat).");
+	bprintf(b, "ward_nat_bindings %zu\n", dp_nat_count(&w->dp));
+	header(b, "ward_forwarded_total", "counter",
+	       "Forwarded packets by path: the fast path (fib + redirect) or the kernel stack.");
+	bprintf(b, "ward_forwarded_total{path=\"redirect\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_FWD_REDIRECT]);
+	bprintf(b, "ward_forwarded_total{path=\"stack\"} %llu\n",
+		(unsigned long long)cnt[WARD_CNT_FWD_STACK]);
 	header(b, "ward_conntrack_opened_total", "counter", "Flows opened.");
 	bprintf(b, "ward_conntrack_opened_total %llu\n", (unsigned long long)cnt[WARD_CNT_CT_NEW]);
 	header(b, "ward_conntrack_related_total", "counter",

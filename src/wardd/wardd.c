@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "wardd.h"
+#include "dataplane_nat.h"
 
 /* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
 #define WARDD_TICK_MS		1000
@@ -207,6 +208,9 @@ static void on_tick(void *arg)
 
 	if (gone)
 		pr_debug("expired %zu flows\n", gone);
+	gone = dp_nat_sweep(&w->dp, WARDD_SWEEP_BUDGET);
+	if (gone)
+		pr_debug("removed %zu NAT binding entries of gone flows\n", gone);
 	events_tick(w);
 }
 

@@ -195,3 +195,10 @@ http_serve() {
 	sleep 0.5
 }
 http_ok() { in_a curl -s -m 2 -o /dev/null -g "http://${2:-$IP_B}:$1/"; }
+
+# e2e_link NS1 DEV1 NS2 DEV2: a veth pair between two namespaces, both ends up.
+e2e_link() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}

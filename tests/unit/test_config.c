@@ -616,7 +616,7 @@ ERR_TEST(err_to_fqdn_literal, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.
 ERR_TEST(err_to_fqdn_with_to, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.0.0.53] }\n"
 	 "rules:\n  - to: 10.0.0.0/8\n    rules:\n      - { to_fqdn: $u, action: accept }\n",
 	 "t.yaml:7: to_fqdn: cannot be combined with to: (in this rule or a branch around it)")
-ERR_TEST(err_top_nat, "\nnat: {}\n", "t.yaml:2: nat: not supported by this version of ward yet")
+ERR_TEST(err_top_nat, "\nnat:\n  hairpin: true\n", "t.yaml:3: hairpin: unknown key")
 ERR_TEST(err_top_services, "services: []\n",
 	 "t.yaml:1: services: not supported by this version of ward yet")
 ERR_TEST(err_top_plugins, "plugins: []\n",
