@@ -36,6 +36,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
+#include "test_run.h"
 #include "read_maps.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -341,31 +342,10 @@ struct pkt_case {
 static int run_prog(bool xdp, const void *data, __u32 len, int ifindex,
 		    __u32 repeat, __u32 *retval)
 {
-	/*
-	 * XDP: ingress_ifindex must name an existing device (its rx queue is
-	 * looked up), data_end must equal the input size. tc: the kernel
-	 * copies ingress_ifindex into skb_iif unchecked; ifindex, if set,
-	 * must exist. Without a ctx, XDP sees ifindex 1 (lo) but tc sees 0,
-	 * so both get one explicitly.
-	 */
-	struct xdp_md xctx = { .data = 0, .data_end = len, .ingress_ifindex = ifindex };
-	struct __sk_buff sctx = { .ingress_ifindex = ifindex };
 	struct bpf_program *prog = xdp ? dp.skel->progs.ward_xdp_ingress :
 					 dp.skel->progs.ward_tc_ingress;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = len,
-		    .repeat = repeat);
-	int err;
 
-	if (xdp) {
-		opts.ctx_in = &xctx;
-		opts.ctx_size_in = sizeof(xctx);
-	} else {
-		opts.ctx_in = &sctx;
-		opts.ctx_size_in = sizeof(sctx);
-	}
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	*retval = opts.retval;
-	return err ? -errno : 0;
+	return test_run_frame(prog, xdp, ifindex, data, len, NULL, 0, NULL, repeat, retval);
 }
 
 static __u32 hook_verdict(bool xdp, int v)

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
+#include "test_run.h"
 #include "read_maps.h"
 
 /* Which way a packet goes. */
@@ -410,24 +411,8 @@ static int flow_age(const struct conv *c, __u64 idle_ns)
 static int run_prog(struct bpf_program *prog, bool xdp, const void *data, __u32 len,
 		    int ifindex, __u32 *retval)
 {
-	/* As in test_bpf.c: XDP needs an existing device; tc takes the
-	 * ifindex as skb->ingress_ifindex, and 0 there means locally made. */
-	struct xdp_md xctx = { .data = 0, .data_end = len, .ingress_ifindex = ifindex };
-	struct __sk_buff sctx = { .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = len,
-		    .repeat = 1);
-	int err;
-
-	if (xdp) {
-		opts.ctx_in = &xctx;
-		opts.ctx_size_in = sizeof(xctx);
-	} else {
-		opts.ctx_in = &sctx;
-		opts.ctx_size_in = sizeof(sctx);
-	}
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	*retval = opts.retval;
-	return err ? -errno : 0;
+	/* 0 as ifindex at tc means locally made (test_run.h). */
+	return test_run_frame(prog, xdp, ifindex, data, len, NULL, 0, NULL, 1, retval);
 }
 
 /*

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
+#include "test_run.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -96,26 +97,12 @@ static void reset_bucket(void)
 /* Runs a frame through one ingress hook; out gets the frame it leaves with. */
 static int run(bool xdp, const struct pkt *in, struct pkt *out, __u32 *retval)
 {
-	struct xdp_md xctx = { .data = 0, .data_end = in->len, .ingress_ifindex = lo_ifindex };
-	struct __sk_buff sctx = { .ingress_ifindex = lo_ifindex };
 	struct bpf_program *prog = xdp ? dp.skel->progs.ward_xdp_ingress :
 					 dp.skel->progs.ward_tc_ingress;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = in->len,
-		    .data_out = out->data, .data_size_out = sizeof(out->data), .repeat = 1);
 
-	if (xdp) {
-		opts.ctx_in = &xctx;
-		opts.ctx_size_in = sizeof(xctx);
-	} else {
-		opts.ctx_in = &sctx;
-		opts.ctx_size_in = sizeof(sctx);
-	}
 	memset(out, 0, sizeof(*out));
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		return -errno;
-	out->len = opts.data_size_out;
-	*retval = opts.retval;
-	return 0;
+	return test_run_frame(prog, xdp, lo_ifindex, in->data, in->len, out->data,
+			 sizeof(out->data), &out->len, 1, retval);
 }
 
 /* What must become of a row. */
