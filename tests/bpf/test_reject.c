@@ -102,7 +102,7 @@ static int run(bool xdp, const struct pkt *in, struct pkt *out, __u32 *retval)
 
 	memset(out, 0, sizeof(*out));
 	return test_run_frame(prog, xdp, lo_ifindex, in->data, in->len, out->data,
-			 sizeof(out->data), &out->len, 1, retval);
+			      sizeof(out->data), &out->len, 1, retval);
 }
 
 /* What must become of a row. */

@@ -19,9 +19,9 @@
 
 /* out (out_cap bytes) gets the frame the program leaves with, *out_len its
  * length; out may be NULL. Returns 0 or -errno; *retval is the program's. */
-static inline int test_run_frame(struct bpf_program *prog, bool xdp, int ifindex, const void *in,
-			    __u32 len, void *out, __u32 out_cap, __u32 *out_len, __u32 repeat,
-			    __u32 *retval)
+static inline int test_run_frame(struct bpf_program *prog, bool xdp, int ifindex,
+				 const void *in, __u32 len, void *out, __u32 out_cap,
+				 __u32 *out_len, __u32 repeat, __u32 *retval)
 {
 	struct xdp_md xctx = { .data = 0, .data_end = len, .ingress_ifindex = ifindex };
 	struct __sk_buff sctx = { .ingress_ifindex = ifindex };
