@@ -650,11 +650,14 @@ static __always_inline int nat_out(void *ctx, const struct packet *p, struct xla
 	rc = nat_route(ctx, xdp, &ns->fib, 0);
 	if (!fib_routed(rc))
 		goto out;
-	if (p->ttl <= 1 || (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED && p->df)) {
-		xl->flags &= ~XL_REWRITE;
-		count(WARD_CNT_FWD_STACK);
-		return WARD_PASS;
-	}
+	/* The kernel answers it with an ICMP error: through the kernel, with
+	 * its destination half (a reply's, a port forward's) so that the
+	 * kernel finds the route and the error goes to the real sender, and
+	 * without its source half, so that an outgoing packet's error goes
+	 * to the LAN host that sent it. The error's quote is put back into
+	 * the sender's terms at egress (nat_egress_error). */
+	if (p->ttl <= 1 || (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED && p->df))
+		goto stack;
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && !first && p->l3_off == sizeof(struct ethhdr) &&
 	    bpf_map_lookup_elem(&ward_tx_ports, &ns->fib.ifindex) &&
 	    bpf_map_lookup_elem(&ward_tx_ports, &ifindex)) {
@@ -665,6 +668,7 @@ static __always_inline int nat_out(void *ctx, const struct packet *p, struct xla
 		count(WARD_CNT_FWD_REDIRECT);
 		goto out;
 	}
+stack:
 	count(WARD_CNT_FWD_STACK);
 	/* Through the kernel, the source is rewritten at the out link's tc
 	 * egress (nat_egress), as netfilter does it in POSTROUTING: the
@@ -677,6 +681,23 @@ out:
 	if (xl->flags & XL_REWRITE)
 		count(WARD_CNT_NAT_XLATE);
 	return xl->flags & (XL_REWRITE | XL_FWD) ? WARD_PASS | WARD_XLATE : WARD_PASS;
+}
+
+/*
+ * tc egress of an ICMP error the gateway itself makes (ingress_ifindex 0)
+ * about a packet it got translated (nat_out: TTL out, too big on the way
+ * in): the quoted packet, and the error's addresses, in the terms of the
+ * side it goes to, as nat_related does for an error that passes through.
+ */
+static __always_inline int nat_egress_error(const struct packet *p)
+{
+	struct xlate *xl;
+
+	xl = nat_begin(p);
+	if (!xl || !nat_related(p, xl))
+		return WARD_PASS;
+	count(WARD_CNT_NAT_XLATE);
+	return WARD_PASS | WARD_XLATE;
 }
 
 /*

@@ -489,6 +489,10 @@ static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in
 	__u64 now;
 	__u8 from;
 
+	/* Not trackable: the gateway's own ICMP errors, NAT's business only. */
+	if (!in_ifindex && p->family == WARD_FAM_V4 && p->proto == IPPROTO_ICMP_ && p->l4 &&
+	    icmp_is_error(p))
+		return nat_egress_error(p);
 	if (!ct_trackable(p))
 		return WARD_PASS;
 	if (live_policy(&lv))

@@ -6,7 +6,8 @@
  * error about a translated flow (the quoted packet included), TTL 1, and
  * the fast path's redirect (MACs, TTL), and what must not pass: a port
  * forward's packet that opens no flow, a binding's reply tuple the wrong
- * way round, source NAT without a route. Every frame that comes out is
+ * way round, source NAT without a route; a reply with TTL 1 and the
+ * gateway's own time exceeded about it. Every frame that comes out is
  * checked the way a receiver would: IPv4 header, TCP/UDP/ICMP checksums,
  * and those of the packet an ICMP error quotes.
  *
@@ -572,6 +573,30 @@ static void test_ttl_one(void)
 	test_end();
 }
 
+static void test_reply_ttl_one(void)
+{
+	struct frame f, r, e;
+	__u16 port;
+
+	test_start("masquerade: a reply with TTL 1 goes to the kernel translated, its error back");
+	f = udp(LAN_HOST, 5500, WAN_HOST, 7, 64);
+	lan_first(&f, "UDP out");
+	port = get16(f.b + L3 + 20);
+	r = udp(WAN_HOST, 7, GW_WAN, port, 1);
+	ASSERT_EQ(run_xdp(if_wan, &r), XDP_PASS_, "to the kernel, which answers it");
+	ASSERT_EQ(addr(r.b + L3 + 16), ip4(LAN_HOST), "for the LAN host: the kernel routes it there");
+	ASSERT_EQ(get16(r.b + L3 + 22), 5500, "at its port");
+	csums_ok(r.b + L3, r.len - L3, "TTL 1 reply");
+	/* The kernel's time exceeded, made by the gateway (ingress_ifindex 0). */
+	e = icmp_err(GW_WAN, WAN_HOST, 11, 0, &r);
+	run_egress(0, &e);
+	ASSERT_EQ(addr(e.b + L3 + 16), ip4(WAN_HOST), "the error goes to the sender");
+	ASSERT_EQ(addr(e.b + L3 + 28 + 16), ip4(GW_WAN), "quoting the address it sent to");
+	ASSERT_EQ(get16(e.b + L3 + 28 + 22), port, "and the port");
+	csums_ok(e.b + L3, e.len - L3, "time exceeded at egress");
+	test_end();
+}
+
 /* ------------------------------------------------------------------ */
 /* Setup */
 
@@ -666,6 +691,7 @@ int main(int argc, char **argv)
 		test_forward_noflow();
 		test_reply_direction();
 		test_no_route();
+		test_reply_ttl_one();
 	}
 	compiled_free(&comp);
 	pol_free(&pol);
