@@ -271,6 +271,34 @@ run_mode() { # MODE
 	[ "$((got - ${n:-0}))" -ge 1 ] || fail "$mode: nat_invalid $n -> $got after the wrong-way packet"
 	ok "$mode: $a -> $WAN:7 (the reply tuple the wrong way round): dropped, not sent to the LAN"
 
+	# A reply with TTL 1: the gateway answers its sender with a time
+	# exceeded that quotes what was sent (the gateway's address and port),
+	# not a port unreachable of its own. L1 keeps the flow alive meanwhile.
+	a=$(ask "$NS_L1" $WAN 7 40130)
+	[ "${a%:*}" = $GW_WAN ] || fail "$mode: masquerade for 40130: '$a'"
+	ip netns exec "$NS_L1" /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 40130))
+for i in range(20):
+    s.sendto(b'keep', ('$WAN', 7))
+    time.sleep(0.3)
+" &
+	b=$!
+	got=$(ip netns exec "$NS_W" /usr/bin/python3 -c "
+from scapy.all import IP, UDP, ICMP, UDPerror, IPerror, sr1, conf
+conf.verb = 0
+r = sr1(IP(src='$WAN', dst='$GW_WAN', ttl=1) / UDP(sport=7, dport=${a#*:}) / b'ttl', timeout=2)
+if r is None or ICMP not in r:
+    print('none')
+else:
+    print(r[ICMP].type, r[IPerror].dst, r[UDPerror].dport)
+")
+	wait $b
+	[ "$got" = "11 $GW_WAN ${a#*:}" ] || fail "$mode: TTL 1 reply to $a: answered '$got'"
+	ok "$mode: a reply with TTL 1: time exceeded to its sender, quoting $a"
+
 	# traceroute: the gateway answers the first hop itself (untranslated),
 	# the WAN host's port unreachable comes back translated (the quoted
 	# packet too), so traceroute knows it arrived.
