@@ -803,6 +803,93 @@ static void test_mutations(void)
 	test_end();
 }
 
+/* The keys of a map, counted. */
+static size_t n_keys(struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	__u8 k[512], prev[512];
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, n ? prev : NULL, k)) {
+		n++;
+		memcpy(prev, k, bpf_map__key_size(m));
+	}
+	return n;
+}
+
+/*
+ * Review finding 6: a commit that fails after the FQDN maps were written
+ * (here: more links than ward_ifaces holds) leaves set ids, names,
+ * resolvers and ward_fqdn_conf as they were, and answers learn as before.
+ */
+static void test_failed_commit(void)
+{
+	static const char other[] =
+		"defaults: { policy: drop, log: none }\n"
+		"fqdn_sets:\n"
+		"  deb: [\"deb.debian.org\", \"*.debian.org\"]\n"
+		"  exact: [\"www.example.com\", \"new.example.com\"]\n"
+		"  added: [\"*.added.org\"]\n"
+		"fqdn:\n"
+		"  resolvers: [" OTHER_DNS "]\n"
+		"  grace: 99s\n"
+		"rules:\n"
+		"  - { name: added, to_fqdn: $added, proto: tcp, port: 443, action: accept }\n";
+	size_t n_links = WARD_SLOTS * WARD_MAX_IFACES + 1, i;
+	struct ward_fqdn_conf conf_before, conf_after;
+	struct ward_fqdn_resolver rk = { .family = WARD_FAM_V4 };
+	size_t pats, resolvers;
+	char err[CFG_ERR_MAX];
+	struct dp_link *links;
+	struct pol_policy pol;
+	struct compiled comp;
+	__u32 zero = 0, one;
+	__u64 before[WARD_CNT_MAX];
+	struct msg q, m;
+
+	test_start("fqdn failed commit changes nothing");
+	links = calloc(n_links, sizeof(*links));
+	if (!ASSERT_TRUE(links != NULL, "calloc") ||
+	    !ASSERT_OK(cfg_parse_string("o.yaml", other, strlen(other), &pol, err, sizeof(err)),
+		       err) ||
+	    !ASSERT_OK(compile_policy(&pol, &comp, err, sizeof(err)), err)) {
+		free(links);
+		test_end();
+		return;
+	}
+	for (i = 0; i < n_links; i++)
+		links[i].ifindex = 100000 + i;
+	bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_fqdn_conf), &zero, &conf_before);
+	pats = n_keys(dp.skel->maps.ward_fqdn_pats);
+	resolvers = n_keys(dp.skel->maps.ward_fqdn_resolvers);
+	ASSERT_TRUE(dp_commit(&dp, &comp, links, n_links) < 0, "the commit fails");
+	bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_fqdn_conf), &zero, &conf_after);
+	ASSERT_EQ(conf_after.grace, conf_before.grace, "grace as before");
+	ASSERT_EQ(conf_after.enabled, conf_before.enabled, "enabled as before");
+	ASSERT_EQ(n_keys(dp.skel->maps.ward_fqdn_pats), pats, "the same patterns");
+	ASSERT_EQ(n_keys(dp.skel->maps.ward_fqdn_resolvers), resolvers, "the same resolvers");
+	inet_pton(AF_INET, OTHER_DNS, rk.addr);
+	ASSERT_TRUE(bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_fqdn_resolvers), &rk,
+					&one) != 0, "the new resolver is not in");
+	ASSERT_EQ(set_id("added"), -1, "the new set has no id");
+	ASSERT_TRUE(set_id("deb") >= 0 && set_id("exact") >= 0, "the live sets keep theirs");
+
+	/* And the live policy still learns as it did. */
+	forget_all();
+	answer(&m, 0x1801, "www.example.com", 1, 1);
+	rr_addr(&m, "203.0.113.90", 60);
+	query_msg(&q, 0x1801, "www.example.com", 1);
+	send_msg(HOOK_TC, false, CLIENT, RESOLVER, true, &q);
+	counters(before);
+	send_msg(HOOK_TC, false, CLIENT, RESOLVER, false, &m);
+	check("after the failed commit", HOOK_TC, before,
+	      &(struct expect){ .learned = 1, .parsed = 1 });
+	compiled_free(&comp);
+	pol_free(&pol);
+	free(links);
+	test_end();
+}
+
 int main(int argc, char **argv)
 {
 	struct pol_policy pol;
@@ -839,6 +926,7 @@ int main(int argc, char **argv)
 	test_transport();
 	test_classifier();
 	test_mutations();
+	test_failed_commit();
 
 	compiled_free(&comp);
 	pol_free(&pol);
