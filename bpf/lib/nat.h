@@ -515,6 +515,9 @@ static __always_inline long nat_bind_route(void *ctx, bool xdp, const struct pac
  * without claiming a port: the rule's whole range is reported. Nothing
  * when there is no route, no rule, or (masquerade) no address on the out
  * link, which nat_bind() would refuse.
+ * XXX: a test run does not keep softirqs off, so a packet on this CPU may
+ * reuse the per-CPU scratch between the lookup and the read: that packet
+ * is unharmed (it fills the scratch before use), this answer may be wrong.
  */
 static __always_inline void nat_trace_snat(void *ctx, __u32 slot, const struct packet *p,
 					   __u32 ifindex, struct ward_trace *t)
