@@ -480,9 +480,14 @@ struct ward_trace {
 	__be32	nat_addr;	/* a port forward: the server the flow goes to ... */
 	__be16	nat_port;	/* ... and its port (the rules decided that) */
 	__u8	nat;		/* WARD_NAT_DNAT when a port forward applies, else 0 */
-	__u8	pad3;
+	__u8	snat;		/* WARD_NAT_MASQ or WARD_NAT_SNAT: the source rule of ... */
+	__u32	out_ifindex;	/* ... the link the route leaves by, */
+	__be32	snat_addr;	/* the source address it gives the flow */
+	__u16	snat_port_lo;	/* and its port range (host order) */
+	__u16	snat_port_hi;
+	__u32	pad4;
 };
-_Static_assert(sizeof(struct ward_trace) == 80, "ward_trace is ABI");
+_Static_assert(sizeof(struct ward_trace) == 96, "ward_trace is ABI");
 
 #define WARD_TRACE_OK		0
 #define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */
