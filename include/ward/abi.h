@@ -557,6 +557,15 @@ struct ward_fqdn_query {
 };
 _Static_assert(sizeof(struct ward_fqdn_query) == 40, "ward_fqdn_query is ABI");
 
+/* ward_fqdn_queries' value: where the query was seen, so that its answer
+ * can be refused on the link a forger would send it on (docs/fqdn.md). */
+struct ward_fqdn_query_val {
+	__u64	ts_ns;
+	__u32	ifindex;	/* link the query came in on; a local query: the link it left by */
+	__u32	local;		/* 1: the host's own query (tc egress, no ingress link) */
+};
+_Static_assert(sizeof(struct ward_fqdn_query_val) == 16, "ward_fqdn_query_val is ABI");
+
 /* ward_fqdn_conf[0] */
 struct ward_fqdn_conf {
 	__u32	enabled;	/* some resolver configured: look at DNS at all */
