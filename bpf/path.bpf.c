@@ -93,11 +93,11 @@ fail:
 }
 
 /* wardctl trace (bpf/trace.bpf.c): decide() on a flow, without a packet. */
-__noinline int ward_trace_flow(struct ward_trace *t)
+__noinline int ward_trace_flow(struct xdp_md *ctx, struct ward_trace *t)
 {
 	if (!t)
 		return -1;
-	return trace_flow(t);
+	return trace_flow(ctx, t);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

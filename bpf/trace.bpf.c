@@ -3,11 +3,12 @@
  * bpf/trace.bpf.c: the entry point of wardctl trace. wardd runs it with
  * BPF_PROG_TEST_RUN and never attaches it: its "packet" is a struct
  * ward_trace (a flow as the parser would have made it), answered in place
- * by ward_trace_flow() in bpf/path.bpf.c (bpf/lib/trace.h).
+ * by ward_trace_flow() in bpf/path.bpf.c (bpf/lib/trace.h). The context
+ * is for bpf_fib_lookup(): a test run's is in wardd's network namespace.
  */
 #include "lib/maps.h"
 
-extern int ward_trace_flow(struct ward_trace *t);
+extern int ward_trace_flow(struct xdp_md *ctx, struct ward_trace *t);
 
 SEC("xdp")
 int ward_trace(struct xdp_md *ctx)
@@ -21,7 +22,7 @@ int ward_trace(struct xdp_md *ctx)
 	/* A copy on the stack: a global function's pointer is to memory of
 	 * a known size, which packet data is not to the verifier. */
 	__builtin_memcpy(&t, pt, sizeof(t));
-	if (ward_trace_flow(&t))
+	if (ward_trace_flow(ctx, &t))
 		return XDP_ABORTED;
 	__builtin_memcpy(pt, &t, sizeof(t));
 	return XDP_PASS;

@@ -21,6 +21,10 @@ static __always_inline void bucket_refill(__u32 *tokens, __u64 *last_ns, __u32 r
 {
 	__u64 elapsed = now - *last_ns, add;
 
+	/* Another CPU, whose clock read came later, moved last_ns past this
+	 * CPU's now: nothing was earned (unsigned, it would look like ages). */
+	if ((__s64)elapsed <= 0)
+		return;
 	if (elapsed >= BUCKET_NSEC) {
 		*tokens = rate;
 		*last_ns = now;

@@ -5,8 +5,10 @@
  * ward_fqdn_dns(), which every entry point calls once fqdn_inspect()
  * (fqdn_maps.h) has copied the message into ward_fqdn_scratch.
  *
- * A query to a resolver is recorded as {client, port, resolver, id}. An
- * answer counts only if it consumes such a record; then its question name
+ * A query to a resolver is recorded as {client, port, resolver, id} with
+ * the link it was seen on. An answer counts only if it consumes such a
+ * record and comes in on a link its resolver could answer on
+ * (fqdn_answer_link_ok()); then its question name
  * (never a CNAME target: the resolver follows chains, ward does not trust
  * them by name) is matched against the patterns, and every A/AAAA record
  * of the answer section is learned under every set the question matches,
@@ -337,17 +339,36 @@ static __always_inline void fqdn_query_key(struct ward_fqdn_query *k, struct pac
 	k->proto = p->proto;
 }
 
-static __always_inline int fqdn_query(struct fqdn_scratch *s, struct packet *p, __u32 base)
+static __always_inline int fqdn_query(struct fqdn_scratch *s, struct packet *p, __u32 ifindex,
+				      __u32 kind, __u32 base)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();
-
 	/* QR clear, opcode QUERY, one question. */
 	if ((msg_u8(s, base + 2) & 0xf8) || msg_u16(s, base + 4) != 1)
 		return 0;
 	fqdn_query_key(&s->qk, p, msg_u16(s, base), false);
-	bpf_map_update_elem(&ward_fqdn_queries, &s->qk, &now, BPF_ANY);
+	s->qv.ts_ns = bpf_ktime_get_coarse_ns();
+	s->qv.ifindex = ifindex;
+	s->qv.local = kind == FQDN_MSG_LOCAL_QUERY;
+	bpf_map_update_elem(&ward_fqdn_queries, &s->qk, &s->qv, BPF_ANY);
 	count(WARD_CNT_FQDN_QUERY);
 	return 0;
+}
+
+/*
+ * Has the answer come in on a link its resolver could answer on? A
+ * forwarded query's answer never comes back on the link the query came in
+ * on: that is the client's link, where the client itself (or its
+ * neighbours) can forge the resolver's answer with the id and port it
+ * knows. The host's own query's answer comes back on the link the query
+ * left by. An answer from a resolver on this host (ifindex 0) is not on a
+ * link at all.
+ */
+static __always_inline bool fqdn_answer_link_ok(const struct ward_fqdn_query_val *v,
+						__u32 ifindex)
+{
+	if (v->local)
+		return ifindex == v->ifindex;
+	return ifindex != v->ifindex;
 }
 
 static __always_inline int fqdn_answer(struct fqdn_scratch *s, struct packet *p,
@@ -355,6 +376,7 @@ static __always_inline int fqdn_answer(struct fqdn_scratch *s, struct packet *p,
 {
 	struct fqdn_state *q = &s->st;
 	struct fqdn_ctx c = { .s = s };
+	struct ward_fqdn_query_val *qv;
 	struct ward_fqdn_conf *conf;
 	__u32 zero = 0, flags, an;
 
@@ -369,7 +391,11 @@ static __always_inline int fqdn_answer(struct fqdn_scratch *s, struct packet *p,
 		return 0;
 	}
 	fqdn_query_key(&s->qk, p, msg_u16(s, base), true);
-	if (bpf_map_delete_elem(&ward_fqdn_queries, &s->qk)) {
+	/* A forgery on the wrong link leaves the query for the real answer;
+	 * the delete makes the real answer teach once (no replay). */
+	qv = bpf_map_lookup_elem(&ward_fqdn_queries, &s->qk);
+	if (!qv || !fqdn_answer_link_ok(qv, ifindex) ||
+	    bpf_map_delete_elem(&ward_fqdn_queries, &s->qk)) {
 		count(WARD_CNT_FQDN_SPOOFED);
 		return 0;
 	}
@@ -445,8 +471,9 @@ static __always_inline int fqdn_answer(struct fqdn_scratch *s, struct packet *p,
  * with its length prefix). Over TCP only a message wholly inside one
  * segment is read: reassembly has no place in XDP or tc.
  */
-__noinline int ward_fqdn_dns(struct packet *p, __u32 ifindex, __u32 copied, __u32 answer)
+__noinline int ward_fqdn_dns(struct packet *p, __u32 ifindex, __u32 copied, __u32 kind)
 {
+	bool answer = kind == FQDN_MSG_ANSWER;
 	struct fqdn_scratch *s;
 	__u32 zero = 0, base = 0, end = copied;
 
@@ -466,7 +493,7 @@ __noinline int ward_fqdn_dns(struct packet *p, __u32 ifindex, __u32 copied, __u3
 		end = mlen + 2 < copied ? mlen + 2 : copied;
 	}
 	if (!answer)
-		return end >= base + DNS_HDR_LEN ? fqdn_query(s, p, base) : 0;
+		return end >= base + DNS_HDR_LEN ? fqdn_query(s, p, ifindex, kind, base) : 0;
 	/* A resolver's own query upstream, sent from port 53: not an answer. */
 	if (p->dport == DNS_PORT_BE && end > base + 2 && !(msg_u8(s, base + 2) & 0x80))
 		return 0;

@@ -53,7 +53,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, WARD_FQDN_QUERIES);
 	__type(key, struct ward_fqdn_query);
-	__type(value, __u64);
+	__type(value, struct ward_fqdn_query_val);
 } ward_fqdn_queries WARD_MAP;
 
 struct {
@@ -121,6 +121,7 @@ struct fqdn_scratch {
 	 * and a bpf_loop callback share 512 bytes. */
 	struct ward_fqdn_resolver rk;
 	struct ward_fqdn_query qk;
+	struct ward_fqdn_query_val qv;
 	struct ward_fqdn_addr_key ak;
 	struct ward_fqdn_addr_val av;
 	struct ward_fqdn_addr_key ck;	/* the classifier's */
@@ -136,15 +137,20 @@ struct {
 #define FQDN_HOOK_XDP	1
 #define FQDN_HOOK_TC	2
 
+/* What ward_fqdn_dns() is handed. */
+#define FQDN_MSG_QUERY		0	/* ifindex: the link it came in on */
+#define FQDN_MSG_ANSWER		1	/* ifindex: the link it came in on, 0 from this host */
+#define FQDN_MSG_LOCAL_QUERY	2	/* the host's own; ifindex: the link it leaves by */
+
 /* Defined in bpf/path.bpf.c (bpf/lib/fqdn.h). */
-extern int ward_fqdn_dns(struct packet *p, __u32 ifindex, __u32 copied, __u32 answer);
+extern int ward_fqdn_dns(struct packet *p, __u32 ifindex, __u32 copied, __u32 kind);
 
 /*
  * A DNS packet ward has let through: record a query to a resolver, or
  * learn from a resolver's answer before the answer goes on. egress: tc
- * egress, where only the host's own queries and the answers of a resolver
- * on this host (ingress_ifindex 0) are looked at; the others were seen at the
- * ingress of the link they came in on.
+ * egress, where the host's own queries and the answers of a resolver on
+ * this host (ingress_ifindex 0) are looked at, and forwarded queries again
+ * (the same record as at the ingress of the link they came in on).
  *
  * A subprogram of its own, not inlined: its locals would otherwise join the
  * entry's frame, and entry + decision + classifier frames already come
@@ -156,7 +162,7 @@ static __noinline __attribute__((unused)) void fqdn_inspect(void *ctx, int hook,
 {
 	struct ward_fqdn_conf *conf;
 	struct fqdn_scratch *s;
-	__u32 zero = 0, off, answer, ifindex;
+	__u32 zero = 0, off, answer, ifindex, kind;
 	__u64 n;
 
 	/* From ctx, not an argument: one register less to keep across the
@@ -222,7 +228,14 @@ resolver:
 		if (bpf_skb_load_bytes(ctx, off, s->msg, n))
 			return;
 	}
-	ward_fqdn_dns(p, ifindex, n, answer);
+	/* The host's own query has no ingress link: its answer must come
+	 * back on the link the query leaves by. */
+	kind = answer ? FQDN_MSG_ANSWER : FQDN_MSG_QUERY;
+	if (egress && !ifindex && !answer) {
+		kind = FQDN_MSG_LOCAL_QUERY;
+		ifindex = ((struct __sk_buff *)ctx)->ifindex;
+	}
+	ward_fqdn_dns(p, ifindex, n, kind);
 }
 
 /*

@@ -383,7 +383,7 @@ static __always_inline void nat_recheck(struct ward_ct_key *k, struct packet *pk
 }
 
 /* wardctl trace: the port forward a flow would meet, before the rules see
- * it (source NAT depends on the route, which a trace has no packet for). */
+ * it (the source half: nat_trace_snat, once the rules admit it). */
 static __always_inline void nat_trace(__u32 slot, struct packet *p, const struct ward_iface *ifc,
 				      struct ward_trace *t)
 {
@@ -442,6 +442,32 @@ static __always_inline bool fib_failed(long rc)
 	return rc < 0 || rc == BPF_FIB_LKUP_RET_BLACKHOLE ||
 	       rc == BPF_FIB_LKUP_RET_UNREACHABLE || rc == BPF_FIB_LKUP_RET_PROHIBIT ||
 	       rc == BPF_FIB_LKUP_RET_UNSUPP_LWT || rc == BPF_FIB_LKUP_RET_NO_SRC_ADDR;
+}
+
+/* The source NAT rule of a new flow whose route nat_bind_route() looked up
+ * (rc; the out link in ns->fib), or NULL: none, or no route. */
+static __always_inline struct ward_nat_rule *nat_route_rule(struct ward_nat_policy *np,
+							    struct nat_new *ns, __u32 slot,
+							    long rc, __be32 src)
+{
+	struct ward_iface *oifc;
+
+	if (!fib_routed(rc))
+		return NULL;
+	ns->ik.ifindex = ns->fib.ifindex;
+	ns->ik.slot = slot;
+	oifc = bpf_map_lookup_elem(&ward_ifaces, &ns->ik);
+	return oifc ? nat_snat_rule(np, oifc, src) : NULL;
+}
+
+/* What a source rule translates to: the address (masquerade: the route's
+ * preferred source, 0 when the out link has none) and the port range. */
+static __always_inline __be32 nat_snat_to(const struct ward_nat_rule *r,
+					  const struct nat_new *ns, __u32 *lo, __u32 *hi)
+{
+	*lo = r->port_lo ? r->port_lo : NAT_PORT_MIN;
+	*hi = r->port_hi ? r->port_hi : NAT_PORT_MAX;
+	return r->kind == WARD_NAT_MASQ ? ns->fib.ipv4_src : r->to;
 }
 
 /* One try; returns 1 to stop (w->done: claimed). A plain bounded loop
@@ -528,6 +554,40 @@ static __always_inline long nat_bind_route(void *ctx, bool xdp, const struct pac
 }
 
 /*
+ * wardctl trace: the source NAT an admitted new flow would get, found as
+ * nat_bind() finds it (the same route lookup, rule and address) but
+ * without claiming a port: the rule's whole range is reported. Nothing
+ * when there is no route, no rule, or (masquerade) no address on the out
+ * link, which nat_bind() would refuse.
+ * XXX: a test run does not keep softirqs off, so a packet on this CPU may
+ * reuse the per-CPU scratch between the lookup and the read: that packet
+ * is unharmed (it fills the scratch before use), this answer may be wrong.
+ */
+static __always_inline void nat_trace_snat(void *ctx, __u32 slot, const struct packet *p,
+					   __u32 ifindex, struct ward_trace *t)
+{
+	struct ward_nat_policy *np = bpf_map_lookup_elem(&ward_nat_policy, &slot);
+	struct nat_new *ns = nat_scratch();
+	struct ward_nat_rule *r;
+	__u32 lo, hi;
+	__be32 src;
+
+	if (!np || !ns || !np->n_rules || p->family != WARD_FAM_V4)
+		return;
+	r = nat_route_rule(np, ns, slot, nat_bind_route(ctx, true, p, ifindex), p->src[0]);
+	if (!r)
+		return;
+	src = nat_snat_to(r, ns, &lo, &hi);
+	if (!src)
+		return;
+	t->snat = r->kind;
+	t->snat_addr = src;
+	t->snat_port_lo = lo;
+	t->snat_port_hi = hi;
+	t->out_ifindex = ns->fib.ifindex;
+}
+
+/*
  * The rest of it, a global function of its own (bpf/path.bpf.c) for the
  * verifier. rc is nat_bind_route()'s. Returns WARD_CTF_NAT when the flow
  * is translated, 0 when not, NAT_ERR_EXHAUSTED when no port is free
@@ -537,9 +597,8 @@ static __always_inline long nat_bind_route(void *ctx, bool xdp, const struct pac
 static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, __u32 slot,
 				    long rc)
 {
-	struct ward_nat_rule *r = NULL;
+	struct ward_nat_rule *r;
 	struct ward_nat_policy *np;
-	struct ward_iface *oifc;
 	struct nat_new *ns;
 	struct xlate *xl;
 	bool dnat, echo = p->proto == IPPROTO_ICMP_;
@@ -553,15 +612,9 @@ static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, _
 	if (!np || !ns || !xl || !np->n_rules)
 		return 0;
 	dnat = xl->flags & XL_DADDR;
-	if (fib_routed(rc)) {
-		ns->ik.ifindex = ns->fib.ifindex;
-		ns->ik.slot = slot;
-		oifc = bpf_map_lookup_elem(&ward_ifaces, &ns->ik);
-		if (oifc)
-			r = nat_snat_rule(np, oifc, p->src[0]);
-	} else if (fib_failed(rc) && nat_snat_rule(np, NULL, p->src[0])) {
+	r = nat_route_rule(np, ns, slot, rc, p->src[0]);
+	if (!r && fib_failed(rc) && nat_snat_rule(np, NULL, p->src[0]))
 		return NAT_ERR_ROUTE;
-	}
 	if (!r && !dnat)
 		return 0;
 	/* The kernel drops it and answers (time exceeded) to its real
@@ -587,11 +640,9 @@ static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, _
 	ns->fwd.orig_dport = dnat ? ns->dnat_dport : ns->fwd.new_dport;
 	lo = hi = bpf_ntohs(ns->fwd.orig_sport);
 	if (r) {
-		ns->fwd.new_src = r->kind == WARD_NAT_MASQ ? ns->fib.ipv4_src : r->to;
+		ns->fwd.new_src = nat_snat_to(r, ns, &lo, &hi);
 		if (!ns->fwd.new_src)
 			return NAT_ERR_ROUTE;
-		lo = r->port_lo ? r->port_lo : NAT_PORT_MIN;
-		hi = r->port_hi ? r->port_hi : NAT_PORT_MAX;
 	}
 	ns->rev = ns->fwd;
 	ns->rev.dir = 1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * bpf/lib/ratelimit.h: a rule's `rate:`, new flows a second per source
- * address. Only bpf/lib/path.h includes it, after events.h.
+ * address (IPv6: per source /64). Only bpf/lib/path.h includes it, after events.h.
  *
  * A token bucket per (rule, source), holding one second's worth: a source
  * may open `rate` flows at once, then `rate` a second. Over it the first
@@ -88,6 +88,12 @@ static __always_inline bool rate_over(const struct packet *p, __u32 stat, __u32 
 	if (!sc)
 		return false;
 	__builtin_memcpy(sc->key.src, p->src, 16);
+	/* An IPv6 host is usually given a whole /64: per address, rotating
+	 * through it would earn a fresh bucket each time. */
+	if (p->family == WARD_FAM_V6) {
+		sc->key.src[2] = 0;
+		sc->key.src[3] = 0;
+	}
 	sc->key.stat = stat;
 	sc->key.family = p->family;
 	b = bpf_map_lookup_elem(&ward_rate, &sc->key);

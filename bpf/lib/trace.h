@@ -2,8 +2,10 @@
 /*
  * bpf/lib/trace.h: wardctl trace in the data plane: what the live policy
  * says about a flow (struct ward_trace), asked through decide(), the very
- * stage path_ingress asks a new flow's first packet. Lookups only: no flow
- * is opened, no counter moves, nothing is logged. Only bpf/path.bpf.c
+ * stage path_ingress asks a new flow's first packet, and the NAT it would
+ * get (port forward, then masquerade/snat by the route's out link).
+ * Lookups only: no flow or binding is made, no counter moves, nothing is
+ * logged. Only bpf/path.bpf.c
  * includes it; bpf/trace.bpf.c is the entry point wardd test-runs.
  */
 #ifndef WARD_BPF_TRACE_H
@@ -14,7 +16,7 @@
 #define TRACE_ND_FIRST	133	/* as entry.h: router solicitation ... */
 #define TRACE_ND_LAST	137	/* ... redirect pass before the rules */
 
-static __always_inline int trace_flow(struct ward_trace *t)
+static __always_inline int trace_flow(struct xdp_md *ctx, struct ward_trace *t)
 {
 	struct ward_iface_key ik = {};
 	struct ward_iface ifc = {}, *known;
@@ -40,6 +42,9 @@ static __always_inline int trace_flow(struct ward_trace *t)
 	p.sport = t->sport;
 	p.dport = t->dport;
 	p.icmp_type = t->icmp_type;
+	/* A new flow's first packet: what ct_can_open() lets open one. */
+	if (p.proto == IPPROTO_TCP_)
+		p.tcp_flags = TCPF_SYN;
 	/* The link's entry in the live slot, found as path_ingress finds it. */
 	ik.ifindex = t->ifindex;
 	ik.slot = lv.slot;
@@ -59,6 +64,10 @@ static __always_inline int trace_flow(struct ward_trace *t)
 	t->action = d.action;
 	t->flags = d.flags;
 	t->rate = d.rate;
+	/* As path_ingress binds an admitted first packet that opens a flow;
+	 * the route is looked up from the traced ingress link. */
+	if (admitted(&d) && ct_trackable(&p) && ct_can_open(&p))
+		nat_trace_snat(ctx, lv.slot, &p, t->ifindex, t);
 	return 0;
 }
 

@@ -483,9 +483,14 @@ struct ward_trace {
 	__be32	nat_addr;	/* a port forward: the server the flow goes to ... */
 	__be16	nat_port;	/* ... and its port (the rules decided that) */
 	__u8	nat;		/* WARD_NAT_DNAT when a port forward applies, else 0 */
-	__u8	pad3;
+	__u8	snat;		/* WARD_NAT_MASQ or WARD_NAT_SNAT: the source rule of ... */
+	__u32	out_ifindex;	/* ... the link the route leaves by, */
+	__be32	snat_addr;	/* the source address it gives the flow */
+	__u16	snat_port_lo;	/* and its port range (host order) */
+	__u16	snat_port_hi;
+	__u32	pad4;
 };
-_Static_assert(sizeof(struct ward_trace) == 80, "ward_trace is ABI");
+_Static_assert(sizeof(struct ward_trace) == 96, "ward_trace is ABI");
 
 #define WARD_TRACE_OK		0
 #define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */
@@ -554,6 +559,15 @@ struct ward_fqdn_query {
 	__u16	pad;
 };
 _Static_assert(sizeof(struct ward_fqdn_query) == 40, "ward_fqdn_query is ABI");
+
+/* ward_fqdn_queries' value: where the query was seen, so that its answer
+ * can be refused on the link a forger would send it on (docs/fqdn.md). */
+struct ward_fqdn_query_val {
+	__u64	ts_ns;
+	__u32	ifindex;	/* link the query came in on; a local query: the link it left by */
+	__u32	local;		/* 1: the host's own query (tc egress, no ingress link) */
+};
+_Static_assert(sizeof(struct ward_fqdn_query_val) == 16, "ward_fqdn_query_val is ABI");
 
 /* ward_fqdn_conf[0] */
 struct ward_fqdn_conf {

@@ -81,7 +81,7 @@ int cfg_fqdn_sets(struct cfg_ctx *c, yaml_node_t *map)
 {
 	struct pol_fqdn *f = &cfg_pol(c)->fqdn;
 	yaml_node_pair_t *p;
-	size_t n, i;
+	size_t n, i, total = 0;
 	int ret;
 
 	if (cfg_is_null(map))
@@ -131,6 +131,11 @@ int cfg_fqdn_sets(struct cfg_ctx *c, yaml_node_t *map)
 		if (!set->names)
 			return cfg_nomem(c);
 		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			/* The data plane's pattern table holds them all: past
+			 * it, the commit would fail instead of the config. */
+			if (++total > WARD_FQDN_PATS)
+				return cfg_err(c, cfg_node(c, *it), name,
+					       "more than %d names in all fqdn_sets", WARD_FQDN_PATS);
 			ret = cfg_fqdn_name(c, cfg_node(c, *it), set);
 			if (ret)
 				return ret;

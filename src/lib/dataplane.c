@@ -579,6 +579,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	struct ward_state st = {};
 	struct cls_entry *copy = NULL;
 	__u8 fqdn_ids[WARD_FQDN_SETS] = {};
+	struct dp_fqdn_undo *fqdn_undo = NULL;
 	size_t i;
 	int err;
 
@@ -602,7 +603,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	}
 	snprintf(dp->names[WARD_STAT_DEFAULT].name, WARD_RULE_NAME_MAX, "default");
 	/* Entries are written from the copy: FQDN set ids are put in it. */
-	err = dp_fqdn_begin(dp, c, &hdr, copy, c->n_entries, fqdn_ids);
+	err = dp_fqdn_begin(dp, c, &hdr, copy, c->n_entries, fqdn_ids, &fqdn_undo);
 	if (!err)
 		err = assign_stats(dp, c, stat);
 	if (!err)
@@ -628,6 +629,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 		if (clear_entries(dp, copy, c->n_entries, slot))
 			dp->inactive_clean = false;
 		clear_ifaces(dp, slot);
+		dp_fqdn_abort(dp, fqdn_undo);
+		fqdn_undo = NULL;
 		goto out;
 	}
 
@@ -638,6 +641,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 		err = -errno;
 		pr_warn("switching policy failed: %s\n", strerror(errno));
 		dp->inactive_clean = false;
+		dp_fqdn_abort(dp, fqdn_undo);
+		fqdn_undo = NULL;
 		goto out;
 	}
 	dp->active_slot = slot;
@@ -666,6 +671,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 		"%u match shapes\n", (unsigned long long)dp->generation, c->n_rules,
 		c->n_entries, c->hdr.n_tuples);
 out:
+	dp_fqdn_undo_free(fqdn_undo);
 	free(copy);
 	free(stat);
 	return err;

@@ -29,6 +29,23 @@ struct fqdn_pat_entry {
 	struct ward_fqdn_pat pat;
 };
 
+/* A pattern entry as it was before the commit wrote it. */
+struct fqdn_pat_undo {
+	__u64	hash;
+	bool	had;
+	struct ward_fqdn_pat old;
+};
+
+struct dp_fqdn_undo {
+	__u64	new_ids;			/* ids begin gave to new sets */
+	struct fqdn_pat_undo *pats;
+	size_t	n_pats;
+	struct ward_fqdn_resolver *resolvers;	/* added, not there before */
+	size_t	n_resolvers;
+	bool	conf_saved;
+	struct ward_fqdn_conf conf;
+};
+
 static int fd_of(struct dataplane *dp, struct bpf_map *m)
 {
 	(void)dp;
@@ -119,8 +136,10 @@ static void resolver_key(const struct pol_cidr *a, struct ward_fqdn_resolver *k)
 }
 
 int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_policy_hdr *hdr,
-		  struct cls_entry *entries, size_t n_entries, __u8 *ids)
+		  struct cls_entry *entries, size_t n_entries, __u8 *ids,
+		  struct dp_fqdn_undo **undo)
 {
+	struct dp_fqdn_undo *u;
 	struct ward_fqdn_set_name names[WARD_FQDN_SETS];
 	struct fqdn_pat_entry *pats = NULL;
 	struct ward_fqdn_conf conf = {}, old = {};
@@ -131,6 +150,10 @@ int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_po
 	__u32 id, zero = 0;
 	int err;
 
+	u = calloc(1, sizeof(*u));
+	*undo = u;
+	if (!u)
+		return -ENOMEM;
 	err = read_set_names(dp, names);
 	if (err)
 		return err;
@@ -166,6 +189,7 @@ int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_po
 		nm.digest = fqdn_set_digest(c->fqdn.sets[i].names, c->fqdn.sets[i].n);
 		if (bpf_map_update_elem(sfd, &id, &nm, 0))
 			return -errno;
+		u->new_ids |= 1ULL << id;
 	}
 
 	for (i = 0; i < hdr->n_tuples; i++)
@@ -179,11 +203,22 @@ int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_po
 	err = build_patterns(c, ids, &pats, &n_pats);
 	if (err)
 		return err;
+	u->pats = calloc(n_pats ? n_pats : 1, sizeof(*u->pats));
+	u->resolvers = calloc(c->fqdn.n_resolvers ? c->fqdn.n_resolvers : 1,
+			      sizeof(*u->resolvers));
+	if (!u->pats || !u->resolvers) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < n_pats; i++) {
+		struct fqdn_pat_undo *pu = &u->pats[u->n_pats];
 		struct ward_fqdn_pat cur;
 
-		if (!bpf_map_lookup_elem(pfd, &pats[i].hash, &cur) &&
-		    !memcmp(cur.name, pats[i].pat.name, sizeof(cur.name))) {
+		pu->hash = pats[i].hash;
+		pu->had = !bpf_map_lookup_elem(pfd, &pats[i].hash, &cur);
+		if (pu->had)
+			pu->old = cur;
+		if (pu->had && !memcmp(cur.name, pats[i].pat.name, sizeof(cur.name))) {
 			cur.exact |= pats[i].pat.exact;
 			cur.wild |= pats[i].pat.wild;
 		} else {
@@ -193,18 +228,26 @@ int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_po
 			err = -errno;
 			goto out;
 		}
+		u->n_pats++;
 	}
 	for (i = 0; i < c->fqdn.n_resolvers; i++) {
+		int rfd = fd_of(dp, dp->skel->maps.ward_fqdn_resolvers);
 		struct ward_fqdn_resolver k;
-		__u32 one = 1;
+		__u32 one = 1, v;
+		bool had;
 
 		resolver_key(&c->fqdn.resolvers[i], &k);
-		if (bpf_map_update_elem(fd_of(dp, dp->skel->maps.ward_fqdn_resolvers), &k, &one, 0)) {
+		had = !bpf_map_lookup_elem(rfd, &k, &v);
+		if (bpf_map_update_elem(rfd, &k, &one, 0)) {
 			err = -errno;
 			goto out;
 		}
+		if (!had)
+			u->resolvers[u->n_resolvers++] = k;
 	}
 	bpf_map_lookup_elem(fd_of(dp, dp->skel->maps.ward_fqdn_conf), &zero, &old);
+	u->conf = old;
+	u->conf_saved = true;
 	conf.enabled = old.enabled || c->fqdn.n_resolvers;
 	conf.grace = c->fqdn.grace ? c->fqdn.grace : POL_FQDN_GRACE_DEFAULT;
 	if (bpf_map_update_elem(fd_of(dp, dp->skel->maps.ward_fqdn_conf), &zero, &conf, 0))
@@ -212,6 +255,49 @@ int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_po
 out:
 	free(pats);
 	return err;
+}
+
+void dp_fqdn_abort(struct dataplane *dp, struct dp_fqdn_undo *u)
+{
+	int pfd = fd_of(dp, dp->skel->maps.ward_fqdn_pats);
+	int sfd = fd_of(dp, dp->skel->maps.ward_fqdn_sets);
+	int rfd = fd_of(dp, dp->skel->maps.ward_fqdn_resolvers);
+	struct ward_fqdn_set_name empty = {};
+	__u32 id, zero = 0;
+	size_t i;
+	bool ok = true;
+
+	if (!u)
+		return;
+	if (u->conf_saved &&
+	    bpf_map_update_elem(fd_of(dp, dp->skel->maps.ward_fqdn_conf), &zero, &u->conf, 0))
+		ok = false;
+	for (i = 0; i < u->n_resolvers; i++)
+		if (bpf_map_delete_elem(rfd, &u->resolvers[i]) && errno != ENOENT)
+			ok = false;
+	for (i = u->n_pats; i-- > 0;) {
+		struct fqdn_pat_undo *pu = &u->pats[i];
+
+		if (pu->had ? bpf_map_update_elem(pfd, &pu->hash, &pu->old, 0) :
+			      bpf_map_delete_elem(pfd, &pu->hash) && errno != ENOENT)
+			ok = false;
+	}
+	for (id = 0; id < WARD_FQDN_SETS; id++)
+		if ((u->new_ids & (1ULL << id)) && bpf_map_update_elem(sfd, &id, &empty, 0))
+			ok = false;
+	if (!ok)
+		pr_warn("fqdn: undoing the failed commit's names and resolvers failed: %s; "
+			"the next commit sets them right\n", strerror(errno));
+	dp_fqdn_undo_free(u);
+}
+
+void dp_fqdn_undo_free(struct dp_fqdn_undo *u)
+{
+	if (!u)
+		return;
+	free(u->pats);
+	free(u->resolvers);
+	free(u);
 }
 
 /* Deletes the learned addresses of the sets in mask. */

@@ -11,13 +11,23 @@
 
 struct dataplane;
 
+struct dp_fqdn_undo;
+
 /*
  * Before the swap: ids[i] = the pinned id of c->fqdn.sets[i]; hdr's tuples
  * and the entries get those ids; patterns and resolvers of the new policy
- * are added to the live ones. 0 or -errno (the live policy unchanged).
+ * are added to the live ones. *undo records what was changed, also when
+ * it fails: the caller ends with dp_fqdn_abort() (the commit failed, here
+ * or later) or dp_fqdn_undo_free() (the swap happened). 0 or -errno.
  */
 int dp_fqdn_begin(struct dataplane *dp, const struct compiled *c, struct ward_policy_hdr *hdr,
-		  struct cls_entry *entries, size_t n_entries, __u8 *ids);
+		  struct cls_entry *entries, size_t n_entries, __u8 *ids,
+		  struct dp_fqdn_undo **undo);
+
+/* The commit failed: set ids, patterns, resolvers and ward_fqdn_conf back
+ * to what they were before dp_fqdn_begin(); frees undo (NULL: nothing). */
+void dp_fqdn_abort(struct dataplane *dp, struct dp_fqdn_undo *undo);
+void dp_fqdn_undo_free(struct dp_fqdn_undo *undo);
 
 /* After the swap: only the new policy's patterns and resolvers remain, and
  * the addresses of removed sets, or of sets whose names changed, go. */

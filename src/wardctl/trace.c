@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/wardctl/trace.c: wardctl trace: which rule decides a new flow, as
- * the data plane's own classifier says on the live policy (wardd runs its
- * trace program; nothing is created or counted).
+ * src/wardctl/trace.c: wardctl trace: which rule decides a new flow, and
+ * the NAT it gets, as the data plane's own stages say on the live policy
+ * (wardd runs its trace program; nothing is created or counted).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -97,6 +97,15 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 			json_u64(&j, "port", m->nat->port);
 			json_obj_end(&j);
 		}
+		if (m->source_nat) {
+			json_obj(&j, "source_nat");
+			json_str(&j, "kind", m->source_nat->kind);
+			json_str(&j, "ip", m->source_nat->ip);
+			json_u64(&j, "port_lo", m->source_nat->port_lo);
+			json_u64(&j, "port_hi", m->source_nat->port_hi);
+			json_str(&j, "out", m->source_nat->out);
+			json_obj_end(&j);
+		}
 		json_obj_end(&j);
 		json_done(&j);
 	} else if (m->before_rules[0]) {
@@ -117,6 +126,10 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 		       m->zone[0] ? ")" : "", m->generation);
 		if (m->nat && m->nat->kind[0])
 			printf("nat %s to %s:%u\n", m->nat->kind, m->nat->ip, m->nat->port);
+		if (m->source_nat && m->source_nat->kind[0])
+			printf("nat %s to %s ports %u-%u, out %s\n", m->source_nat->kind,
+			       m->source_nat->ip, m->source_nat->port_lo, m->source_nat->port_hi,
+			       m->source_nat->out[0] ? m->source_nat->out : "-");
 	}
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return 0;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1941,6 +1942,20 @@ static int trace_ingress(struct api *a, const char *in, struct ward_trace *t,
 	return 0;
 }
 
+static Ward__V1__TraceNat *trace_nat(struct api_reply *r, char *kind, __be32 addr)
+{
+	Ward__V1__TraceNat *n = ar_alloc(&r->ar, 1, sizeof(*n));
+	char ip[INET_ADDRSTRLEN];
+
+	if (!n)
+		return NULL;
+	ward__v1__trace_nat__init(n);
+	n->kind = kind;
+	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	n->ip = ar_strdup(&r->ar, ip);
+	return n;
+}
+
 static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
 	const Ward__V1__TraceRequest *q = (const Ward__V1__TraceRequest *)in;
@@ -1996,18 +2011,16 @@ static void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply 
 	/* Whether this flow's source is over the rate now is the bucket's
 	 * state, not the policy's: trace says the limit. */
 	m->rate = t.rate;
-	if (t.nat == WARD_NAT_DNAT) {
-		Ward__V1__TraceNat *n = ar_alloc(&r->ar, 1, sizeof(*n));
-		char ip[INET_ADDRSTRLEN];
+	if (t.nat == WARD_NAT_DNAT && (m->nat = trace_nat(r, "dnat", t.nat_addr)))
+		m->nat->port = ntohs(t.nat_port);
+	if (t.snat && (m->source_nat = trace_nat(r, t.snat == WARD_NAT_MASQ ? "masquerade" : "snat",
+						  t.snat_addr))) {
+		char name[IF_NAMESIZE];
 
-		if (n) {
-			ward__v1__trace_nat__init(n);
-			n->kind = "dnat";
-			inet_ntop(AF_INET, &t.nat_addr, ip, sizeof(ip));
-			n->ip = ar_strdup(&r->ar, ip);
-			n->port = ntohs(t.nat_port);
-			m->nat = n;
-		}
+		m->source_nat->port_lo = t.snat_port_lo;
+		m->source_nat->port_hi = t.snat_port_hi;
+		m->source_nat->out = ar_strdup(&r->ar, if_indextoname(t.out_ifindex, name) ?
+						       name : "");
 	}
 	r->out = &m->base;
 }
@@ -2062,14 +2075,23 @@ static void call_release(void *c)
 
 static void m_flow_events(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
+	const Ward__V1__FlowEventsRequest *q = (const Ward__V1__FlowEventsRequest *)in;
+
 	if (!a->streams.feed) {
 		reply_err(r, GRPC_STATUS_FAILED_PRECONDITION,
 			  "flow events: wardd runs without its event reader");
 		return;
 	}
+	/* Each follower may hold a queue of events: a bound on them is a
+	 * bound on what clients that never read can make wardd keep. */
+	if (q->follow && api_streams_followers(&a->streams) >= API_STREAM_FOLLOWERS_MAX) {
+		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED,
+			  "flow events: " API_STREAM_FOLLOWERS_MAX_STR " followers already; "
+			  "stop one (wardctl logs -f) and try again");
+		return;
+	}
 	r->taken = true;
-	if (api_stream_open(&a->streams, r->call->call, call_release, r->call,
-			    (const Ward__V1__FlowEventsRequest *)in))
+	if (api_stream_open(&a->streams, r->call->call, call_release, r->call, q))
 		return;
 	pr_debug("api: a flow event follower joined (%zu now)\n",
 		 api_streams_followers(&a->streams));

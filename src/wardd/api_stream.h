@@ -27,6 +27,11 @@ enum api_tag {
 
 struct api_stream;
 
+/* At most this many FlowEvents followers at once (each may queue
+ * API_STREAM_QUEUE events): more are refused with RESOURCE_EXHAUSTED. */
+#define API_STREAM_FOLLOWERS_MAX	64
+#define API_STREAM_FOLLOWERS_MAX_STR	"64"
+
 /* The followers, in struct api. */
 struct api_streams {
 	struct api_stream *head;	/* loop thread only */

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "log.h"
 #include "test_assert.h"
 #include "dns_pkt.h"
+#include "test_run.h"
 
 /* test_assert.h's: this file skips nothing. */
 static void (*const unused_skip)(const char *, ...) __attribute__((unused)) = test_skip;
@@ -64,16 +66,64 @@ static const char policy[] =
 enum { HOOK_XDP, HOOK_TC, HOOKS };
 static const char *hook_name[HOOKS] = { "xdp", "tc" };
 
-/* Runs a frame; returns true when the hook passed it. */
+/*
+ * The links of a gateway: the client's (LAN) and the resolver's (WAN).
+ * lo and the first other device: XDP's test_run needs ifindexes that
+ * exist, and only borrows them (nothing is attached).
+ */
+static int if_lan, if_wan;
+
+static bool find_links(void)
+{
+	struct if_nameindex *ifs, *it;
+
+	if_lan = (int)if_nametoindex("lo");
+	ifs = if_nameindex();
+	for (it = ifs; it && it->if_index; it++)
+		if (strcmp(it->if_name, "lo")) {
+			if_wan = (int)it->if_index;
+			break;
+		}
+	if (ifs)
+		if_freenameindex(ifs);
+	return if_lan && if_wan;
+}
+
+/* Runs a frame that comes in on ifindex; returns true when the hook
+ * passed it. */
+static bool run_on(int hook, const struct frame *f, int ifindex)
+{
+	struct bpf_program *prog = hook == HOOK_XDP ? dp.skel->progs.ward_xdp_ingress :
+						      dp.skel->progs.ward_tc_ingress;
+	__u32 ret;
+
+	if (!ASSERT_OK(test_run_frame(prog, hook == HOOK_XDP, ifindex, f->b, f->n, NULL, 0, NULL,
+				      1, &ret), "prog_test_run"))
+		return false;
+	return hook == HOOK_XDP ? ret == XDP_PASS : ret == TC_ACT_OK;
+}
+
+/* From a client, on the LAN link. */
 static bool run(int hook, const struct frame *f)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->n, .repeat = 1);
-	int fd = bpf_program__fd(hook == HOOK_XDP ? dp.skel->progs.ward_xdp_ingress :
-				 dp.skel->progs.ward_tc_ingress);
+	return run_on(hook, f, if_lan);
+}
 
-	if (!ASSERT_OK(bpf_prog_test_run_opts(fd, &o), "prog_test_run"))
-		return false;
-	return hook == HOOK_XDP ? o.retval == XDP_PASS : o.retval == TC_ACT_OK;
+/* From a resolver (or beyond), on the WAN link. */
+static bool run_wan(int hook, const struct frame *f)
+{
+	return run_on(hook, f, if_wan);
+}
+
+/* The host's own packet at tc egress, leaving by ifindex. */
+static void run_local_out(const struct frame *f, int ifindex)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->n, .repeat = 1,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(dp.skel->progs.ward_tc_egress), &o),
+		  "prog_test_run egress");
 }
 
 /* Sends a DNS message as a whole UDP datagram or TCP segment (with its
@@ -92,11 +142,12 @@ static bool send_msg(int hook, bool tcp, const char *client, const char *resolve
 	}
 	memcpy(pl + n, m->b, m->n);
 	n += m->n;
-	if (to_resolver)
+	if (to_resolver) {
 		frame(&f, tcp, client, resolver, CPORT, 53, pl, n, 0);
-	else
-		frame(&f, tcp, resolver, client, 53, CPORT, pl, n, 0);
-	return run(hook, &f);
+		return run(hook, &f);
+	}
+	frame(&f, tcp, resolver, client, 53, CPORT, pl, n, 0);
+	return run_wan(hook, &f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -531,7 +582,7 @@ static void test_spoofing(void)
 		send_msg(h, false, CLIENT, RESOLVER, true, &q);
 		counters(before);
 		frame(&f, false, OTHER_DNS, CLIENT, 53, CPORT, m.b, m.n, 0);
-		run(h, &f);
+		run_wan(h, &f);
 		check("not a resolver", h, before, &(struct expect){ .ignored = 1 });
 
 		/* The real answer consumes the query: a replay teaches nothing. */
@@ -541,6 +592,58 @@ static void test_spoofing(void)
 		counters(before);
 		send_msg(h, false, CLIENT, RESOLVER, false, &m);
 		check("replayed answer", h, before, &(struct expect){ .spoofed = 1 });
+	}
+	test_end();
+}
+
+/*
+ * Review finding 1: a client knows its own query's id and port, so it
+ * can forge the resolver's answer itself, on its own link. The answer to
+ * a forwarded query never comes back on the link the query came in on;
+ * the answer to the host's own query comes back on the link it left by.
+ */
+static void test_answer_link(void)
+{
+	__u64 before[WARD_CNT_MAX];
+	struct msg q, m, evil;
+	struct frame f;
+	int h;
+
+	answer(&m, 0x1601, "deb.debian.org", 1, 1);
+	rr_addr(&m, "203.0.113.60", 60);
+	answer(&evil, 0x1601, "deb.debian.org", 1, 1);
+	rr_addr(&evil, "203.0.113.66", 60);
+	query_msg(&q, 0x1601, "deb.debian.org", 1);
+	test_start("fqdn answer link");
+	for (h = 0; h < HOOKS; h++) {
+		forget_all();
+		ASSERT_TRUE(send_msg(h, false, CLIENT, RESOLVER, true, &q), "query passes");
+		frame(&f, false, RESOLVER, CLIENT, 53, CPORT, evil.b, evil.n, 0);
+		counters(before);
+		run(h, &f);
+		check("forged on the client's link", h, before, &(struct expect){ .spoofed = 1 });
+		counters(before);
+		ASSERT_TRUE(send_msg(h, false, CLIENT, RESOLVER, false, &m), "answer passes");
+		check("then the real one, from the WAN link", h, before,
+		      &(struct expect){ .learned = 1, .parsed = 1 });
+		ASSERT_TRUE(learned("deb", "203.0.113.60", NULL), "the real answer taught");
+		ASSERT_FALSE(learned("deb", "203.0.113.66", NULL), "the forgery taught nothing");
+
+		/* The host's own query, leaving by the WAN link. */
+		forget_all();
+		frame(&f, false, CLIENT, RESOLVER, CPORT, 53, q.b, q.n, 0);
+		run_local_out(&f, if_wan);
+		frame(&f, false, RESOLVER, CLIENT, 53, CPORT, evil.b, evil.n, 0);
+		counters(before);
+		run(h, &f);
+		check("host's query, answer on another link", h, before,
+		      &(struct expect){ .spoofed = 1 });
+		counters(before);
+		frame(&f, false, RESOLVER, CLIENT, 53, CPORT, m.b, m.n, 0);
+		run_wan(h, &f);
+		check("host's query, answer on its link", h, before,
+		      &(struct expect){ .learned = 1, .parsed = 1 });
+		ASSERT_FALSE(learned("deb", "203.0.113.66", NULL), "the forgery taught nothing");
 	}
 	test_end();
 }
@@ -576,7 +679,7 @@ static void test_transport(void)
 			frame(&f, true, RESOLVER, CLIENT, 53, CPORT, pl, m.n + 2, 0);
 		}
 		counters(before);
-		ASSERT_TRUE(run(h, &f), "split TCP answer passes");
+		ASSERT_TRUE(run_wan(h, &f), "split TCP answer passes");
 		check("DNS over TCP split over segments", h, before, &(struct expect){ .ignored = 1 });
 
 		/* IPv6 transport. */
@@ -593,14 +696,14 @@ static void test_transport(void)
 		run(h, &f);
 		counters(before);
 		frame(&f, false, RESOLVER, CLIENT, 53, 53, m.b, m.n, 0);
-		run(h, &f);
+		run_wan(h, &f);
 		check("client on port 53", h, before, &(struct expect){ .learned = 1, .parsed = 1 });
 		/* ... and the resolver's own query upstream from port 53 is
 		 * no answer, and no malformed one either. */
 		forget_all();
 		counters(before);
 		frame(&f, false, RESOLVER, OTHER_DNS, 53, 53, q.b, q.n, 0);
-		run(h, &f);
+		run_wan(h, &f);
 		check("resolver's own query from port 53", h, before, &(struct expect){ 0 });
 
 		/* A first fragment (MF set): ignored, counted. */
@@ -608,7 +711,7 @@ static void test_transport(void)
 		send_msg(h, false, CLIENT, RESOLVER, true, &q);
 		frame(&f, false, RESOLVER, CLIENT, 53, CPORT, m.b, m.n, 0x2000);
 		counters(before);
-		run(h, &f);
+		run_wan(h, &f);
 		check("first fragment", h, before, &(struct expect){ .fragment = 1 });
 	}
 	test_end();
@@ -700,6 +803,93 @@ static void test_mutations(void)
 	test_end();
 }
 
+/* The keys of a map, counted. */
+static size_t n_keys(struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	__u8 k[512], prev[512];
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, n ? prev : NULL, k)) {
+		n++;
+		memcpy(prev, k, bpf_map__key_size(m));
+	}
+	return n;
+}
+
+/*
+ * Review finding 6: a commit that fails after the FQDN maps were written
+ * (here: more links than ward_ifaces holds) leaves set ids, names,
+ * resolvers and ward_fqdn_conf as they were, and answers learn as before.
+ */
+static void test_failed_commit(void)
+{
+	static const char other[] =
+		"defaults: { policy: drop, log: none }\n"
+		"fqdn_sets:\n"
+		"  deb: [\"deb.debian.org\", \"*.debian.org\"]\n"
+		"  exact: [\"www.example.com\", \"new.example.com\"]\n"
+		"  added: [\"*.added.org\"]\n"
+		"fqdn:\n"
+		"  resolvers: [" OTHER_DNS "]\n"
+		"  grace: 99s\n"
+		"rules:\n"
+		"  - { name: added, to_fqdn: $added, proto: tcp, port: 443, action: accept }\n";
+	size_t n_links = WARD_SLOTS * WARD_MAX_IFACES + 1, i;
+	struct ward_fqdn_conf conf_before, conf_after;
+	struct ward_fqdn_resolver rk = { .family = WARD_FAM_V4 };
+	size_t pats, resolvers;
+	char err[CFG_ERR_MAX];
+	struct dp_link *links;
+	struct pol_policy pol;
+	struct compiled comp;
+	__u32 zero = 0, one;
+	__u64 before[WARD_CNT_MAX];
+	struct msg q, m;
+
+	test_start("fqdn failed commit changes nothing");
+	links = calloc(n_links, sizeof(*links));
+	if (!ASSERT_TRUE(links != NULL, "calloc") ||
+	    !ASSERT_OK(cfg_parse_string("o.yaml", other, strlen(other), &pol, err, sizeof(err)),
+		       err) ||
+	    !ASSERT_OK(compile_policy(&pol, &comp, err, sizeof(err)), err)) {
+		free(links);
+		test_end();
+		return;
+	}
+	for (i = 0; i < n_links; i++)
+		links[i].ifindex = 100000 + i;
+	bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_fqdn_conf), &zero, &conf_before);
+	pats = n_keys(dp.skel->maps.ward_fqdn_pats);
+	resolvers = n_keys(dp.skel->maps.ward_fqdn_resolvers);
+	ASSERT_TRUE(dp_commit(&dp, &comp, links, n_links) < 0, "the commit fails");
+	bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_fqdn_conf), &zero, &conf_after);
+	ASSERT_EQ(conf_after.grace, conf_before.grace, "grace as before");
+	ASSERT_EQ(conf_after.enabled, conf_before.enabled, "enabled as before");
+	ASSERT_EQ(n_keys(dp.skel->maps.ward_fqdn_pats), pats, "the same patterns");
+	ASSERT_EQ(n_keys(dp.skel->maps.ward_fqdn_resolvers), resolvers, "the same resolvers");
+	inet_pton(AF_INET, OTHER_DNS, rk.addr);
+	ASSERT_TRUE(bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_fqdn_resolvers), &rk,
+					&one) != 0, "the new resolver is not in");
+	ASSERT_EQ(set_id("added"), -1, "the new set has no id");
+	ASSERT_TRUE(set_id("deb") >= 0 && set_id("exact") >= 0, "the live sets keep theirs");
+
+	/* And the live policy still learns as it did. */
+	forget_all();
+	answer(&m, 0x1801, "www.example.com", 1, 1);
+	rr_addr(&m, "203.0.113.90", 60);
+	query_msg(&q, 0x1801, "www.example.com", 1);
+	send_msg(HOOK_TC, false, CLIENT, RESOLVER, true, &q);
+	counters(before);
+	send_msg(HOOK_TC, false, CLIENT, RESOLVER, false, &m);
+	check("after the failed commit", HOOK_TC, before,
+	      &(struct expect){ .learned = 1, .parsed = 1 });
+	compiled_free(&comp);
+	pol_free(&pol);
+	free(links);
+	test_end();
+}
+
 int main(int argc, char **argv)
 {
 	struct pol_policy pol;
@@ -715,7 +905,8 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 
 	test_start("setup");
-	if (!ASSERT_OK(dp_open(&dp, NULL, 0), "dp_open") ||
+	if (!ASSERT_TRUE(find_links(), "lo and one other device") ||
+	    !ASSERT_OK(dp_open(&dp, NULL, 0), "dp_open") ||
 	    !ASSERT_OK(cfg_parse_string("t.yaml", policy, strlen(policy), &pol, err, sizeof(err)),
 		       err) ||
 	    !ASSERT_OK(compile_policy(&pol, &comp, err, sizeof(err)), err) ||
@@ -731,9 +922,11 @@ int main(int argc, char **argv)
 	test_records();
 	test_malformed();
 	test_spoofing();
+	test_answer_link();
 	test_transport();
 	test_classifier();
 	test_mutations();
+	test_failed_commit();
 
 	compiled_free(&comp);
 	pol_free(&pol);

@@ -22,6 +22,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -375,6 +376,37 @@ out:
 	test_end();
 }
 
+/* A bucket whose last refill is ahead of this CPU's clock (another CPU read
+ * the clock later and refilled first) has earned nothing: the reject is
+ * limited, not answered from a bucket refilled as if ages had passed. */
+static void test_bucket_clock(bool xdp)
+{
+	static const struct pkt_desc syn = TCP4(23, SEG(TH_SYN, 1, 0));
+	static struct pkt in, out;
+	struct { __u32 lock, tokens; __u64 last_ns; } ahead = {};
+	struct timespec ts;
+	__u32 key = 0, retval;
+
+	test_start("%s: a bucket refilled ahead of this CPU's clock earns nothing",
+		   xdp ? "xdp" : "tc");
+	if (commit_yaml("defaults: { reject_rate: 5/s }\n"
+			"rules: [{ name: rej-tcp, proto: tcp, port: 23, action: reject }]\n"))
+		goto out;
+	/* rej_take() reads bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ahead.last_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec + 500000000ULL;
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(dp.skel->maps.ward_reject_bucket), &key,
+					   &ahead, 0), "bucket ahead of the clock") ||
+	    !ASSERT_OK(pkt_build(&syn, &in), "pkt_build") ||
+	    !ASSERT_OK(run(xdp, &in, &out, &retval), "test_run"))
+		goto out;
+	ASSERT_EQ(retval, xdp ? XDP_DROP : TC_ACT_SHOT, "limited: dropped unanswered");
+out:
+	commit_yaml(policy);
+	reset_bucket();
+	test_end();
+}
+
 static int count_alert(void *ctx, void *data, size_t size)
 {
 	const struct ward_event *ev = data;
@@ -385,17 +417,27 @@ static int count_alert(void *ctx, void *data, size_t size)
 }
 
 /* rate: 3/s: a source's 4th and 5th new flow in a burst are dropped (reason
- * rate_limit) with one alert; another source has its own bucket. */
-static void test_rule_rate(bool xdp)
+ * rate_limit) with one alert; another source has its own bucket. IPv6: the
+ * source is the /64, so 5 addresses of one /64 share a bucket. */
+static void test_rule_rate(bool xdp, bool v6)
 {
-	struct pkt_desc syn = TCP4(22, SEG(TH_SYN, 1, 0), .src = xdp ? "192.0.2.10" : "192.0.2.11");
+	static const char *const src6[2][5] = {
+		{ "2001:db8:70::1", "2001:db8:70::2", "2001:db8:70::3", "2001:db8:70::4",
+		  "2001:db8:70:0:ffff::5" },
+		{ "2001:db8:71::1", "2001:db8:71::2", "2001:db8:71::3", "2001:db8:71::4",
+		  "2001:db8:71:0:ffff::5" },
+	};
+	struct pkt_desc syn4 = TCP4(22, SEG(TH_SYN, 1, 0), .src = xdp ? "192.0.2.10" : "192.0.2.11");
+	struct pkt_desc syn6 = TCP6(22, SEG(TH_SYN, 1, 0));
+	struct pkt_desc syn = v6 ? syn6 : syn4;
 	static struct pkt in, out;
 	__u64 before[WARD_CNT_MAX], after[WARD_CNT_MAX];
 	__u32 retval, passed = 0, i;
 	struct ring_buffer *rb = NULL;
 	int alerts = 0;
 
-	test_start("%s: rate 3/s: 5 new flows from one source, 3 pass", xdp ? "xdp" : "tc");
+	test_start("%s: rate 3/s: 5 new flows from one source%s, 3 pass", xdp ? "xdp" : "tc",
+		   v6 ? " (5 addresses of one IPv6 /64)" : "");
 	if (commit_yaml("defaults: { policy: drop }\n"
 			"rules: [{ name: ssh, proto: tcp, port: 22, action: accept, rate: 3/s }]\n"))
 		goto out;
@@ -407,12 +449,14 @@ static void test_rule_rate(bool xdp)
 	alerts = 0;
 	for (i = 0; i < 5; i++) {
 		syn.sport = (__u16)(42000 + i);
+		if (v6)
+			syn.src = src6[xdp][i];
 		if (!ASSERT_OK(pkt_build(&syn, &in), "pkt_build") ||
 		    !ASSERT_OK(run(xdp, &in, &out, &retval), "test_run"))
 			goto out;
 		passed += retval == (xdp ? XDP_PASS : TC_ACT_OK);
 	}
-	syn.src = "192.0.2.12";
+	syn.src = v6 ? "2001:db8:72::1" : "192.0.2.12";
 	syn.sport = (__u16)(43000 + xdp);
 	if (!ASSERT_OK(pkt_build(&syn, &in), "pkt_build") ||
 	    !ASSERT_OK(run(xdp, &in, &out, &retval), "test_run") ||
@@ -456,7 +500,9 @@ int main(int argc, char **argv)
 				for (i = 0; i < ARRAY_SIZE(cases); i++)
 					run_case(&cases[i], xdp);
 				test_rate_limit(xdp);
-				test_rule_rate(xdp);
+				test_bucket_clock(xdp);
+				test_rule_rate(xdp, false);
+				test_rule_rate(xdp, true);
 			}
 		}
 		dp_close(&dp, false);

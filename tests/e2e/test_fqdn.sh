@@ -7,6 +7,8 @@
 #   - TTL expiry: allowed at once, blocked after TTL + grace, while an
 #     established connection lives on
 #   - a spoofed answer for a query never sent teaches nothing
+#   - a LAN client's forgery of its own query's answer, on its own link,
+#     teaches nothing (resolver on the WAN, and on the gateway)
 #   - a CNAME from a non-matching question into a matching name stays blocked
 #   - 50 A records (EDNS over UDP, and glibc's truncated answer + TCP retry),
 #     AAAA, DNS over TCP, an unmatched name blocked
@@ -163,6 +165,51 @@ sleep 0.3
 if connects 198.18.210.50; then fail "a spoofed answer taught its address"; fi
 [ "$(counter fqdn_spoofed)" -gt "${spoofed_before:-0}" ] || fail "spoofed answer not counted"
 ok "spoofed answer ignored and counted"
+
+# 3b. A LAN client forges the answer to its own query (it knows the id and
+# port) and sends it on its own link to the gateway: conntrack takes it for
+# the reply, but an answer never comes back on the link its query came in
+# on. The resolver's answers to these queries are dropped so that the
+# forgery comes first; the genuine answer, from the WAN, still teaches.
+forge() { in_a /usr/bin/python3 "$HERE/fqdn_forge.py" "$@"; }
+gw_mac=$(in_b cat /sys/class/net/$DEV_B/address)
+in_c nft -f - <<'NFT'
+table inet wt_fqdn_forge {
+	chain c {
+		type filter hook input priority 0; udp sport 40001 udp dport 53 drop
+	}
+}
+NFT
+in_b nft -f - <<'NFT'
+table inet wt_fqdn_forge {
+	chain c {
+		type filter hook output priority 0; udp sport 53 udp dport 40002 drop
+	}
+}
+NFT
+# forged RESOLVER PORT ID NAME ADDR: a query from PORT, then its forged
+# answer with A = ADDR on the client's link; fails unless it taught
+# nothing and was counted spoofed.
+forged() {
+	local before
+	before=$(counter fqdn_spoofed)
+	forge query "$1" "$2" "$3" "$4"
+	sleep 0.3
+	forge forge "$1" $IP_A "$2" "$3" "$4" "$5" $DEV_A "$gw_mac"
+	sleep 0.3
+	if connects "$5"; then fail "a LAN client's forged answer of $1 on its own link taught $5"; fi
+	[ "$(counter fqdn_spoofed)" -gt "${before:-0}" ] || fail "the forged answer of $1 was not counted spoofed"
+}
+forged $RESOLVER 40001 4343 forged.fq.test 198.18.210.55
+in_c /usr/bin/python3 "$HERE/fqdn_forge.py" answer $RESOLVER $IP_A 40001 4343 forged.fq.test 198.18.210.56
+sleep 0.3
+connects 198.18.210.56 || fail "the genuine answer from the WAN link, after a forgery, taught nothing"
+# The same with the resolver on the gateway: its answers leave at the LAN
+# link's tc egress, the forgery comes in at the LAN link's ingress.
+forged $IP_B 40002 4344 forged2.fq.test 198.18.210.57
+in_c nft delete table inet wt_fqdn_forge
+in_b nft delete table inet wt_fqdn_forge
+ok "a LAN client's forged answer on its own link teaches nothing (WAN and gateway resolver), counted; the genuine one still teaches"
 
 # 4. CNAME: the question decides, not the chain.
 in_a dig +short @$RESOLVER alias.other.test | grep -q 198.18.210.30 || fail "alias not resolved"

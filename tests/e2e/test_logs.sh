@@ -121,8 +121,25 @@ with grpc.insecure_channel("unix:" + sock) as ch:
     e = next(call)
     assert (e.action, e.rule, e.dport, e.proto) == ("drop", "no-telnet", 23, "tcp"), e
     call.cancel()
-print("ok: python FlowEvents: %d recent, then %s %s -> %s:%d" % (len(recent), e.action, e.src,
-                                                              e.dst, e.dport))
+    # Followers are bounded: 64 at once, the next one is refused by name.
+    import time
+    calls = [stub.FlowEvents(pb.FlowEventsRequest(follow=True)) for _ in range(64)]
+    for _ in range(100):
+        st = stub.Status(pb.StatusRequest(), timeout=5)
+        if st.event_followers == 64:
+            break
+        time.sleep(0.05)
+    assert st.event_followers == 64, st.event_followers
+    try:
+        next(stub.FlowEvents(pb.FlowEventsRequest(follow=True), timeout=5))
+        raise AssertionError("a 65th follower was accepted")
+    except grpc.RpcError as err:
+        assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, err
+        assert "64 followers already" in err.details(), err.details()
+    for c in calls:
+        c.cancel()
+print("ok: python FlowEvents: %d recent, then %s %s -> %s:%d; a 65th follower refused"
+      % (len(recent), e.action, e.src, e.dst, e.dport))
 PY
 
 # A reader that stops reading: its queue fills, events are dropped and

@@ -608,6 +608,40 @@ ERR_TEST(err_fqdn_name_char, "fqdn_sets:\n  u: [\"a b.org\"]\n",
 	 "t.yaml:2: u: invalid name 'a b.org': only letters, digits, '-' and '_' in a name")
 ERR_TEST(err_fqdn_name_twice, "fqdn_sets:\n  u: [A.org, a.org.]\n",
 	 "t.yaml:2: u: 'a.org.' is listed twice")
+
+/* Sets a (10,000 names) and b (n_b), one name a line from line 3. */
+static char *fqdn_many(size_t n_b)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fprintf(f, "fqdn_sets:\n  a:\n");
+	for (i = 0; i < 10000; i++)
+		fprintf(f, "    - n%zu.a.org\n", i);
+	fprintf(f, "  b:\n");
+	for (i = 0; i < n_b; i++)
+		fprintf(f, "    - n%zu.b.org\n", i);
+	fclose(f);
+	return text;
+}
+
+/* The data plane's pattern table holds 16,384 names: one more across the
+ * sets is a config error, not a commit that fails (review finding 6). */
+static void err_fqdn_names_in_all(void **state)
+{
+	struct pol_policy pol;
+	char *text = fqdn_many(6384);
+
+	parse_ok(text, &pol);
+	pol_free(&pol);
+	free(text);
+	text = fqdn_many(6385);
+	expect_error(text, "t.yaml:16388: b: more than 16384 names in all fqdn_sets");
+	free(text);
+}
+
 ERR_TEST(err_to_fqdn_no_resolvers, "fqdn_sets:\n  u: [a.org]\nrules:\n  - to_fqdn: $u\n    action: accept\n",
 	 "t.yaml:4: to_fqdn: needs fqdn: resolvers: (answers are learned only from them)")
 ERR_TEST(err_to_fqdn_literal, "fqdn_sets:\n  u: [a.org]\nfqdn: { resolvers: [10.0.0.53] }\n"
@@ -935,6 +969,7 @@ int run_config_tests(void)
 		cmocka_unit_test(err_fqdn_name_label_64),
 		cmocka_unit_test(err_fqdn_name_char),
 		cmocka_unit_test(err_fqdn_name_twice),
+		cmocka_unit_test(err_fqdn_names_in_all),
 		cmocka_unit_test(err_to_fqdn_no_resolvers),
 		cmocka_unit_test(err_to_fqdn_literal),
 		cmocka_unit_test(err_to_fqdn_with_to),
