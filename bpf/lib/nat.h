@@ -27,6 +27,10 @@
 #define NAT_PORT_MIN		1024	/* masquerade/snat without ports: */
 #define NAT_PORT_MAX		65535	/* 1024-65535, the original port first */
 
+/* nat_bind()'s refusals (it returns WARD_CTF_NAT, 0, or one of these). */
+#define NAT_ERR_EXHAUSTED	-1	/* no free port */
+#define NAT_ERR_ROUTE		-2	/* source NAT due, but no route or source */
+
 /* The translations this packet gets (not XL_REPLY, XL_NOFLOW). */
 #define XL_REWRITE	(XL_SADDR | XL_DADDR | XL_SPORT | XL_DPORT | XL_ID | XL_INNER)
 
@@ -93,14 +97,14 @@ static __always_inline struct nat_new *nat_scratch(void)
 	return bpf_map_lookup_elem(&ward_nat_scratch, &zero);
 }
 
-/* A fresh record for this packet. */
+/* A fresh record for this packet: all of it, so that nothing the last
+ * packet on this CPU left (an address, a port) can be applied to this one. */
 static __always_inline struct xlate *nat_begin(const struct packet *p)
 {
 	struct xlate *xl = xlate_get();
 
 	if (xl) {
-		xl->flags = 0;
-		xl->log_nat = 0;
+		__builtin_memset(xl, 0, sizeof(*xl));
 		xl->l3_off = p->l3_off;
 		xl->l4_off = p->l4_off;
 	}
@@ -153,22 +157,40 @@ static __always_inline void xl_to_orig(struct xlate *xl, const struct ward_nat_v
 	xl_port(xl, XL_DPORT, &xl->dport, e->new_sport, e->orig_sport);
 }
 
+/* Does p go the way a reply of the binding e (dir 1) goes: from
+ * new_dst:new_dport to new_src:new_sport (ICMP: an echo reply with the
+ * binding's identifier)? The key is sorted, so the other way finds e too. */
+static __always_inline bool nat_is_reply(const struct packet *p, const struct ward_nat_val *e,
+					 bool echo)
+{
+	if (p->src[0] != e->new_dst || p->dst[0] != e->new_src)
+		return false;
+	if (echo)
+		return !icmp_is_echo_request(p) && p->icmp_id == e->new_sport;
+	return p->sport == e->new_dport && p->dport == e->new_sport;
+}
+
 /*
  * A packet that found no flow under its own key: a reply of a translated
  * flow? Then p is turned into the original tuple's terms (what conntrack
- * tracks), *key and *from name the flow, and xl says how to rewrite it.
+ * tracks), *key and *from name the flow, xl says how to rewrite it, and
+ * it returns 1. 0: no binding has its tuple. -1: a binding's reply tuple
+ * taken the wrong way round (from its translated source, a spoof; or a
+ * flow of its own that would hide the binding): not to be passed.
  */
-static __always_inline bool nat_reply(struct packet *p, struct xlate *xl,
-				      struct ward_ct_key *key, __u8 *from)
+static __always_inline int nat_reply(struct packet *p, struct xlate *xl,
+				     struct ward_ct_key *key, __u8 *from)
 {
 	struct ward_nat_val *e;
 	bool echo = p->proto == IPPROTO_ICMP_;
 
 	if (p->family != WARD_FAM_V4)
-		return false;
+		return 0;
 	e = bpf_map_lookup_elem(&ward_nat, key);
 	if (!e || !e->dir)
-		return false;
+		return 0;
+	if (!nat_is_reply(p, e, echo))
+		return -1;
 	xl_to_orig(xl, e, echo);
 	xl->flags |= XL_REPLY;
 	p->src[0] = e->orig_dst;
@@ -180,7 +202,7 @@ static __always_inline bool nat_reply(struct packet *p, struct xlate *xl,
 		p->dport = e->orig_sport;
 	}
 	ct_key_of(p, key, from);
-	return true;
+	return 1;
 }
 
 /*
@@ -280,7 +302,9 @@ static __always_inline bool nat_link_match(const struct ward_nat_rule *r,
 /*
  * The first packet of a flow: a port forward rewrites its destination
  * before the rules see it (as nftables' forward chain sees a DNAT'd
- * packet). The original destination is kept for the binding.
+ * packet). The original destination is kept for the binding, and the
+ * record says the rewrite in full; nat_bind() redoes it from the binding,
+ * and a packet that gets no binding is dropped (path.h), never forwarded.
  */
 static __always_inline void nat_dnat(__u32 slot, struct packet *p, const struct ward_iface *ifc,
 				     struct xlate *xl)
@@ -308,6 +332,8 @@ static __always_inline void nat_dnat(__u32 slot, struct packet *p, const struct 
 		ns->dnat_dst = p->dst[0];
 		ns->dnat_dport = p->dport;
 		xl->flags |= XL_DADDR;
+		xl->dst = r->to;
+		xl_port(xl, XL_DPORT, &xl->dport, p->dport, bpf_htons(r->port_lo));
 		xl->log_nat = WARD_EV_NAT_DST;
 		xl->log_addr = p->dst[0];
 		xl->log_port = p->dport;
@@ -381,7 +407,8 @@ static __always_inline bool fib_routed(long rc)
 	       rc == BPF_FIB_LKUP_RET_FRAG_NEEDED;
 }
 
-/* The source NAT rule for a packet leaving by this link, or NULL. */
+/* The source NAT rule for a packet leaving by this link (NULL: by any
+ * link, for a packet whose route is unknown), or NULL. */
 static __always_inline struct ward_nat_rule *nat_snat_rule(struct ward_nat_policy *np,
 							   const struct ward_iface *oifc,
 							   __be32 src)
@@ -394,10 +421,27 @@ static __always_inline struct ward_nat_rule *nat_snat_rule(struct ward_nat_polic
 		if (i >= n)
 			break;
 		if ((r->kind == WARD_NAT_MASQ || r->kind == WARD_NAT_SNAT) &&
-		    nat_link_match(r, oifc) && (src & r->from_mask) == r->from)
+		    (!oifc || nat_link_match(r, oifc)) && (src & r->from_mask) == r->from)
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * A route lookup that failed in a way that must not let a packet of a
+ * source NAT rule's from: open a flow untranslated (the flow would stay
+ * so, and leak the private source once a route is there): the helper's
+ * own error (BPF_FIB_LOOKUP_SRC unknown to the kernel), a blackhole,
+ * unreachable or prohibit route, a tunnel route, no source address.
+ * Not BPF_FIB_LKUP_RET_NOT_FWDED (the destination is the gateway itself,
+ * or there is no route: the helper says the same for both) nor
+ * FWD_DISABLED (the kernel forwards nothing from that link).
+ */
+static __always_inline bool fib_failed(long rc)
+{
+	return rc < 0 || rc == BPF_FIB_LKUP_RET_BLACKHOLE ||
+	       rc == BPF_FIB_LKUP_RET_UNREACHABLE || rc == BPF_FIB_LKUP_RET_PROHIBIT ||
+	       rc == BPF_FIB_LKUP_RET_UNSUPP_LWT || rc == BPF_FIB_LKUP_RET_NO_SRC_ADDR;
 }
 
 /* The source NAT rule of a new flow whose route nat_bind_route() looked up
@@ -546,7 +590,9 @@ static __always_inline void nat_trace_snat(void *ctx, __u32 slot, const struct p
 /*
  * The rest of it, a global function of its own (bpf/path.bpf.c) for the
  * verifier. rc is nat_bind_route()'s. Returns WARD_CTF_NAT when the flow
- * is translated, 0 when not, -1 when no port is free (nat_exhausted).
+ * is translated, 0 when not, NAT_ERR_EXHAUSTED when no port is free
+ * (nat_exhausted), NAT_ERR_ROUTE when source NAT is due but the route
+ * lookup failed (fib_failed) or masquerade has no source (nat_no_route).
  */
 static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, __u32 slot,
 				    long rc)
@@ -567,6 +613,8 @@ static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, _
 		return 0;
 	dnat = xl->flags & XL_DADDR;
 	r = nat_route_rule(np, ns, slot, rc, p->src[0]);
+	if (!r && fib_failed(rc) && nat_snat_rule(np, NULL, p->src[0]))
+		return NAT_ERR_ROUTE;
 	if (!r && !dnat)
 		return 0;
 	/* The kernel drops it and answers (time exceeded) to its real
@@ -594,13 +642,13 @@ static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, _
 	if (r) {
 		ns->fwd.new_src = nat_snat_to(r, ns, &lo, &hi);
 		if (!ns->fwd.new_src)
-			return -1;
+			return NAT_ERR_ROUTE;
 	}
 	ns->rev = ns->fwd;
 	ns->rev.dir = 1;
 	ns->rev.other = *key;
 	if (nat_claim(ns, p->proto, lo, hi, !r))
-		return -1;
+		return NAT_ERR_EXHAUSTED;
 	ns->fwd.new_sport = ns->rev.new_sport;
 	ns->fwd.new_dport = ns->rev.new_dport;
 	ns->fwd.other = ns->rkey;
@@ -653,11 +701,14 @@ static __always_inline int nat_out(void *ctx, const struct packet *p, struct xla
 	rc = nat_route(ctx, xdp, &ns->fib, 0);
 	if (!fib_routed(rc))
 		goto out;
-	if (p->ttl <= 1 || (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED && p->df)) {
-		xl->flags &= ~XL_REWRITE;
-		count(WARD_CNT_FWD_STACK);
-		return WARD_PASS;
-	}
+	/* The kernel answers it with an ICMP error: through the kernel, with
+	 * its destination half (a reply's, a port forward's) so that the
+	 * kernel finds the route and the error goes to the real sender, and
+	 * without its source half, so that an outgoing packet's error goes
+	 * to the LAN host that sent it. The error's quote is put back into
+	 * the sender's terms at egress (nat_egress_error). */
+	if (p->ttl <= 1 || (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED && p->df))
+		goto stack;
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && !first && p->l3_off == sizeof(struct ethhdr) &&
 	    bpf_map_lookup_elem(&ward_tx_ports, &ns->fib.ifindex) &&
 	    bpf_map_lookup_elem(&ward_tx_ports, &ifindex)) {
@@ -668,6 +719,7 @@ static __always_inline int nat_out(void *ctx, const struct packet *p, struct xla
 		count(WARD_CNT_FWD_REDIRECT);
 		goto out;
 	}
+stack:
 	count(WARD_CNT_FWD_STACK);
 	/* Through the kernel, the source is rewritten at the out link's tc
 	 * egress (nat_egress), as netfilter does it in POSTROUTING: the
@@ -680,6 +732,23 @@ out:
 	if (xl->flags & XL_REWRITE)
 		count(WARD_CNT_NAT_XLATE);
 	return xl->flags & (XL_REWRITE | XL_FWD) ? WARD_PASS | WARD_XLATE : WARD_PASS;
+}
+
+/*
+ * tc egress of an ICMP error the gateway itself makes (ingress_ifindex 0)
+ * about a packet it got translated (nat_out: TTL out, too big on the way
+ * in): the quoted packet, and the error's addresses, in the terms of the
+ * side it goes to, as nat_related does for an error that passes through.
+ */
+static __always_inline int nat_egress_error(const struct packet *p)
+{
+	struct xlate *xl;
+
+	xl = nat_begin(p);
+	if (!xl || !nat_related(p, xl))
+		return WARD_PASS;
+	count(WARD_CNT_NAT_XLATE);
+	return WARD_PASS | WARD_XLATE;
 }
 
 /*

@@ -370,8 +370,13 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 	if (track) {
 		ct_key_of(p, &key, &from);
 		v = bpf_map_lookup_elem(&ward_ct, &key);
-		if (!v && nat_reply(p, xl, &key, &from))
-			v = bpf_map_lookup_elem(&ward_ct, &key);
+		if (!v) {
+			ret = nat_reply(p, xl, &key, &from);
+			if (ret < 0)
+				return drop(WARD_CNT_DROP_NAT_INVALID);
+			if (ret)
+				v = bpf_map_lookup_elem(&ward_ct, &key);
+		}
 		if (v && ct_expired(lv.hdr, v, p->proto, now)) {
 			ct_remove(&key);
 			count(WARD_CNT_CT_EXPIRED);
@@ -431,8 +436,16 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 		if (nat < 0) {
 			d.action = WARD_ACT_DROP;
 			d.flags &= ~WARD_RF_DRY_RUN;
-			d.reason = WARD_CNT_DROP_NAT_EXHAUSTED;
+			d.reason = nat == NAT_ERR_ROUTE ? WARD_CNT_DROP_NAT_NO_ROUTE :
+				   WARD_CNT_DROP_NAT_EXHAUSTED;
 		}
+	}
+	/* Port-forwarded, but no binding (a FIN, an RST, a SYN|ACK: it cannot
+	 * open a flow): nothing to translate it or its replies by. */
+	if (admitted(&d) && (xl->flags & XL_DADDR) && nat != WARD_CTF_NAT) {
+		d.action = WARD_ACT_DROP;
+		d.flags &= ~WARD_RF_DRY_RUN;
+		d.reason = WARD_CNT_DROP_NAT_INVALID;
 	}
 	ev = decision_event(&d);
 	if ((d.flags & WARD_RF_LOG) || lv.hdr->log_mode == WARD_LOG_ALL ||
@@ -476,6 +489,10 @@ static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in
 	__u64 now;
 	__u8 from;
 
+	/* Not trackable: the gateway's own ICMP errors, NAT's business only. */
+	if (!in_ifindex && p->family == WARD_FAM_V4 && p->proto == IPPROTO_ICMP_ && p->l4 &&
+	    icmp_is_error(p))
+		return nat_egress_error(p);
 	if (!ct_trackable(p))
 		return WARD_PASS;
 	if (live_policy(&lv))

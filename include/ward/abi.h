@@ -68,6 +68,9 @@ enum ward_counter {
 	WARD_CNT_DROP_NAT_EXHAUSTED,		/* no free port for a NAT binding */
 	WARD_CNT_DROP_NAT_STALE,		/* to a NAT binding whose flow is gone */
 	WARD_CNT_DROP_RATE_LIMIT,		/* over its rule's rate: for its source */
+	WARD_CNT_DROP_NAT_INVALID,		/* port-forwarded but cannot open a flow, or a
+						 * binding's reply tuple the wrong way round */
+	WARD_CNT_DROP_NAT_NO_ROUTE,		/* source NAT due but the route lookup failed */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
 	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */

@@ -4,7 +4,10 @@
  * object through BPF_PROG_TEST_RUN: masquerade (TCP, UDP, ICMP echo), two
  * hosts with one source port, snat port exhaustion, a port forward, an ICMP
  * error about a translated flow (the quoted packet included), TTL 1, and
- * the fast path's redirect (MACs, TTL). Every frame that comes out is
+ * the fast path's redirect (MACs, TTL), and what must not pass: a port
+ * forward's packet that opens no flow, a binding's reply tuple the wrong
+ * way round, source NAT without a route; a reply with TTL 1 and the
+ * gateway's own time exceeded about it. Every frame that comes out is
  * checked the way a receiver would: IPv4 header, TCP/UDP/ICMP checksums,
  * and those of the packet an ICMP error quotes.
  *
@@ -458,6 +461,103 @@ static void test_exhausted(void)
 	test_end();
 }
 
+/* Runs on this CPU from here on: the xlate record is per-CPU, and the
+ * tests below need the last packet's record to be the one the next sees. */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), "pinned to one CPU");
+}
+
+/* A reply translated to LAN_HOST2: leaves that host's address in this
+ * CPU's record (xlate.dst), as any translated packet leaves its own. */
+static void translate_to_host2(__u16 sport)
+{
+	struct frame f = udp(LAN_HOST2, sport, WAN_HOST, 7, 64), r;
+
+	lan_first(&f, "second host out");
+	r = udp(WAN_HOST, 7, GW_WAN, get16(f.b + L3 + 20), 64);
+	ASSERT_EQ(run_xdp(if_wan, &r), XDP_PASS_, "reply to the second host");
+	ASSERT_EQ(addr(r.b + L3 + 16), ip4(LAN_HOST2), "reply rewritten to the second host");
+}
+
+static void test_forward_noflow(void)
+{
+	static const struct { __u8 flags; const char *name; } pk[] = {
+		{ 0x01, "FIN" }, { 0x11, "FIN|ACK" }, { 0x04, "RST" }, { 0x14, "RST|ACK" },
+		{ 0x12, "SYN|ACK" }, { 0x00, "no flags" },
+	};
+	size_t i;
+
+	test_start("port forward: a TCP packet that cannot open a flow goes nowhere else");
+	pin_cpu();
+	for (i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		__u64 before;
+		struct frame f;
+		__u32 v;
+
+		translate_to_host2((__u16)(5200 + i));
+		before = counter(WARD_CNT_DROP_NAT_INVALID);
+		f = tcp(WAN_HOST, (__u16)(7100 + i), GW_WAN, 8080, pk[i].flags, 1, 1);
+		v = run_xdp(if_wan, &f);
+		ASSERT_NEQ(addr(f.b + L3 + 16), ip4(LAN_HOST2), pk[i].name);
+		ASSERT_EQ(v, XDP_DROP_, "dropped: no binding to translate it by");
+		ASSERT_EQ(counter(WARD_CNT_DROP_NAT_INVALID), before + 1, "nat_invalid counted");
+	}
+	test_end();
+}
+
+static void test_reply_direction(void)
+{
+	__u64 before;
+	struct frame f, r;
+	__u16 port;
+
+	test_start("masquerade: the reply tuple the wrong way round is no reply");
+	f = udp(LAN_HOST, 5300, WAN_HOST, 9, 64);
+	lan_first(&f, "UDP out");
+	port = get16(f.b + L3 + 20);
+
+	before = counter(WARD_CNT_DROP_NAT_INVALID);
+	r = udp(GW_WAN, port, WAN_HOST, 9, 64);
+	ASSERT_EQ(run_xdp(if_wan, &r), XDP_DROP_, "from the public side, public -> remote: dropped");
+	ASSERT_NEQ(addr(r.b + L3 + 16), ip4(LAN_HOST), "not rewritten to the LAN host");
+	r = udp(GW_WAN, port, WAN_HOST, 9, 64);
+	ASSERT_EQ(run_xdp(if_lan, &r), XDP_DROP_, "spoofed from the LAN: dropped");
+	ASSERT_EQ(counter(WARD_CNT_DROP_NAT_INVALID), before + 2, "nat_invalid counted");
+
+	f = echo(LAN_HOST, WAN_HOST, 8, 0x4343);
+	lan_first(&f, "echo request");
+	r = echo(WAN_HOST, GW_WAN, 8, get16(f.b + L3 + 24));
+	ASSERT_EQ(run_xdp(if_wan, &r), XDP_DROP_, "an echo request with a binding's id: dropped");
+	ASSERT_NEQ(addr(r.b + L3 + 16), ip4(LAN_HOST), "not sent into the LAN");
+
+	r = udp(WAN_HOST, 9, GW_WAN, port, 64);
+	wan_reply(&r, LAN_HOST, "the real reply");
+	test_end();
+}
+
+static void test_no_route(void)
+{
+	__u64 before = counter(WARD_CNT_DROP_NAT_NO_ROUTE);
+	size_t nb = dp_nat_count(&dp);
+	struct frame f;
+
+	test_start("masquerade: a route lookup that fails opens no untranslated flow");
+	f = udp(LAN_HOST, 5400, "198.51.100.7", 53, 64);
+	ASSERT_EQ(run_xdp(if_lan, &f), XDP_DROP_, "unreachable route: dropped");
+	f = udp(LAN_HOST, 5401, "198.51.101.7", 53, 64);
+	ASSERT_EQ(run_xdp(if_lan, &f), XDP_DROP_, "blackhole route: dropped");
+	ASSERT_EQ(counter(WARD_CNT_DROP_NAT_NO_ROUTE), before + 2, "nat_no_route counted");
+	ASSERT_EQ(dp_nat_count(&dp), nb, "no binding made");
+	f = udp(LAN_HOST, 5402, GW_WAN, 53, 64);
+	ASSERT_EQ(run_xdp(if_lan, &f), XDP_PASS_, "to the gateway itself: passed");
+	test_end();
+}
+
 static void test_ttl_one(void)
 {
 	size_t before = dp_nat_count(&dp);
@@ -470,6 +570,30 @@ static void test_ttl_one(void)
 	ASSERT_EQ(run_xdp(if_lan, &f), XDP_PASS_, "passed to the kernel");
 	ASSERT_TRUE(!memcmp(in, f.b, f.len), "untouched: its time exceeded goes to the host");
 	ASSERT_EQ(dp_nat_count(&dp), before, "no binding made");
+	test_end();
+}
+
+static void test_reply_ttl_one(void)
+{
+	struct frame f, r, e;
+	__u16 port;
+
+	test_start("masquerade: a reply with TTL 1 goes to the kernel translated, its error back");
+	f = udp(LAN_HOST, 5500, WAN_HOST, 7, 64);
+	lan_first(&f, "UDP out");
+	port = get16(f.b + L3 + 20);
+	r = udp(WAN_HOST, 7, GW_WAN, port, 1);
+	ASSERT_EQ(run_xdp(if_wan, &r), XDP_PASS_, "to the kernel, which answers it");
+	ASSERT_EQ(addr(r.b + L3 + 16), ip4(LAN_HOST), "for the LAN host: the kernel routes it there");
+	ASSERT_EQ(get16(r.b + L3 + 22), 5500, "at its port");
+	csums_ok(r.b + L3, r.len - L3, "TTL 1 reply");
+	/* The kernel's time exceeded, made by the gateway (ingress_ifindex 0). */
+	e = icmp_err(GW_WAN, WAN_HOST, 11, 0, &r);
+	run_egress(0, &e);
+	ASSERT_EQ(addr(e.b + L3 + 16), ip4(WAN_HOST), "the error goes to the sender");
+	ASSERT_EQ(addr(e.b + L3 + 28 + 16), ip4(GW_WAN), "quoting the address it sent to");
+	ASSERT_EQ(get16(e.b + L3 + 28 + 22), port, "and the port");
+	csums_ok(e.b + L3, e.len - L3, "time exceeded at egress");
 	test_end();
 }
 
@@ -500,7 +624,9 @@ static bool setup_netns(void)
 	    sh("ip addr add 192.168.1.1/24 dev wt-lan") ||
 	    sh("ip addr add 203.0.113.1/24 dev wt-wan") ||
 	    sh("ip neigh replace 192.168.1.10 lladdr 02:00:00:00:00:0a dev wt-lan nud permanent") ||
-	    sh("ip neigh replace 203.0.113.2 lladdr 02:00:00:00:00:02 dev wt-wan nud permanent"))
+	    sh("ip neigh replace 203.0.113.2 lladdr 02:00:00:00:00:02 dev wt-wan nud permanent") ||
+	    sh("ip route add unreachable 198.51.100.0/24") ||
+	    sh("ip route add blackhole 198.51.101.0/24"))
 		return false;
 	f = fopen("/proc/sys/net/ipv4/ip_forward", "w");
 	if (!f || fputs("1", f) < 0 || fclose(f)) {
@@ -562,6 +688,10 @@ int main(int argc, char **argv)
 		test_port_forward();
 		test_exhausted();
 		test_ttl_one();
+		test_forward_noflow();
+		test_reply_direction();
+		test_no_route();
+		test_reply_ttl_one();
 	}
 	compiled_free(&comp);
 	pol_free(&pol);

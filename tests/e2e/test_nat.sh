@@ -3,9 +3,12 @@
 # NAT through a real gateway, once per attach mode (MODE=tc|xdp, both when
 # unset): masquerade, snat with a port range, port forwards for TCP and
 # UDP, two LAN hosts with the same source port, ICMP echo, traceroute,
-# path MTU discovery, a reload, kill -9 of wardd, iperf3, port exhaustion, bindings that go with their flows, the fast
-# path's counters, the flow log's nat fields and ward_nat_bindings; wardctl
-# trace of a port forward, a masquerade, an snat and flows without NAT.
+# path MTU discovery, a reload, kill -9 of wardd, iperf3, port exhaustion, bindings that go with their flows,
+# forged packets that must not pass (TCP that cannot open a flow to a
+# forwarded port, a binding's reply tuple the wrong way round), a reply
+# with TTL 1, the fast path's counters, the flow log's nat fields and
+# ward_nat_bindings; wardctl trace of a port forward, a masquerade, an
+# snat and flows without NAT.
 #
 # The WAN host has no route to the LAN at all, as on the Internet: any
 # answer that reaches a LAN host was translated both ways.
@@ -87,6 +90,25 @@ try:
     print(s.recv(64).decode())
 except socket.timeout:
     pass
+"
+}
+
+# sniff NS FILTER SECONDS: how many packets matching FILTER reach the host's
+# lan0 in SECONDS (run in the background, read its output file later).
+sniff() {
+	ip netns exec "$1" /usr/bin/python3 -c "
+from scapy.all import sniff, conf
+conf.verb = 0
+print(len(sniff(iface='lan0', filter='$2', timeout=$3)))
+"
+}
+
+# forge NS IFACE DST_MAC SCAPY_PACKETS: sends the frames (Ether() / ...).
+forge() {
+	ip netns exec "$1" /usr/bin/python3 -c "
+from scapy.all import Ether, IP, TCP, UDP, sendp, conf
+conf.verb = 0
+sendp([Ether(dst='$3') / p for p in [$4]], iface='$2')
 "
 }
 
@@ -269,6 +291,79 @@ run_mode() { # MODE
 	echo "$out" | grep -q "nat dnat to 192.168.1.10:80" && echo "$out" | grep -q "web-in" ||
 		fail "$mode: trace of the port forward: $out"
 	ok "$mode: wardctl trace: port forward to 192.168.1.10:80, decided by web-in"
+
+	# A TCP packet to the forwarded port that cannot open a flow (FIN,
+	# RST, SYN|ACK, no flags) gets no binding: dropped, never sent to the
+	# address the last translated packet on that CPU had (.11, whose
+	# replies are translated just before).
+	local gwmac pkts
+	gwmac=$(ip -n "$NS_B" -o link show gww | sed 's/.*link\/ether \([^ ]*\).*/\1/')
+	n=$(counter nat_invalid)
+	sniff "$NS_L1" "tcp and src host $WAN and src portrange 7200-7299" 6 >"$TMP/sniff-l1" &
+	a=$!
+	sniff "$NS_L2" "tcp and src host $WAN and src portrange 7200-7299" 6 >"$TMP/sniff-l2" &
+	b=$!
+	sleep 2.5
+	pkts=
+	for f in F FA R RA SA ''; do
+		pkts+="IP(src='$WAN', dst='$GW_WAN') / TCP(sport=7200 + len(\"$f\"), dport=8080, flags='$f'),"
+	done
+	for i in 1 2 3; do
+		ask "$NS_L2" $WAN 7 $((40100 + i)) >/dev/null
+		forge "$NS_W" wan0 "$gwmac" "$pkts"
+	done
+	wait $a $b
+	[ "$(cat "$TMP/sniff-l1")" = 0 ] && [ "$(cat "$TMP/sniff-l2")" = 0 ] ||
+		fail "$mode: FIN/RST/SYN|ACK to 8080 reached a LAN host: lan1 $(cat "$TMP/sniff-l1"), lan2 $(cat "$TMP/sniff-l2")"
+	got=$(counter nat_invalid)
+	[ "$((got - ${n:-0}))" -ge 18 ] || fail "$mode: nat_invalid $n -> $got after 18 forged packets"
+	ok "$mode: FIN, RST, SYN|ACK, no flags to the forwarded port: dropped (nat_invalid $n -> $got)"
+
+	# The reply tuple of a binding the wrong way round (the WAN host sends
+	# as the gateway's address to itself) is no reply: not sent to the LAN.
+	# Sent at once after the flow's packets (its udp timeout is 3 s); the
+	# sniffer tells it from the real reply by its 5-byte payload.
+	n=$(counter nat_invalid)
+	sniff "$NS_L1" "udp and dst port 40120 and udp[4:2] = 13" 8 >"$TMP/sniff-l1" &
+	b=$!
+	sleep 2.5
+	a=$(ask "$NS_L1" $WAN 7 40120)
+	[ "${a%:*}" = $GW_WAN ] || fail "$mode: masquerade for 40120: '$a'"
+	forge "$NS_W" wan0 "$gwmac" "IP(src='$GW_WAN', dst='$WAN') / UDP(sport=${a#*:}, dport=7) / b'spoof'"
+	wait $b
+	[ "$(cat "$TMP/sniff-l1")" = 0 ] ||
+		fail "$mode: a packet from $a to $WAN:7 reached the LAN host ($(cat "$TMP/sniff-l1"))"
+	got=$(counter nat_invalid)
+	[ "$((got - ${n:-0}))" -ge 1 ] || fail "$mode: nat_invalid $n -> $got after the wrong-way packet"
+	ok "$mode: $a -> $WAN:7 (the reply tuple the wrong way round): dropped, not sent to the LAN"
+
+	# A reply with TTL 1: the gateway answers its sender with a time
+	# exceeded that quotes what was sent (the gateway's address and port),
+	# not a port unreachable of its own. L1 keeps the flow alive meanwhile.
+	a=$(ask "$NS_L1" $WAN 7 40130)
+	[ "${a%:*}" = $GW_WAN ] || fail "$mode: masquerade for 40130: '$a'"
+	ip netns exec "$NS_L1" /usr/bin/python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 40130))
+for i in range(20):
+    s.sendto(b'keep', ('$WAN', 7))
+    time.sleep(0.3)
+" &
+	b=$!
+	got=$(ip netns exec "$NS_W" /usr/bin/python3 -c "
+from scapy.all import IP, UDP, ICMP, UDPerror, IPerror, sr1, conf
+conf.verb = 0
+r = sr1(IP(src='$WAN', dst='$GW_WAN', ttl=1) / UDP(sport=7, dport=${a#*:}) / b'ttl', timeout=2)
+if r is None or ICMP not in r:
+    print('none')
+else:
+    print(r[ICMP].type, r[IPerror].dst, r[UDPerror].dport)
+")
+	wait $b
+	[ "$got" = "11 $GW_WAN ${a#*:}" ] || fail "$mode: TTL 1 reply to $a: answered '$got'"
+	ok "$mode: a reply with TTL 1: time exceeded to its sender, quoting $a"
 
 	# traceroute: the gateway answers the first hop itself (untranslated),
 	# the WAN host's port unreachable comes back translated (the quoted
