@@ -36,6 +36,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
+#include "test_main.h"
 #include "test_run.h"
 #include "read_maps.h"
 
@@ -1873,32 +1874,12 @@ static void find_links(void)
 		if_freenameindex(ifs);
 }
 
-static void usage(const char *prog)
-{
-	fprintf(stderr, "usage: %s [-v] [-b]\n"
-		"  -v  print every test and libward/libbpf info\n"
-		"  -b  run the tests disabled because of a known bug\n", prog);
-}
-
 int main(int argc, char **argv)
 {
-	int opt, err;
+	int err;
 
-	while ((opt = getopt(argc, argv, "vbh")) != -1) {
-		switch (opt) {
-		case 'v':
-			test_env.verbose = true;
-			break;
-		case 'b':
-			run_bugs = true;
-			break;
-		default:
-			usage(argv[0]);
-			return 2;
-		}
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	log_init("ward_bpf_test", 0, test_env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (test_args(argc, argv, "ward_bpf_test", &run_bugs))
+		return 2;
 	find_links();
 	ncpus = libbpf_num_possible_cpus();
 

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
+#include "test_main.h"
 #include "test_run.h"
 #include "read_maps.h"
 
@@ -1625,32 +1626,12 @@ static bool open_dp(__u32 max_flows)
 	return dp_up && have_policy;
 }
 
-static void usage(const char *prog)
-{
-	fprintf(stderr, "usage: %s [-v] [-b]\n"
-		"  -v  print every test and libward/libbpf info\n"
-		"  -b  run the tests disabled because of a known bug\n", prog);
-}
-
 int main(int argc, char **argv)
 {
-	int opt, hook;
+	int hook;
 
-	while ((opt = getopt(argc, argv, "vbh")) != -1) {
-		switch (opt) {
-		case 'v':
-			test_env.verbose = true;
-			break;
-		case 'b':
-			run_bugs = true;
-			break;
-		default:
-			usage(argv[0]);
-			return 2;
-		}
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	log_init("ward_ct_test", 0, test_env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (test_args(argc, argv, "ward_ct_test", &run_bugs))
+		return 2;
 	lo_ifindex = if_nametoindex("lo");
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1 || !lo_ifindex) {

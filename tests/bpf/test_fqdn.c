@@ -32,6 +32,7 @@
 #include "fqdn.h"
 #include "log.h"
 #include "test_assert.h"
+#include "test_main.h"
 #include "dns_pkt.h"
 #include "test_run.h"
 
@@ -895,13 +896,9 @@ int main(int argc, char **argv)
 	struct pol_policy pol;
 	struct compiled comp;
 	char err[CFG_ERR_MAX];
-	int opt;
 
-	while ((opt = getopt(argc, argv, "v")) != -1)
-		if (opt == 'v')
-			test_env.verbose = true;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	log_init("ward_fqdn_test", 0, test_env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (test_args(argc, argv, "ward_fqdn_test", NULL))
+		return 2;
 	ncpus = libbpf_num_possible_cpus();
 
 	test_start("setup");

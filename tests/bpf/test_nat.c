@@ -37,6 +37,7 @@
 #include "log.h"
 #include "ward.skel.h"
 #include "test_assert.h"
+#include "test_main.h"
 
 /* test_assert.h's skip is for tests that may not apply; all of these do. */
 static void (*const nat_unused_skip)(const char *, ...) __attribute__((unused)) = test_skip;
@@ -672,10 +673,8 @@ int main(int argc, char **argv)
 	struct pol_policy pol = {};
 	struct compiled comp = {};
 
-	if (argc > 1 && !strcmp(argv[1], "-v"))
-		test_env.verbose = true;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	log_init("ward_nat_test", 0, test_env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (test_args(argc, argv, "ward_nat_test", NULL))
+		return 2;
 	if (!setup_netns()) {
 		printf("nat: 0 passed, 1 failed\n");
 		return 1;

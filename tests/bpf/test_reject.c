@@ -36,6 +36,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
+#include "test_main.h"
 #include "test_run.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -476,18 +477,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	int opt, xdp;
+	int xdp;
 	size_t i;
 
-	while ((opt = getopt(argc, argv, "v")) != -1) {
-		if (opt != 'v') {
-			fprintf(stderr, "usage: %s [-v]\n", argv[0]);
-			return 2;
-		}
-		test_env.verbose = true;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	log_init("ward_reject_test", 0, test_env.verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (test_args(argc, argv, "ward_reject_test", NULL))
+		return 2;
 	lo_ifindex = if_nametoindex("lo");
 
 	test_start("setup");
