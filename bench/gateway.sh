@@ -232,18 +232,8 @@ wan_rx() {
 }
 gw_rx() { wb_ethstat "${GNS[$1]}" gwl rx_queue_0_xdp_packets; }
 
-# Until the gateway has forwarded what it took in (at most 5 s).
-wan_settle() { # K
-	local a b i
-	a=$(wan_rx "$1")
-	for i in $(seq 50); do
-		sleep 0.1
-		b=$(wan_rx "$1")
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	echo "$a"
-}
+# Until the gateway has forwarded what it took in.
+wan_settle() { wb_settle wan_rx "$1"; }
 
 measure_pps() { # K ROUND
 	local k=$1 r=$2 s0 s1 x0 x1 w0 w1 g0 g1 q0 q1 b0 b1 mac line

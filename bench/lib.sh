@@ -243,3 +243,17 @@ wb_ms() {
 	t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000000))
 }
+
+# wb_settle CMD ARGS...: CMD's output once it stops changing (read every
+# 0.1 s, at most 5 s): a counter that the last frames still move.
+wb_settle() {
+	local a b i
+	a=$("$@")
+	for i in $(seq 50); do
+		sleep 0.1
+		b=$("$@")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}

@@ -220,17 +220,7 @@ rx_frames() { wb_ethstat "${RNS[$1]}" wbr rx_queue_0_xdp_packets; }
 
 # Until the receiver has taken every frame off its ring (a slow one needs
 # a while for the last 256).
-rx_settle() { # K
-	local a b i
-	a=$(rx_frames "$1")
-	for i in $(seq 50); do
-		sleep 0.1
-		b=$(rx_frames "$1")
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	echo "$a"
-}
+rx_settle() { wb_settle rx_frames "$1"; }
 
 measure() { # K ROUND
 	local k=$1 r=$2 rx0 rx1 d0 d1 s0 s1 g0 g1 q0 q1 b0 b1 line
