@@ -8,15 +8,21 @@ BPFTOOL	?= bpftool
 ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS	?= -O2 -g
+# Every folder of src/lib is on the include path: an area's public header
+# (config.h, dataplane.h, ...) lives in the area's own folder.
+LIB_DIRS := $(shell find src/lib -type d | sort)
 CFLAGS	+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
-	   -Iinclude -Isrc/lib -I$(BUILD) -I$(BUILD)/api -D_GNU_SOURCE
+	   -Iinclude $(addprefix -I,$(LIB_DIRS)) -I$(BUILD) -I$(BUILD)/api -D_GNU_SOURCE
 LDLIBS	+= -lbpf -lelf -lz -lyaml -lpthread
 # The gRPC C core (not the C++ one) and protobuf-c messages: wardd and wardctl.
 GRPC_LIBS := -lgrpc -lgpr -lprotobuf-c -lpthread
 BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 	   -Iinclude -Ibpf -I$(BUILD)
 
-LIB_SRC	:= $(wildcard src/lib/*.c)
+LIB_SRC	:= $(shell find src/lib -name '*.c' | sort)
+LIB_HDR	:= $(shell find src/lib -name '*.h' | sort)
+WARDD_SRC := $(shell find src/wardd -name '*.[ch]' | sort)
+WARDCTL_SRC := $(shell find src/wardctl -name '*.[ch]' | sort)
 LIB_OBJ	:= $(LIB_SRC:src/lib/%.c=$(BUILD)/lib/%.o)
 BPF_HDR	:= $(wildcard bpf/lib/*.h) include/ward/abi.h $(BUILD)/vmlinux.h
 SKEL	:= $(BUILD)/ward.skel.h
@@ -50,7 +56,7 @@ $(BUILD)/ward.bpf.o: $(BUILD)/bpf/xdp.bpf.o $(BUILD)/bpf/tc.bpf.o $(BUILD)/bpf/p
 $(SKEL): $(BUILD)/ward.bpf.o
 	$(BPFTOOL) gen skeleton $< name ward_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h) include/ward/abi.h $(SKEL)
+$(BUILD)/lib/%.o: src/lib/%.c $(LIB_HDR) include/ward/abi.h $(SKEL)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -65,10 +71,10 @@ $(PB_C): api/ward/v1/ward.proto
 $(PB_O): $(PB_C)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/wardd: $(wildcard src/wardd/*.c) $(wildcard src/wardd/*.h) $(BUILD)/libward.a $(PB_O)
+$(BUILD)/wardd: $(WARDD_SRC) $(BUILD)/libward.a $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(BUILD)/libward.a $(LDLIBS) $(GRPC_LIBS) -o $@
 
-$(BUILD)/wardctl: $(wildcard src/wardctl/*.c) $(wildcard src/wardctl/*.h) $(PB_O)
+$(BUILD)/wardctl: $(WARDCTL_SRC) $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@
 
 $(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
