@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/config_fqdn.c: the FQDN parts of ward.yaml (docs/fqdn.md):
+ * src/lib/config/fqdn.c: the FQDN parts of ward.yaml (docs/fqdn.md):
  *
  *   fqdn_sets:
  *     updates: ["deb.debian.org", "*.debian.org"]
@@ -236,35 +236,4 @@ int cfg_to_fqdn(struct cfg_ctx *c, yaml_node_t *n, struct pol_rule *r)
 		}
 	}
 	return cfg_err(c, n, "to_fqdn", "unknown fqdn set %s", s);
-}
-
-void cfg_put_fqdn(FILE *f, const struct pol_policy *pol)
-{
-	const struct pol_fqdn *q = &pol->fqdn;
-	size_t i, j;
-
-	if (q->n_sets) {
-		fputs("fqdn_sets:\n", f);
-		for (i = 0; i < q->n_sets; i++) {
-			fprintf(f, "  %s: [", q->sets[i].name);
-			for (j = 0; j < q->sets[i].n; j++) {
-				fputs(j ? ", " : "", f);
-				cfg_put_str(f, q->sets[i].names[j]);
-			}
-			fputs("]\n", f);
-		}
-	}
-	if (q->n_resolvers || q->grace) {
-		fputs("fqdn:\n", f);
-		if (q->n_resolvers) {
-			fputs("  resolvers: [", f);
-			for (i = 0; i < q->n_resolvers; i++) {
-				fputs(i ? ", " : "", f);
-				cfg_put_cidr(f, &q->resolvers[i]);
-			}
-			fputs("]\n", f);
-		}
-		if (q->grace)
-			fprintf(f, "  grace: %u\n", q->grace);
-	}
 }

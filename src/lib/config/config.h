@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/config.h: ward.yaml -> struct pol_policy (libyaml).
+ * src/lib/config/config.h: ward.yaml -> struct pol_policy (libyaml), and back.
  *
  * Errors are written into err as "FILE:LINE: field: message", the first one
  * found; nothing is returned on error. Unknown keys are errors.
