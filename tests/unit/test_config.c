@@ -489,6 +489,43 @@ static void test_quoting_on_print(void **state)
 	pol_free(&pol);
 }
 
+/* cfg_rules_yaml() is what cfg_print() writes under rules:, to the byte. */
+static void test_rules_yaml(void **state)
+{
+	struct pol_policy pol;
+	char *all, *rules, *one;
+
+	parse_ok("interfaces: [{ match: eth0, role: wan }]\n"
+		 "sets: { web: [80, 443] }\n"
+		 "rules:\n"
+		 "  - { name: ssh, in: wan, from: [10.0.0.0/8, \"2001:db8::/32\"], proto: tcp, port: 22, action: accept }\n"
+		 "  - name: \"yes\"\n"
+		 "    proto: tcp\n"
+		 "    rules:\n"
+		 "      - { port: $web, action: reject, rate: 5/s, log: true, dry_run: true }\n"
+		 "      - { action: drop }\n", &pol);
+	all = print_str(&pol);
+	rules = cfg_rules_yaml(pol.rules, pol.n_rules, 2);
+	assert_non_null(rules);
+	assert_non_null(strstr(all, "\nrules:\n"));
+	assert_string_equal(strstr(all, "\nrules:\n") + strlen("\nrules:\n"), rules);
+
+	/* One rule alone, at the indent the API stores it with. */
+	one = cfg_rules_yaml(&pol.rules[0], 1, 2);
+	assert_non_null(one);
+	assert_string_equal(one,
+			    "  - name: ssh\n"
+			    "    in: wan\n"
+			    "    from: [10.0.0.0/8, \"2001:db8::/32\"]\n"
+			    "    proto: tcp\n"
+			    "    port: 22\n"
+			    "    action: accept\n");
+	free(one);
+	free(rules);
+	free(all);
+	pol_free(&pol);
+}
+
 static void test_parse_file(void **state)
 {
 	char path[] = "/tmp/ward-test-config-XXXXXX";
@@ -944,6 +981,7 @@ int run_config_tests(void)
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_any_order_and_aliases),
 		cmocka_unit_test(test_quoting_on_print),
+		cmocka_unit_test(test_rules_yaml),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_cidr_helpers),

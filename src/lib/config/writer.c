@@ -149,6 +149,32 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 	}
 }
 
+int cfg_write_rules(FILE *f, const struct pol_rule *rules, size_t n, int indent)
+{
+	cfg_put_rules(f, rules, n, indent);
+	return ferror(f) ? -EIO : 0;
+}
+
+char *cfg_rules_yaml(const struct pol_rule *rules, size_t n, int indent)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	ret = cfg_write_rules(f, rules, n, indent);
+	/* The buffer is only complete (and NUL-terminated) once closed. */
+	if (fclose(f) || ret) {
+		free(buf);
+		errno = ret ? -ret : ENOMEM;
+		return NULL;
+	}
+	return buf;
+}
+
 /* Only what the file set: defaults stay the compiler's. */
 static void cfg_put_conntrack(FILE *f, const struct pol_conntrack *ct)
 {
