@@ -37,6 +37,13 @@ struct cfg_key {
 	int		flags;
 };
 
+/* A word a field takes, and what it stands for (cfg_choice). */
+struct cfg_choice {
+	const char	*name;
+	int		value;
+	int		flags;
+};
+
 enum cfg_set_kind {
 	CFG_SET_ADDR = 1,
 	CFG_SET_PORT,
@@ -88,6 +95,10 @@ int cfg_uint(const char *s, size_t len, unsigned long max, unsigned long *out);
 bool cfg_word(const char *s, const char *punct, bool upper, size_t max);
 int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map, const char *what,
 		 const struct cfg_key *table, size_t n, yaml_node_t **keys, yaml_node_t **vals);
+int cfg_count(struct cfg_ctx *c, const yaml_node_t *n, yaml_node_type_t type,
+	      const char *field, const char *want, size_t *count);
+int cfg_choice(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+	       const char *what, const struct cfg_choice *table, int *out);
 void cfg_items(yaml_node_t *n, yaml_node_item_t **start, size_t *count);
 yaml_node_t *cfg_item(struct cfg_ctx *c, yaml_node_t *n, yaml_node_item_t *start, size_t i);
 int cfg_grow(void **v, size_t *cap, size_t need, size_t size);

@@ -21,12 +21,20 @@ static const struct cfg_key cfg_defaults_keys[DK_N] = {
 	[DK_REJECT_RATE] = { "reject_rate" },
 };
 
+static const struct cfg_choice cfg_policies[] = {
+	{ "accept", WARD_ACT_ACCEPT, 0 }, { "drop", WARD_ACT_DROP, 0 }, { NULL, 0, 0 },
+};
+
+static const struct cfg_choice cfg_log_levels[] = {
+	{ "none", POL_LOG_NONE, 0 }, { "drops", POL_LOG_DROPS, 0 }, { "all", POL_LOG_ALL, 0 },
+	{ NULL, 0, 0 },
+};
+
 int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 {
 	struct pol_policy *pol = c->pol;
 	yaml_node_t *v[DK_N];
-	const char *s;
-	int ret;
+	int word, ret;
 
 	if (cfg_is_null(map))
 		return 0;
@@ -35,16 +43,10 @@ int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 		return ret;
 
 	if (v[DK_POLICY]) {
-		ret = cfg_str(c, v[DK_POLICY], "policy", &s);
+		ret = cfg_choice(c, v[DK_POLICY], "policy", "policy", cfg_policies,
+				 &pol->default_action);
 		if (ret)
 			return ret;
-		if (!strcmp(s, "accept"))
-			pol->default_action = WARD_ACT_ACCEPT;
-		else if (!strcmp(s, "drop"))
-			pol->default_action = WARD_ACT_DROP;
-		else
-			return cfg_err(c, v[DK_POLICY], "policy",
-				       "unknown policy '%s' (expected accept or drop)", s);
 	}
 	if (v[DK_DRY_RUN]) {
 		ret = cfg_bool(c, v[DK_DRY_RUN], "dry_run", &pol->dry_run);
@@ -52,18 +54,10 @@ int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 			return ret;
 	}
 	if (v[DK_LOG]) {
-		ret = cfg_str(c, v[DK_LOG], "log", &s);
+		ret = cfg_choice(c, v[DK_LOG], "log", "log level", cfg_log_levels, &word);
 		if (ret)
 			return ret;
-		if (!strcmp(s, "none"))
-			pol->log = POL_LOG_NONE;
-		else if (!strcmp(s, "drops"))
-			pol->log = POL_LOG_DROPS;
-		else if (!strcmp(s, "all"))
-			pol->log = POL_LOG_ALL;
-		else
-			return cfg_err(c, v[DK_LOG], "log",
-				       "unknown log level '%s' (expected none, drops or all)", s);
+		pol->log = word;
 	}
 	if (v[DK_REJECT_RATE])
 		return cfg_rate(c, v[DK_REJECT_RATE], "reject_rate", 1000000, &pol->reject_rate);

@@ -26,6 +26,16 @@ static const struct cfg_key cfg_iface_keys[IK_N] = {
 	[IK_FAST_PATH]	= { "fast_path" },
 };
 
+static const struct cfg_choice cfg_modes[] = {
+	{ "auto", POL_MODE_AUTO, 0 }, { "xdp", POL_MODE_XDP, 0 }, { "tc", POL_MODE_TC, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct cfg_choice cfg_fast_paths[] = {
+	{ "auto", POL_FAST_AUTO, 0 }, { "on", POL_FAST_ON, 0 }, { "off", POL_FAST_OFF, 0 },
+	{ NULL, 0, 0 },
+};
+
 int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 {
 	struct pol_policy *pol = c->pol;
@@ -47,8 +57,9 @@ int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 	for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
 		yaml_node_t *map = cfg_node(c, *it), *v[IK_N];
 		struct pol_iface *ifc = &pol->ifaces[pol->n_ifaces];
-		const char *match, *role = NULL, *mode = "auto";
+		const char *match, *role = NULL;
 		const char *p;
+		int word;
 
 		ret = cfg_map_keys(c, map, "interfaces", cfg_iface_keys, IK_N, NULL, v);
 		if (ret)
@@ -81,33 +92,17 @@ int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 		}
 
 		if (v[IK_MODE]) {
-			ret = cfg_str(c, v[IK_MODE], "mode", &mode);
+			ret = cfg_choice(c, v[IK_MODE], "mode", "mode", cfg_modes, &word);
 			if (ret)
 				return ret;
+			ifc->mode = word;
 		}
-		if (!strcmp(mode, "auto"))
-			ifc->mode = POL_MODE_AUTO;
-		else if (!strcmp(mode, "xdp"))
-			ifc->mode = POL_MODE_XDP;
-		else if (!strcmp(mode, "tc"))
-			ifc->mode = POL_MODE_TC;
-		else
-			return cfg_err(c, v[IK_MODE], "mode",
-				       "unknown mode '%s' (expected auto, xdp or tc)", mode);
-
 		if (v[IK_FAST_PATH]) {
-			const char *fp;
-
-			ret = cfg_str(c, v[IK_FAST_PATH], "fast_path", &fp);
+			ret = cfg_choice(c, v[IK_FAST_PATH], "fast_path", "value", cfg_fast_paths,
+					 &word);
 			if (ret)
 				return ret;
-			if (!strcmp(fp, "on"))
-				ifc->fast_path = POL_FAST_ON;
-			else if (!strcmp(fp, "off"))
-				ifc->fast_path = POL_FAST_OFF;
-			else if (strcmp(fp, "auto"))
-				return cfg_err(c, v[IK_FAST_PATH], "fast_path",
-					       "unknown value '%s' (expected auto, on or off)", fp);
+			ifc->fast_path = word;
 		}
 		ifc->line = cfg_line(map);
 		ifc->match = strdup(match);

@@ -61,6 +61,16 @@ static const struct cfg_key cfg_rule_keys[RK_N] = {
 	[RK_PLUGINS]	= { "plugins", CFG_UNSUPPORTED },
 };
 
+static const struct cfg_choice cfg_actions[] = {
+	{ "accept", WARD_ACT_ACCEPT, 0 }, { "drop", WARD_ACT_DROP, 0 },
+	{ "reject", WARD_ACT_REJECT, 0 },
+	{ "inspect", 0, CFG_UNSUPPORTED }, { NULL, 0, 0 },
+};
+
+static const struct cfg_choice cfg_families[] = {
+	{ "ipv4", 4, 0 }, { "ipv6", 6, 0 }, { NULL, 0, 0 },
+};
+
 static unsigned int cfg_fams(const struct pol_cidr_list *l)
 {
 	unsigned int m = 0;
@@ -279,7 +289,6 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 		    size_t idx, struct pol_rule *r)
 {
 	yaml_node_t *k[RK_N], *v[RK_N];
-	const char *s;
 	int proto, ret;
 
 	r->proto = POL_ANY;
@@ -304,16 +313,9 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 			return ret;
 	}
 	if (v[RK_FAMILY]) {
-		ret = cfg_str(c, v[RK_FAMILY], "family", &s);
+		ret = cfg_choice(c, v[RK_FAMILY], "family", "family", cfg_families, &r->family);
 		if (ret)
 			return ret;
-		if (!strcmp(s, "ipv4"))
-			r->family = 4;
-		else if (!strcmp(s, "ipv6"))
-			r->family = 6;
-		else
-			return cfg_err(c, v[RK_FAMILY], "family",
-				       "unknown family '%s' (expected ipv4 or ipv6)", s);
 	}
 	if (v[RK_IN]) {
 		ret = cfg_link(c, v[RK_IN], "in", &r->in);
@@ -379,21 +381,9 @@ static int cfg_rule(struct cfg_ctx *c, yaml_node_t *map, const struct cfg_scope 
 	if (!v[RK_ACTION] && !v[RK_RULES])
 		return cfg_err(c, map, "action", "missing (accept, drop or reject)");
 	if (v[RK_ACTION]) {
-		ret = cfg_str(c, v[RK_ACTION], "action", &s);
+		ret = cfg_choice(c, v[RK_ACTION], "action", "action", cfg_actions, &r->action);
 		if (ret)
 			return ret;
-		if (!strcmp(s, "accept"))
-			r->action = WARD_ACT_ACCEPT;
-		else if (!strcmp(s, "drop"))
-			r->action = WARD_ACT_DROP;
-		else if (!strcmp(s, "reject"))
-			r->action = WARD_ACT_REJECT;
-		else if (!strcmp(s, "inspect"))
-			return cfg_err(c, v[RK_ACTION], "action",
-				       "%s is not supported by this version of ward yet", s);
-		else
-			return cfg_err(c, v[RK_ACTION], "action",
-				       "unknown action '%s' (expected accept, drop or reject)", s);
 	}
 
 	if (v[RK_RATE]) {

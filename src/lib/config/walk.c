@@ -223,6 +223,64 @@ int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
 	return 0;
 }
 
+/*
+ * The entries of a section that is a list (type YAML_SEQUENCE_NODE) or a
+ * mapping: 0 of them when it is left empty (null), an error naming want
+ * ("a list of rules") when it is something else.
+ */
+int cfg_count(struct cfg_ctx *c, const yaml_node_t *n, yaml_node_type_t type,
+	      const char *field, const char *want, size_t *count)
+{
+	*count = 0;
+	if (cfg_is_null(n))
+		return 0;
+	if (n->type != type)
+		return cfg_err(c, n, field, "expected %s, got %s", want, cfg_kind(n));
+	if (type == YAML_SEQUENCE_NODE)
+		*count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	else
+		*count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	return 0;
+}
+
+/*
+ * One of the words of a table that ends with a NULL name, as its value.
+ * Anything else is "unknown WHAT 'x' (expected a, b or c)", the words the
+ * table takes; a word marked CFG_UNSUPPORTED is known but not implemented.
+ */
+int cfg_choice(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
+	       const char *what, const struct cfg_choice *table, int *out)
+{
+	const struct cfg_choice *t;
+	char expected[128];
+	size_t len = 0, left = 0;
+	const char *s;
+	int ret;
+
+	ret = cfg_str(c, n, field, &s);
+	if (ret)
+		return ret;
+	for (t = table; t->name; t++) {
+		if (strcmp(s, t->name))
+			continue;
+		if (t->flags & CFG_UNSUPPORTED)
+			return cfg_err(c, n, field, "%s is not supported by this version of ward yet", s);
+		*out = t->value;
+		return 0;
+	}
+	for (t = table; t->name; t++)
+		left += !(t->flags & CFG_UNSUPPORTED);
+	expected[0] = '\0';
+	for (t = table; t->name && len < sizeof(expected); t++) {
+		if (t->flags & CFG_UNSUPPORTED)
+			continue;
+		left--;
+		len += snprintf(expected + len, sizeof(expected) - len, "%s%s", t->name,
+				left > 1 ? ", " : left == 1 ? " or " : "");
+	}
+	return cfg_err(c, n, field, "unknown %s '%s' (expected %s)", what, s, expected);
+}
+
 /* Items of a list, or the node itself when it is a single value. */
 void cfg_items(yaml_node_t *n, yaml_node_item_t **start, size_t *count)
 {
