@@ -84,15 +84,10 @@ int cfg_fqdn_sets(struct cfg_ctx *c, yaml_node_t *map)
 	size_t n, i, total = 0;
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	if (map->type != YAML_MAPPING_NODE)
-		return cfg_err(c, map, "fqdn_sets",
-			       "expected a mapping of set names to lists of names, got %s",
-			       cfg_kind(map));
-	n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
-	if (!n)
-		return 0;
+	ret = cfg_count(c, map, YAML_MAPPING_NODE, "fqdn_sets",
+			"a mapping of set names to lists of names", &n);
+	if (ret || !n)
+		return ret;
 	if (n > WARD_FQDN_SETS)
 		return cfg_err(c, map, "fqdn_sets", "more than %d sets", WARD_FQDN_SETS);
 	f->sets = calloc(n, sizeof(*f->sets));

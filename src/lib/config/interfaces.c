@@ -43,13 +43,9 @@ int cfg_interfaces(struct cfg_ctx *c, yaml_node_t *seq)
 	size_t n, i;
 	int ret;
 
-	if (cfg_is_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return cfg_err(c, seq, "interfaces", "expected a list, got %s", cfg_kind(seq));
-	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	if (!n)
-		return 0;
+	ret = cfg_count(c, seq, YAML_SEQUENCE_NODE, "interfaces", "a list", &n);
+	if (ret || !n)
+		return ret;
 	pol->ifaces = calloc(n, sizeof(*pol->ifaces));
 	if (!pol->ifaces)
 		return cfg_nomem(c);

@@ -217,12 +217,16 @@ int cfg_nat(struct cfg_ctx *c, yaml_node_t *map)
 		return cfg_nomem(c);
 	for (kind = 0; kind < NK_N; kind++) {
 		yaml_node_item_t *it;
+		size_t count;
 
-		if (!v[kind] || cfg_is_null(v[kind]))
+		if (!v[kind])
 			continue;
-		if (v[kind]->type != YAML_SEQUENCE_NODE)
-			return cfg_err(c, v[kind], cfg_nat_keys[kind].name,
-				       "expected a list, got %s", cfg_kind(v[kind]));
+		ret = cfg_count(c, v[kind], YAML_SEQUENCE_NODE, cfg_nat_keys[kind].name, "a list",
+				&count);
+		if (ret)
+			return ret;
+		if (!count)
+			continue;
 		for (it = v[kind]->data.sequence.items.start;
 		     it < v[kind]->data.sequence.items.top; it++) {
 			yaml_node_t *n = cfg_node(c, *it);

@@ -253,10 +253,9 @@ static int cfg_branch(struct cfg_ctx *c, struct pol_rule *r, yaml_node_t *key,
 	size_t i, n;
 	int ret;
 
-	if (seq->type != YAML_SEQUENCE_NODE && !cfg_is_null(seq))
-		return cfg_err(c, seq, "rules", "expected a list of rules, got %s", cfg_kind(seq));
-	n = cfg_is_null(seq) ? 0 :
-	    (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	ret = cfg_count(c, seq, YAML_SEQUENCE_NODE, "rules", "a list of rules", &n);
+	if (ret)
+		return ret;
 	if (!n)
 		return cfg_err(c, key, "rules", "a branch needs at least one rule");
 	if (up->depth >= CFG_MAX_DEPTH)
@@ -417,13 +416,9 @@ int cfg_rules(struct cfg_ctx *c, yaml_node_t *seq)
 	size_t i, n;
 	int ret;
 
-	if (cfg_is_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return cfg_err(c, seq, "rules", "expected a list of rules, got %s", cfg_kind(seq));
-	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	if (!n)
-		return 0;
+	ret = cfg_count(c, seq, YAML_SEQUENCE_NODE, "rules", "a list of rules", &n);
+	if (ret || !n)
+		return ret;
 	pol->rules = calloc(n, sizeof(*pol->rules));
 	if (!pol->rules)
 		return cfg_nomem(c);

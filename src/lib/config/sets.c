@@ -59,14 +59,9 @@ int cfg_sets(struct cfg_ctx *c, yaml_node_t *map)
 	size_t n, cap;
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	if (map->type != YAML_MAPPING_NODE)
-		return cfg_err(c, map, "sets", "expected a mapping of set names to lists, got %s",
-			       cfg_kind(map));
-	n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
-	if (!n)
-		return 0;
+	ret = cfg_count(c, map, YAML_MAPPING_NODE, "sets", "a mapping of set names to lists", &n);
+	if (ret || !n)
+		return ret;
 	c->sets = calloc(n, sizeof(*c->sets));
 	if (!c->sets)
 		return cfg_nomem(c);

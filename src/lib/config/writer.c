@@ -70,36 +70,43 @@ static void cfg_put_ports(FILE *f, const struct pol_ports *p)
 		fprintf(f, "\"%u-%u\"", p->lo, p->hi);
 }
 
-static void cfg_put_cidrs(FILE *f, int ind, const char *key,
-			  const struct pol_cidr_list *l)
+/* "key: a" for one element, "key: [a, b]" for more, nothing for none. */
+static void cfg_put_list(FILE *f, int ind, const char *key, const void *v, size_t n,
+			 size_t size, void (*put)(FILE *f, const void *elem))
 {
 	size_t i;
 
-	if (!l->n)
+	if (!n)
 		return;
-	fprintf(f, "%*s%s: %s", ind, "", key, l->n > 1 ? "[" : "");
-	for (i = 0; i < l->n; i++) {
+	fprintf(f, "%*s%s: %s", ind, "", key, n > 1 ? "[" : "");
+	for (i = 0; i < n; i++) {
 		if (i)
 			fputs(", ", f);
-		cfg_put_cidr(f, &l->v[i]);
+		put(f, (const char *)v + i * size);
 	}
-	fputs(l->n > 1 ? "]\n" : "\n", f);
+	fputs(n > 1 ? "]\n" : "\n", f);
+}
+
+static void cfg_put_cidr_elem(FILE *f, const void *elem)
+{
+	cfg_put_cidr(f, elem);
+}
+
+static void cfg_put_ports_elem(FILE *f, const void *elem)
+{
+	cfg_put_ports(f, elem);
+}
+
+static void cfg_put_cidrs(FILE *f, int ind, const char *key,
+			  const struct pol_cidr_list *l)
+{
+	cfg_put_list(f, ind, key, l->v, l->n, sizeof(*l->v), cfg_put_cidr_elem);
 }
 
 static void cfg_put_port_list(FILE *f, int ind, const char *key,
 			      const struct pol_port_list *l)
 {
-	size_t i;
-
-	if (!l->n)
-		return;
-	fprintf(f, "%*s%s: %s", ind, "", key, l->n > 1 ? "[" : "");
-	for (i = 0; i < l->n; i++) {
-		if (i)
-			fputs(", ", f);
-		cfg_put_ports(f, &l->v[i]);
-	}
-	fputs(l->n > 1 ? "]\n" : "\n", f);
+	cfg_put_list(f, ind, key, l->v, l->n, sizeof(*l->v), cfg_put_ports_elem);
 }
 
 static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int ind)
