@@ -62,6 +62,14 @@ static void cfg_put_cidr(FILE *f, const struct pol_cidr *a)
 		fputs(buf, f);
 }
 
+/* One "key: value" line, ind spaces in, the value quoted when it must be. */
+static void cfg_put_field(FILE *f, int ind, const char *key, const char *s)
+{
+	fprintf(f, "%*s%s: ", ind, "", key);
+	cfg_put_str(f, s);
+	fputc('\n', f);
+}
+
 static void cfg_put_ports(FILE *f, const struct pol_ports *p)
 {
 	if (p->lo == p->hi)
@@ -118,14 +126,9 @@ static void cfg_put_rules(FILE *f, const struct pol_rule *rules, size_t n, int i
 		const struct pol_rule *r = &rules[i];
 		const char *pname = pol_proto_name(r->proto);
 
-		fprintf(f, "%*s- name: ", ind, "");
-		cfg_put_str(f, r->name);
-		fputc('\n', f);
-		if (r->in) {
-			fprintf(f, "%*sin: ", in, "");
-			cfg_put_str(f, r->in);
-			fputc('\n', f);
-		}
+		cfg_put_field(f, ind, "- name", r->name);
+		if (r->in)
+			cfg_put_field(f, in, "in", r->in);
 		cfg_put_cidrs(f, in, "from", &r->from);
 		cfg_put_cidrs(f, in, "to", &r->to);
 		if (r->fqdn_set)
@@ -210,11 +213,8 @@ static void cfg_put_observe(FILE *f, const struct pol_policy *pol)
 
 	if (pol->api.listen || pol->api.locked) {
 		fputs("api:\n", f);
-		if (pol->api.listen) {
-			fputs("  listen: ", f);
-			cfg_put_str(f, pol->api.listen);
-			fputc('\n', f);
-		}
+		if (pol->api.listen)
+			cfg_put_field(f, 2, "listen", pol->api.listen);
 		fprintf(f, "  locked: %s\n", pol->api.locked ? "true" : "false");
 		if (pol->api.tls_cert) {
 			fputs("  tls: { cert: ", f);
@@ -227,17 +227,13 @@ static void cfg_put_observe(FILE *f, const struct pol_policy *pol)
 		}
 	}
 	if (o->metrics_listen) {
-		fputs("metrics:\n  listen: ", f);
-		cfg_put_str(f, o->metrics_listen);
-		fputc('\n', f);
+		fputs("metrics:\n", f);
+		cfg_put_field(f, 2, "listen", o->metrics_listen);
 	}
 	if (o->log_path || o->log_rate) {
 		fputs("logs:\n", f);
-		if (o->log_path) {
-			fputs("  path: ", f);
-			cfg_put_str(f, o->log_path);
-			fputc('\n', f);
-		}
+		if (o->log_path)
+			cfg_put_field(f, 2, "path", o->log_path);
 		if (o->log_rate)
 			fprintf(f, "  rate: %u/s\n", o->log_rate);
 	}
@@ -248,11 +244,8 @@ static void cfg_put_observe(FILE *f, const struct pol_policy *pol)
 				a->scan_ports, a->scan_window);
 		if (a->syn_rate)
 			fprintf(f, "  syn_flood: { rate: %u/s }\n", a->syn_rate);
-		if (a->webhook) {
-			fputs("  webhook: ", f);
-			cfg_put_str(f, a->webhook);
-			fputc('\n', f);
-		}
+		if (a->webhook)
+			cfg_put_field(f, 2, "webhook", a->webhook);
 	}
 }
 
@@ -271,9 +264,7 @@ static void cfg_put_nat_kind(FILE *f, const struct pol_nat *nat, enum pol_nat_ki
 		if (first)
 			fprintf(f, "  %s:\n", name);
 		first = false;
-		fprintf(f, "    - %s: ", kind == POL_NAT_DNAT ? "in" : "out");
-		cfg_put_str(f, r->link);
-		fputc('\n', f);
+		cfg_put_field(f, 4, kind == POL_NAT_DNAT ? "- in" : "- out", r->link);
 		if (kind == POL_NAT_DNAT) {
 			if (pol_cidr_format(&r->to, to, sizeof(to) - 8) < 0)
 				snprintf(to, sizeof(to), "?");
@@ -354,14 +345,9 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 	for (i = 0; i < pol->n_ifaces; i++) {
 		const struct pol_iface *ifc = &pol->ifaces[i];
 
-		fputs("  - match: ", f);
-		cfg_put_str(f, ifc->match);
-		fputc('\n', f);
-		if (ifc->role) {
-			fputs("    role: ", f);
-			cfg_put_str(f, ifc->role);
-			fputc('\n', f);
-		}
+		cfg_put_field(f, 2, "- match", ifc->match);
+		if (ifc->role)
+			cfg_put_field(f, 4, "role", ifc->role);
 		fprintf(f, "    mode: %s\n", modes[ifc->mode]);
 		if (ifc->fast_path != POL_FAST_AUTO)
 			fprintf(f, "    fast_path: %s\n", ifc->fast_path == POL_FAST_ON ? "on" : "off");
