@@ -61,6 +61,7 @@ $(BUILD)/lib/%.o: src/lib/%.c $(LIB_HDR) include/ward/abi.h $(SKEL)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libward.a: $(LIB_OBJ)
+	@rm -f $@	# a moved or removed source must not stay in it as a stale member
 	ar rcs $@ $^
 
 # api/ward/v1/ward.proto -> protobuf-c messages (the .h comes with the .c).

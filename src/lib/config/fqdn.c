@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/config_fqdn.c: the FQDN parts of ward.yaml (docs/fqdn.md):
+ * src/lib/config/fqdn.c: the FQDN parts of ward.yaml (docs/fqdn.md):
  *
  *   fqdn_sets:
  *     updates: ["deb.debian.org", "*.debian.org"]
@@ -84,15 +84,10 @@ int cfg_fqdn_sets(struct cfg_ctx *c, yaml_node_t *map)
 	size_t n, i, total = 0;
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	if (map->type != YAML_MAPPING_NODE)
-		return cfg_err(c, map, "fqdn_sets",
-			       "expected a mapping of set names to lists of names, got %s",
-			       cfg_kind(map));
-	n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
-	if (!n)
-		return 0;
+	ret = cfg_count(c, map, YAML_MAPPING_NODE, "fqdn_sets",
+			"a mapping of set names to lists of names", &n);
+	if (ret || !n)
+		return ret;
 	if (n > WARD_FQDN_SETS)
 		return cfg_err(c, map, "fqdn_sets", "more than %d sets", WARD_FQDN_SETS);
 	f->sets = calloc(n, sizeof(*f->sets));
@@ -236,35 +231,4 @@ int cfg_to_fqdn(struct cfg_ctx *c, yaml_node_t *n, struct pol_rule *r)
 		}
 	}
 	return cfg_err(c, n, "to_fqdn", "unknown fqdn set %s", s);
-}
-
-void cfg_put_fqdn(FILE *f, const struct pol_policy *pol)
-{
-	const struct pol_fqdn *q = &pol->fqdn;
-	size_t i, j;
-
-	if (q->n_sets) {
-		fputs("fqdn_sets:\n", f);
-		for (i = 0; i < q->n_sets; i++) {
-			fprintf(f, "  %s: [", q->sets[i].name);
-			for (j = 0; j < q->sets[i].n; j++) {
-				fputs(j ? ", " : "", f);
-				cfg_put_str(f, q->sets[i].names[j]);
-			}
-			fputs("]\n", f);
-		}
-	}
-	if (q->n_resolvers || q->grace) {
-		fputs("fqdn:\n", f);
-		if (q->n_resolvers) {
-			fputs("  resolvers: [", f);
-			for (i = 0; i < q->n_resolvers; i++) {
-				fputs(i ? ", " : "", f);
-				cfg_put_cidr(f, &q->resolvers[i]);
-			}
-			fputs("]\n", f);
-		}
-		if (q->grace)
-			fprintf(f, "  grace: %u\n", q->grace);
-	}
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/config.h: ward.yaml -> struct pol_policy (libyaml).
+ * src/lib/config/config.h: ward.yaml -> struct pol_policy (libyaml), and back.
  *
  * Errors are written into err as "FILE:LINE: field: message", the first one
  * found; nothing is returned on error. Unknown keys are errors.
@@ -24,6 +24,17 @@ int cfg_parse_string(const char *name, const char *text, size_t len,
 
 /* Writes the normalized policy as YAML that parses back to the same policy. */
 int cfg_print(const struct pol_policy *pol, FILE *f);
+
+/*
+ * Writes rules as the items of a rules: list, exactly as cfg_print() does:
+ * each "- name: ..." indent spaces in, its keys two further, its children
+ * below it (cfg_print() uses indent 2). The one YAML writer for rules: the
+ * API's stored rules come from here too. 0, or -EIO when f failed.
+ */
+int cfg_write_rules(FILE *f, const struct pol_rule *rules, size_t n, int indent);
+
+/* The same as a NUL-terminated string to free(); NULL with errno set. */
+char *cfg_rules_yaml(const struct pol_rule *rules, size_t n, int indent);
 
 /* An ICMP (proto 1) or ICMPv6 (58) type by the name rules use for it
  * ("echo-request"); -1 for a name that is none. */

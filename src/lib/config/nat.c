@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/config_nat.c: the nat: section of ward.yaml, and its part of the
- * normalized output.
+ * src/lib/config/nat.c: the nat: section of ward.yaml (its output is in
+ * writer.c).
  *
  *   nat:
  *     masquerade:   [ { out: ZONE|IFACE, from: CIDR } ]
@@ -217,12 +217,16 @@ int cfg_nat(struct cfg_ctx *c, yaml_node_t *map)
 		return cfg_nomem(c);
 	for (kind = 0; kind < NK_N; kind++) {
 		yaml_node_item_t *it;
+		size_t count;
 
-		if (!v[kind] || cfg_is_null(v[kind]))
+		if (!v[kind])
 			continue;
-		if (v[kind]->type != YAML_SEQUENCE_NODE)
-			return cfg_err(c, v[kind], cfg_nat_keys[kind].name,
-				       "expected a list, got %s", cfg_kind(v[kind]));
+		ret = cfg_count(c, v[kind], YAML_SEQUENCE_NODE, cfg_nat_keys[kind].name, "a list",
+				&count);
+		if (ret)
+			return ret;
+		if (!count)
+			continue;
 		for (it = v[kind]->data.sequence.items.start;
 		     it < v[kind]->data.sequence.items.top; it++) {
 			yaml_node_t *n = cfg_node(c, *it);
@@ -242,57 +246,4 @@ int cfg_nat(struct cfg_ctx *c, yaml_node_t *map)
 		}
 	}
 	return 0;
-}
-
-static void cfg_put_nat_kind(FILE *f, const struct pol_nat *nat, enum pol_nat_kind kind,
-			     const char *name)
-{
-	char to[POL_CIDR_STRLEN + 8];
-	bool first = true;
-	size_t i;
-
-	for (i = 0; i < nat->n; i++) {
-		const struct pol_nat_rule *r = &nat->rules[i];
-
-		if (r->kind != kind)
-			continue;
-		if (first)
-			fprintf(f, "  %s:\n", name);
-		first = false;
-		fprintf(f, "    - %s: ", kind == POL_NAT_DNAT ? "in" : "out");
-		cfg_put_str(f, r->link);
-		fputc('\n', f);
-		if (kind == POL_NAT_DNAT) {
-			if (pol_cidr_format(&r->to, to, sizeof(to) - 8) < 0)
-				snprintf(to, sizeof(to), "?");
-			/* A lone address prints as a /32: the server is one host. */
-			if (strchr(to, '/'))
-				*strchr(to, '/') = '\0';
-			fprintf(f, "      proto: %s\n      port: %u\n      to: \"%s:%u\"\n",
-				r->proto == 6 ? "tcp" : "udp", r->port, to, r->to_port);
-			continue;
-		}
-		if (r->from.plen) {
-			fputs("      from: ", f);
-			cfg_put_cidr(f, &r->from);
-			fputc('\n', f);
-		}
-		if (kind == POL_NAT_SNAT) {
-			fputs("      to: ", f);
-			cfg_put_cidr(f, &r->to);
-			fputc('\n', f);
-		}
-		if (r->ports.lo)
-			fprintf(f, "      ports: \"%u-%u\"\n", r->ports.lo, r->ports.hi);
-	}
-}
-
-void cfg_put_nat(FILE *f, const struct pol_nat *nat)
-{
-	if (!nat->n)
-		return;
-	fputs("nat:\n", f);
-	cfg_put_nat_kind(f, nat, POL_NAT_MASQ, "masquerade");
-	cfg_put_nat_kind(f, nat, POL_NAT_SNAT, "snat");
-	cfg_put_nat_kind(f, nat, POL_NAT_DNAT, "port_forward");
 }
