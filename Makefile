@@ -29,7 +29,7 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test demo bench clean
+.PHONY: all deps check unit bpftest e2e config-test demo bench clean layout-check
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/xdp_pass.bpf.o \
@@ -119,6 +119,11 @@ bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_fqdn_test $(
 	$(BUILD)/ward_fqdn_test
 	$(BUILD)/ward_reject_test
 	$(BUILD)/ward_nat_test
+
+# No source over 800 lines (but tools/layout-allow.txt's) and no include
+# cycle across folders: see the top of tools/check-layout.
+layout-check:
+	./tools/check-layout
 
 e2e: all
 	./tests/e2e/run.sh

@@ -8,6 +8,7 @@
 #include "lib/nat_apply.h"
 #include "lib/trace.h"
 #include "lib/fqdn.h"
+#include "lib/route.h"	/* ward_route_xdp(), ward_route_tc() */
 
 #define TC_ACT_OK_	0
 #define TC_ACT_SHOT_	2
@@ -26,27 +27,6 @@ __noinline int ward_decide_tc(struct __sk_buff *ctx, struct packet *p, __u32 pkt
 	if (!p)
 		return WARD_DROP;
 	return path_ingress(ctx, p, pkt_len, ifindex, false);
-}
-
-__noinline int ward_route_xdp(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 flags)
-{
-	if (!fib)
-		return -1;
-	return bpf_fib_lookup(ctx, fib, sizeof(*fib), flags);
-}
-
-__noinline int ward_route_tc(struct __sk_buff *ctx, struct bpf_fib_lookup *fib, __u32 flags)
-{
-	if (!fib)
-		return -1;
-	return bpf_fib_lookup(ctx, fib, sizeof(*fib), flags);
-}
-
-__noinline int ward_nat_bind(struct packet *p, struct ward_ct_key *key, __u32 slot, long rc)
-{
-	if (!p || !key)
-		return 0;
-	return nat_bind(p, key, slot, rc);
 }
 
 __noinline int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * bpf/lib/nat.h: NAT bound to conntrack, and the gateway fast path's route
- * lookup. Only path.h includes it (the decision stages); what to rewrite
+ * bpf/lib/nat.h: NAT bound to conntrack, and the gateway fast path (its
+ * route lookup is route.h's). Only path.h includes it (the decision stages); what to rewrite
  * goes to the entry point in the per-CPU xlate record (xlate.h), which
  * applies it (nat_apply.h).
  *
@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "conntrack.h"
 #include "xlate.h"
+#include "route.h"
 
 #define AF_INET_		2
 #define NAT_TRIES		32	/* ports tried for one new binding */
@@ -343,17 +344,6 @@ static __always_inline void nat_dnat(__u32 slot, struct packet *p, const struct 
 	}
 }
 
-/* bpf_fib_lookup() wants the hook's context: one small global function
- * per hook (bpf/path.bpf.c). xdp is a constant where this is inlined. */
-extern int ward_route_xdp(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 flags);
-extern int ward_route_tc(struct __sk_buff *ctx, struct bpf_fib_lookup *fib, __u32 flags);
-
-static __always_inline long nat_route(void *ctx, bool xdp, struct bpf_fib_lookup *fib,
-				      __u32 flags)
-{
-	return xdp ? ward_route_xdp(ctx, fib, flags) : ward_route_tc(ctx, fib, flags);
-}
-
 /* A rejected port-forwarded packet is answered as the address it was sent
  * to, not as the server it would have reached. */
 static __always_inline void nat_dnat_undo(struct packet *p, const struct xlate *xl)
@@ -401,12 +391,6 @@ static __always_inline void nat_trace(__u32 slot, struct packet *p, const struct
 	t->nat_port = p->dport;
 }
 
-static __always_inline bool fib_routed(long rc)
-{
-	return rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH ||
-	       rc == BPF_FIB_LKUP_RET_FRAG_NEEDED;
-}
-
 /* The source NAT rule for a packet leaving by this link (NULL: by any
  * link, for a packet whose route is unknown), or NULL. */
 static __always_inline struct ward_nat_rule *nat_snat_rule(struct ward_nat_policy *np,
@@ -425,23 +409,6 @@ static __always_inline struct ward_nat_rule *nat_snat_rule(struct ward_nat_polic
 			return r;
 	}
 	return NULL;
-}
-
-/*
- * A route lookup that failed in a way that must not let a packet of a
- * source NAT rule's from: open a flow untranslated (the flow would stay
- * so, and leak the private source once a route is there): the helper's
- * own error (BPF_FIB_LOOKUP_SRC unknown to the kernel), a blackhole,
- * unreachable or prohibit route, a tunnel route, no source address.
- * Not BPF_FIB_LKUP_RET_NOT_FWDED (the destination is the gateway itself,
- * or there is no route: the helper says the same for both) nor
- * FWD_DISABLED (the kernel forwards nothing from that link).
- */
-static __always_inline bool fib_failed(long rc)
-{
-	return rc < 0 || rc == BPF_FIB_LKUP_RET_BLACKHOLE ||
-	       rc == BPF_FIB_LKUP_RET_UNREACHABLE || rc == BPF_FIB_LKUP_RET_PROHIBIT ||
-	       rc == BPF_FIB_LKUP_RET_UNSUPP_LWT || rc == BPF_FIB_LKUP_RET_NO_SRC_ADDR;
 }
 
 /* The source NAT rule of a new flow whose route nat_bind_route() looked up
@@ -665,7 +632,14 @@ static __always_inline int nat_bind(struct packet *p, struct ward_ct_key *key, _
 	return WARD_CTF_NAT;
 }
 
-extern int ward_nat_bind(struct packet *p, struct ward_ct_key *key, __u32 slot, long rc);
+/* nat_bind() as a global function, verified once on its own (see
+ * bpf/lib/entry.h for why); path.h calls it. */
+__noinline int ward_nat_bind(struct packet *p, struct ward_ct_key *key, __u32 slot, long rc)
+{
+	if (!p || !key)
+		return 0;
+	return nat_bind(p, key, slot, rc);
+}
 
 /*
  * A packet that passes: where does it go? A forwarded one whose route and

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/dataplane_fqdn.h: the FQDN maps' share of a policy commit (called
- * by dp_commit() around the swap) and what the data plane has learned.
+ * src/lib/dataplane/dataplane_fqdn.h: the FQDN maps' share of a policy
+ * commit (called by dp_commit() around the swap) and what the data plane has learned.
  */
 #ifndef WARD_DATAPLANE_FQDN_H
 #define WARD_DATAPLANE_FQDN_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* src/lib/fqdn.c: see fqdn.h. */
+/* src/lib/fqdn/fqdn.c: see fqdn.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* src/lib/trace.c: see trace.h. */
+/* src/lib/trace/trace.c: see trace.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/dataplane.h: load, pin, attach, and the atomic policy swap.
+ * src/lib/dataplane/dataplane.h: load, pin, attach, and the atomic policy
+ * swap; one file per job beside it (dp_open.c, dp_commit.c, dp_hook.c,
+ * dp_link.c, dp_stats.c, dp_conntrack.c; the FQDN and NAT maps in
+ * dataplane_fqdn.c and dataplane_nat.c).
  *
  * The maps and programs live under a pin directory (WARD_PIN_DIR by
  * default) so that enforcement outlives the daemon: a restarted daemon

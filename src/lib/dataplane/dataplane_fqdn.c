@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/dataplane_fqdn.c: the FQDN part of a policy commit, and reading
- * what the data plane learned (dataplane_fqdn.h).
+ * src/lib/dataplane/dataplane_fqdn.c: the FQDN part of a policy commit,
+ * and reading what the data plane learned (dataplane_fqdn.h).
  *
  * Set ids are pinned (ward_fqdn_sets: id -> name and a digest of its
  * names), so that addresses learned under a set survive reloads and

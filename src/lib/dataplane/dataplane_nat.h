@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/dataplane_nat.h: the NAT and fast-path maps (dataplane_nat.c).
- * Used by dataplane.c and the daemon.
+ * src/lib/dataplane/dataplane_nat.h: the NAT and fast-path maps
+ * (dataplane_nat.c). Used by the rest of src/lib/dataplane/ and the daemon.
  */
 #ifndef WARD_DATAPLANE_NAT_H
 #define WARD_DATAPLANE_NAT_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/dataplane_nat.c: the NAT and fast-path maps: a policy slot's NAT
- * rules, the links the fast path may redirect to, and the bindings'
- * upkeep (a binding goes with its flow; what a crash or a flush left
+ * src/lib/dataplane/dataplane_nat.c: the NAT and fast-path maps: a policy
+ * slot's NAT rules, the links the fast path may redirect to, and the
+ * bindings' upkeep (a binding goes with its flow; what a crash or a flush left
  * behind is swept).
  */
 #include <errno.h>

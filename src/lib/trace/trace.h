@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/trace.h: wardctl trace: a flow described in words (addresses,
+ * src/lib/trace/trace.h: wardctl trace: a flow described in words (addresses,
  * protocol, ports) made into the struct ward_trace the data plane's trace
  * program reads, and that program run on the live maps (bpf/trace.bpf.c).
  * For wardd and the unit tests.

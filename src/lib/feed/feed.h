@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/feed.h: the flow log's events for live readers. The last N are
+ * src/lib/feed/feed.h: the flow log's events for live readers. The last N are
  * kept in a ring (wardctl logs), and each new one is handed to every
  * subscriber (wardctl logs -f). Single-threaded: the daemon publishes and
  * subscribes from its event loop; a subscriber that cannot keep up must

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* src/lib/feed.c: see feed.h. */
+/* src/lib/feed/feed.c: see feed.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

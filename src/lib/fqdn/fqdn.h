@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/fqdn.h: FQDN patterns in the form the data plane matches them:
+ * src/lib/fqdn/fqdn.h: FQDN patterns in the form the data plane matches them:
  * lowercased DNS wire format ("\3deb\6debian\3org\0") and its hash. The
  * config reader checks names with it, the data plane writer fills
  * ward_fqdn_pats with it, and the tests craft the same hashes.

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* src/lib/dataplane/dp_conntrack.c: the flow table from userspace:
+ * timeouts, reading it in batches, flushing, the sweep, the count
+ * (see dataplane.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ward.skel.h"
+#include "dataplane.h"
+#include "dataplane_nat.h"
+#include "log.h"
+
+static __u64 ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key *k,
+			   const struct ward_ct_val *v)
+{
+	__u32 idx;
+
+	if (k->proto == IPPROTO_TCP) {
+		if (v->state == WARD_TCP_ESTABLISHED)
+			idx = WARD_CT_TO_TCP_EST;
+		else if (v->state <= WARD_TCP_SYN_RECV)
+			idx = WARD_CT_TO_TCP_HANDSHAKE;
+		else
+			idx = WARD_CT_TO_TCP_CLOSE;
+	} else if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		idx = WARD_CT_TO_ICMP;
+	} else {
+		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
+	}
+	return (__u64)dp->ct_timeout[idx] * 1000000000ULL;
+}
+
+bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,
+		   const struct ward_ct_val *v, __u64 now)
+{
+	__u64 tmo = ct_timeout_ns(dp, k, v);
+
+	return tmo && now > v->last_seen && now - v->last_seen > tmo;
+}
+
+int dp_ct_read(struct dataplane *dp, const __u32 *cursor, __u32 *next,
+	       struct ward_ct_key *keys, struct ward_ct_val *vals, __u32 *count)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+
+	/* The cursor is a bucket of the kernel's hash table: it stays good
+	 * while flows come and go, and a bucket is returned whole. */
+	if (!bpf_map_lookup_batch(fd, (void *)cursor, next, keys, vals, count, NULL))
+		return 0;
+	return errno == ENOENT ? 1 : -errno;
+}
+
+int dp_ct_flush(struct dataplane *dp, __u64 *flushed)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+	int gfd = bpf_map__fd(dp->skel->maps.ward_ct_gc);
+	size_t cap = 4096;
+	struct ward_ct_key *keys = calloc(cap, sizeof(*keys));
+	struct ward_ct_val *vals = calloc(cap, sizeof(*vals));
+	__u32 in_batch = 0, out_batch, count, zero = 0;
+	struct ward_ct_gc gc = {};
+	bool started = false;
+	int err = 0;
+
+	*flushed = 0;
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = (__u32)cap;
+		err = bpf_map_lookup_and_delete_batch(fd, started ? &in_batch : NULL, &out_batch,
+						      keys, vals, &count, NULL);
+		*flushed += count;
+		if (err && errno == ENOENT) {
+			err = 0;
+			break;
+		}
+		if (err) {
+			err = -errno;
+			break;
+		}
+		in_batch = out_batch;
+		started = true;
+	}
+	/* Deletions by userspace are counted here, so the flow count stays right. */
+	if (!bpf_map_lookup_elem(gfd, &zero, &gc)) {
+		gc.deleted += *flushed;
+		bpf_map_update_elem(gfd, &zero, &gc, 0);
+	}
+	/* The sweeper's cursor may be one of them: it starts over. */
+	dp->sweep_valid = false;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * Expires flows by timeout, budget entries at a time from where the last
+ * call stopped, so that a sweep of a million flows is spread over calls
+ * and never holds the daemon. The data plane treats an expired flow as
+ * gone already; this only gives the memory back.
+ */
+size_t dp_ct_sweep(struct dataplane *dp, size_t budget)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+	struct ward_ct_key next;
+	struct ward_ct_val v;
+	struct timespec ts;
+	size_t seen = 0, expired = 0;
+	__u64 now;
+
+	if (!dp->ct_timeout[WARD_CT_TO_TCP_EST])
+		return 0;	/* no policy yet */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	while (seen < budget) {
+		if (bpf_map_get_next_key(fd, dp->sweep_valid ? &dp->sweep_cursor : NULL, &next)) {
+			dp->sweep_valid = false;	/* wrapped: start over next time */
+			break;
+		}
+		seen++;
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.last_seen < now &&
+		    now - v.last_seen > ct_timeout_ns(dp, &next, &v)) {
+			bpf_map_delete_elem(fd, &next);
+			if (v.flags & WARD_CTF_NAT)
+				dp_nat_forget(dp, &next);
+			expired++;
+			continue;	/* the cursor stays on a key that still exists */
+		}
+		dp->sweep_cursor = next;
+		dp->sweep_valid = true;
+	}
+	if (expired) {
+		int gfd = bpf_map__fd(dp->skel->maps.ward_ct_gc);
+		struct ward_ct_gc gc = {};
+		__u32 zero = 0;
+
+		bpf_map_lookup_elem(gfd, &zero, &gc);
+		gc.deleted += expired;
+		bpf_map_update_elem(gfd, &zero, &gc, 0);
+	}
+	return expired;
+}
+
+/* Live flows: opened minus removed, so that a scrape never walks the table. */
+size_t dp_ct_count(struct dataplane *dp)
+{
+	__u64 cnt[WARD_CNT_MAX];
+	struct ward_ct_gc gc = {};
+	__u32 zero = 0;
+	__u64 gone;
+
+	if (dp_read_counters(dp, cnt))
+		return 0;
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_ct_gc), &zero, &gc);
+	gone = cnt[WARD_CNT_CT_GONE] + gc.deleted;
+	return cnt[WARD_CNT_CT_NEW] > gone ? cnt[WARD_CNT_CT_NEW] - gone : 0;
+}
