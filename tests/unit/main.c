@@ -3,6 +3,7 @@
 int run_config_tests(void);
 int run_compile_tests(void);
 int run_api_tests(void);
+int run_policy_tests(void);
 
 int main(void)
 {
@@ -11,5 +12,6 @@ int main(void)
 	failed += run_config_tests();
 	failed += run_compile_tests();
 	failed += run_api_tests();
+	failed += run_policy_tests();
 	return failed ? 1 : 0;
 }
