@@ -12,6 +12,8 @@
 #include "rpc.h"
 
 #define WARDCTL_TIMEOUT_S	10
+/* A large policy takes a while to compile and write into the maps. */
+#define WARDCTL_APPLY_TIMEOUT_S	120
 
 struct ctl {
 	const char *addr;
@@ -36,7 +38,13 @@ struct Ward__V1__Flow;
 void flow_endpoint(char *buf, size_t len, const struct Ward__V1__Flow *f, const char *ip,
 		   uint32_t port);
 
-/* The commands in files of their own. */
+/* The commands, one file per area. */
+int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_validate(struct ctl *c, int argc, char **argv);
+int cmd_apply(struct ctl *c, int argc, char **argv);
+int cmd_rule(struct ctl *c, int argc, char **argv);
+int cmd_ct(struct ctl *c, int argc, char **argv);
+int cmd_fqdn(struct ctl *c, int argc, char **argv);
 int cmd_logs(struct ctl *c, int argc, char **argv);
 int cmd_top(struct ctl *c, int argc, char **argv);
 int cmd_trace(struct ctl *c, int argc, char **argv);
