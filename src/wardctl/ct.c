@@ -70,16 +70,13 @@ static int ct_list(struct ctl *c, int argc, char **argv)
 			if (errno || *end || !optarg[0] || (o == O_PAGE && !page))
 				return bad_usage("ct list: '%s' is not a count", optarg);
 			break;
-		case 'o':
-			if ((ret = parse_output(c, optarg)))
-				return ret;
-			break;
 		default:
-			return bad_usage("ct list: %s", "unknown option");
+			if ((ret = ctl_opt(c, "ct list", o)))
+				return ret;
 		}
 	}
-	if (optind != argc)
-		return bad_usage("ct list: unexpected '%s'", argv[optind]);
+	if ((ret = ctl_no_args("ct list", argc, argv)))
+		return ret;
 	if (c->json) {
 		json_init(&j, stdout);
 		json_obj(&j, NULL);

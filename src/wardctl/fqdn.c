@@ -27,15 +27,13 @@ static int fqdn_list(struct ctl *c, int argc, char **argv)
 	size_t i, k;
 
 	while ((o = getopt(argc, argv, "o:")) != -1) {
-		if (o != 'o')
-			return bad_usage("fqdn list: %s", "unknown option");
-		if ((ret = parse_output(c, optarg)))
+		if ((ret = ctl_opt(c, "fqdn list", o)))
 			return ret;
 	}
 	if (optind < argc)
 		req.set = argv[optind++];
-	if (optind != argc)
-		return bad_usage("fqdn list: unexpected '%s'", argv[optind]);
+	if ((ret = ctl_no_args("fqdn list", argc, argv)))
+		return ret;
 	ret = ctl_call(c, "FqdnList", &req.base, &ward__v1__fqdn_list_response__descriptor,
 		       &resp, WARDCTL_TIMEOUT_S);
 	if (ret)

@@ -51,20 +51,10 @@ static void free_list(char **v, size_t n)
 
 static int rule_add(struct ctl *c, int argc, char **argv)
 {
-	enum { O_NAME = 1, O_IN, O_SRC, O_DST, O_PROTO, O_PORT, O_SPORT, O_ICMP, O_FAMILY,
-	       O_ACTION, O_BEFORE, O_DRY, O_LOG, O_RATE };
+	enum { O_NAME = CTL_O_FLOW_END, O_FAMILY, O_ACTION, O_BEFORE, O_DRY, O_LOG, O_RATE };
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, O_NAME },
-		{ "in", required_argument, NULL, O_IN },
-		{ "src", required_argument, NULL, O_SRC },
-		{ "from", required_argument, NULL, O_SRC },
-		{ "dst", required_argument, NULL, O_DST },
-		{ "to", required_argument, NULL, O_DST },
-		{ "proto", required_argument, NULL, O_PROTO },
-		{ "port", required_argument, NULL, O_PORT },
-		{ "dport", required_argument, NULL, O_PORT },
-		{ "sport", required_argument, NULL, O_SPORT },
-		{ "icmp-type", required_argument, NULL, O_ICMP },
+		CTL_FLOW_OPTS,
 		{ "family", required_argument, NULL, O_FAMILY },
 		{ "action", required_argument, NULL, O_ACTION },
 		{ "before", required_argument, NULL, O_BEFORE },
@@ -83,13 +73,13 @@ static int rule_add(struct ctl *c, int argc, char **argv)
 	while (!ret && (o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case O_NAME: rule.name = optarg; break;
-		case O_IN: rule.in = optarg; break;
-		case O_SRC: ret = add_list(&rule.src, &rule.n_src, optarg); break;
-		case O_DST: ret = add_list(&rule.dst, &rule.n_dst, optarg); break;
-		case O_PROTO: rule.proto = optarg; break;
-		case O_PORT: ret = add_list(&rule.port, &rule.n_port, optarg); break;
-		case O_SPORT: ret = add_list(&rule.sport, &rule.n_sport, optarg); break;
-		case O_ICMP: rule.icmp_type = optarg; break;
+		case CTL_O_IN: rule.in = optarg; break;
+		case CTL_O_SRC: ret = add_list(&rule.src, &rule.n_src, optarg); break;
+		case CTL_O_DST: ret = add_list(&rule.dst, &rule.n_dst, optarg); break;
+		case CTL_O_PROTO: rule.proto = optarg; break;
+		case CTL_O_DPORT: ret = add_list(&rule.port, &rule.n_port, optarg); break;
+		case CTL_O_SPORT: ret = add_list(&rule.sport, &rule.n_sport, optarg); break;
+		case CTL_O_ICMP: rule.icmp_type = optarg; break;
 		case O_FAMILY: rule.family = optarg; break;
 		case O_ACTION: rule.action = optarg; break;
 		case O_BEFORE: req.before = optarg; break;
@@ -104,10 +94,8 @@ static int rule_add(struct ctl *c, int argc, char **argv)
 		ret = WARDCTL_EXIT_USER;
 		goto out;
 	}
-	if (optind != argc) {
-		ret = bad_usage("rule add: unexpected '%s'", argv[optind]);
+	if ((ret = ctl_no_args("rule add", argc, argv)))
 		goto out;
-	}
 	if (!rule.name[0] || !rule.action[0]) {
 		ret = bad_usage("rule add: %s", "--name and --action are required");
 		goto out;
@@ -216,9 +204,7 @@ static int rule_list(struct ctl *c, int argc, char **argv)
 	int o, ret;
 
 	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (o != 'o')
-			return bad_usage("rule list: %s", "unknown option");
-		if ((ret = parse_output(c, optarg)))
+		if ((ret = ctl_opt(c, "rule list", o)))
 			return ret;
 	}
 	ret = ctl_call(c, "RuleList", &req.base, &ward__v1__rule_list_response__descriptor, &resp,

@@ -27,9 +27,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	size_t i;
 
 	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (o != 'o')
-			return bad_usage("status: %s", "unknown option");
-		if ((ret = parse_output(c, optarg)))
+		if ((ret = ctl_opt(c, "status", o)))
 			return ret;
 	}
 	ret = ctl_call(c, "Status", &req.base, &ward__v1__status_response__descriptor, &resp,

@@ -54,6 +54,27 @@ int bad_usage(const char *fmt, const char *arg)
 	return WARDCTL_EXIT_USER;
 }
 
+/* bad_usage() for "CMD: " what. */
+static int bad_cmd_usage(const char *cmd, const char *what, const char *arg)
+{
+	char fmt[128];
+
+	snprintf(fmt, sizeof(fmt), "%s: %s", cmd, what);
+	return bad_usage(fmt, arg);
+}
+
+int ctl_opt(struct ctl *c, const char *cmd, int o)
+{
+	if (o == 'o')
+		return parse_output(c, optarg);
+	return bad_cmd_usage(cmd, "%s", "unknown option");
+}
+
+int ctl_no_args(const char *cmd, int argc, char **argv)
+{
+	return optind == argc ? 0 : bad_cmd_usage(cmd, "unexpected '%s'", argv[optind]);
+}
+
 int ctl_connect(struct ctl *c)
 {
 	return c->rpc ? 0 : rpc_open(c->addr, &c->tls, &c->rpc);

@@ -19,16 +19,15 @@
 #include "config.h"
 #include "pol_edit.h"
 
-static const char base_yaml[] =
-	"interfaces:\n"
-	"  - { match: eth0, role: lan }\n"
-	"rules:\n"
-	"  - { name: ping, proto: icmp, action: accept }\n"
-	"  - { name: web, in: lan, proto: tcp, port: 80, action: accept }\n"
-	"  - name: admin\n"
-	"    rules:\n"
-	"      - { name: ssh, proto: tcp, port: 22, action: accept }\n"
-	"  - { name: dns, proto: udp, port: 53, action: accept }\n";
+/* The rules of base_yaml, to write variants of it line by line. */
+#define IFACES	"interfaces:\n  - { match: eth0, role: lan }\n"
+#define PING	"  - { name: ping, proto: icmp, action: accept }\n"
+#define WEB	"  - { name: web, in: lan, proto: tcp, port: 80, action: accept }\n"
+#define ADMIN	"  - name: admin\n    rules:\n"
+#define SSH	"      - { name: ssh, proto: tcp, port: 22, action: accept }\n"
+#define DNS	"  - { name: dns, proto: udp, port: 53, action: accept }\n"
+
+static const char base_yaml[] = IFACES "rules:\n" PING WEB ADMIN SSH DNS;
 
 static void parse(const char *text, struct pol_policy *pol)
 {
@@ -85,16 +84,11 @@ static void diff_rules(void **state)
 
 	parse(base_yaml, &a);
 	/* web changed (port), ping gone, ntp new, ssh moved out of admin. */
-	parse("interfaces:\n"
-	      "  - { match: eth0, role: lan }\n"
-	      "rules:\n"
+	parse(IFACES "rules:\n"
 	      "  - { name: web, in: lan, proto: tcp, port: 8080, action: accept }\n"
-	      "  - name: admin\n"
-	      "    rules:\n"
-	      "      - { name: ssh2, proto: tcp, port: 22, action: accept }\n"
+	      ADMIN "      - { name: ssh2, proto: tcp, port: 22, action: accept }\n"
 	      "  - { name: ssh, proto: tcp, port: 22, action: accept }\n"
-	      "  - { name: dns, proto: udp, port: 53, action: accept }\n"
-	      "  - { name: ntp, proto: udp, port: 123, action: accept }\n", &b);
+	      DNS "  - { name: ntp, proto: udp, port: 123, action: accept }\n", &b);
 	assert_int_equal(pol_diff(&a, &b, &d), 0);
 	assert_string_equal(joined(d.added, d.n_added), "ssh2 ntp");
 	assert_string_equal(joined(d.removed, d.n_removed), "ping");
@@ -113,15 +107,7 @@ static void diff_moved_one(void **state)
 
 	parse(base_yaml, &a);
 	/* dns moved to the top: that one rule is reported, not the others. */
-	parse("interfaces:\n"
-	      "  - { match: eth0, role: lan }\n"
-	      "rules:\n"
-	      "  - { name: dns, proto: udp, port: 53, action: accept }\n"
-	      "  - { name: ping, proto: icmp, action: accept }\n"
-	      "  - { name: web, in: lan, proto: tcp, port: 80, action: accept }\n"
-	      "  - name: admin\n"
-	      "    rules:\n"
-	      "      - { name: ssh, proto: tcp, port: 22, action: accept }\n", &b);
+	parse(IFACES "rules:\n" DNS PING WEB ADMIN SSH, &b);
 	assert_int_equal(pol_diff(&a, &b, &d), 0);
 	assert_string_equal(joined(d.changed, d.n_changed), "dns");
 	assert_int_equal(d.n_added + d.n_removed, 0);
@@ -137,19 +123,10 @@ static void diff_settings(void **state)
 	struct pol_diff d;
 
 	parse(base_yaml, &a);
-	parse("interfaces:\n"
-	      "  - { match: eth1, role: lan }\n"
-	      "defaults:\n"
-	      "  policy: accept\n"
-	      "logs:\n"
-	      "  path: none\n"
-	      "rules:\n"
-	      "  - { name: ping, proto: icmp, action: accept }\n"
-	      "  - { name: web, in: lan, proto: tcp, port: 80, action: accept }\n"
-	      "  - name: admin\n"
-	      "    rules:\n"
-	      "      - { name: ssh, proto: tcp, port: 22, action: accept }\n"
-	      "  - { name: dns, proto: udp, port: 53, action: accept }\n", &b);
+	parse("interfaces:\n  - { match: eth1, role: lan }\n"
+	      "defaults:\n  policy: accept\n"
+	      "logs:\n  path: none\n"
+	      "rules:\n" PING WEB ADMIN SSH DNS, &b);
 	assert_int_equal(pol_diff(&a, &b, &d), 0);
 	assert_string_equal(joined(d.settings, d.n_settings), "interfaces defaults logs");
 	assert_int_equal(d.n_added + d.n_removed + d.n_changed, 0);
