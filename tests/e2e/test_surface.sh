@@ -50,24 +50,13 @@ save() {
 
 base() {
 	cat <<EOF2
-interfaces:
-  - { match: $DEV_B, role: lan, mode: $MODE }
-defaults:
-  policy: drop
-metrics:
-  listen: none
-logs:
-  path: none
+interfaces: [{ match: $DEV_B, role: lan, mode: $MODE }]
+defaults: { policy: drop }
+metrics: { listen: none }
+logs: { path: none }
 rules:
-  - name: ping
-    proto: icmp
-    icmp_type: echo-request
-    action: accept
-  - name: web
-    in: lan
-    proto: tcp
-    port: [8080, "9000-9010"]
-    action: accept
+  - { name: ping, proto: icmp, icmp_type: echo-request, action: accept }
+  - { name: web, in: lan, proto: tcp, port: [8080, "9000-9010"], action: accept }
 EOF2
 }
 
