@@ -115,6 +115,16 @@ int parse_output(struct ctl *c, const char *v)
 	return bad_usage("-o %s: expected json or table", v);
 }
 
+/* Each command's word and the function of its area's file. */
+static const struct {
+	const char *name;
+	int	(*fn)(struct ctl *c, int argc, char **argv);
+} commands[] = {
+	{ "status", cmd_status }, { "validate", cmd_validate }, { "apply", cmd_apply },
+	{ "rule", cmd_rule }, { "ct", cmd_ct }, { "conntrack", cmd_ct }, { "logs", cmd_logs },
+	{ "top", cmd_top }, { "trace", cmd_trace }, { "fqdn", cmd_fqdn },
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -157,24 +167,11 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;	/* each command parses its own options from argv[1] on (0: glibc starts over) */
 
-	if (!strcmp(cmd, "status"))
-		ret = cmd_status(&c, argc, argv);
-	else if (!strcmp(cmd, "validate"))
-		ret = cmd_validate(&c, argc, argv);
-	else if (!strcmp(cmd, "apply"))
-		ret = cmd_apply(&c, argc, argv);
-	else if (!strcmp(cmd, "rule"))
-		ret = cmd_rule(&c, argc, argv);
-	else if (!strcmp(cmd, "ct") || !strcmp(cmd, "conntrack"))
-		ret = cmd_ct(&c, argc, argv);
-	else if (!strcmp(cmd, "logs"))
-		ret = cmd_logs(&c, argc, argv);
-	else if (!strcmp(cmd, "top"))
-		ret = cmd_top(&c, argc, argv);
-	else if (!strcmp(cmd, "trace"))
-		ret = cmd_trace(&c, argc, argv);
-	else if (!strcmp(cmd, "fqdn"))
-		ret = cmd_fqdn(&c, argc, argv);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			break;
+	if (i < sizeof(commands) / sizeof(commands[0]))
+		ret = commands[i].fn(&c, argc, argv);
 	else if (!strcmp(cmd, "help"))
 		ret = (usage(stdout), 0);
 	else {
