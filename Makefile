@@ -72,8 +72,10 @@ $(PB_C): api/ward/v1/ward.proto
 $(PB_O): $(PB_C)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# wardd's folders too (api/ holds the gRPC API): one include name per header.
+WARDD_DIRS := $(shell find src/wardd -type d | sort)
 $(BUILD)/wardd: $(WARDD_SRC) $(BUILD)/libward.a $(PB_O)
-	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(BUILD)/libward.a $(LDLIBS) $(GRPC_LIBS) -o $@
+	$(CC) $(CFLAGS) $(addprefix -I,$(WARDD_DIRS)) $(filter %.c,$^) $(PB_O) $(BUILD)/libward.a $(LDLIBS) $(GRPC_LIBS) -o $@
 
 $(BUILD)/wardctl: $(WARDCTL_SRC) $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@

@@ -84,16 +84,13 @@ int cmd_logs(struct ctl *c, int argc, char **argv)
 			if ((ret = parse_count("logs -n", optarg, 1024, &n)))
 				return ret;
 			break;
-		case 'o':
-			if ((ret = parse_output(c, optarg)))
-				return ret;
-			break;
 		default:
-			return bad_usage("logs: %s", "unknown option");
+			if ((ret = ctl_opt(c, "logs", o)))
+				return ret;
 		}
 	}
-	if (optind != argc)
-		return bad_usage("logs: unexpected '%s'", argv[optind]);
+	if ((ret = ctl_no_args("logs", argc, argv)))
+		return ret;
 	req.recent = (uint32_t)n;
 	l.json = c->json;
 	ret = ctl_connect(c);

@@ -431,16 +431,13 @@ int cmd_top(struct ctl *c, int argc, char **argv)
 				return bad_usage("top -d %s: expected seconds from 0.1 to 3600", optarg);
 			delay_ms = (long)(d * 1000);
 			break;
-		case 'o':
-			if ((ret = parse_output(c, optarg)))
-				return ret;
-			break;
 		default:
-			return bad_usage("top: %s", "unknown option");
+			if ((ret = ctl_opt(c, "top", o)))
+				return ret;
 		}
 	}
-	if (optind != argc)
-		return bad_usage("top: unexpected '%s'", argv[optind]);
+	if ((ret = ctl_no_args("top", argc, argv)))
+		return ret;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	ret = sample(c, &a);

@@ -23,18 +23,8 @@ static int port_arg(const char *opt, const char *v, uint32_t *out)
 
 int cmd_trace(struct ctl *c, int argc, char **argv)
 {
-	enum { O_IN = 1, O_SRC, O_DST, O_PROTO, O_SPORT, O_DPORT, O_ICMP };
 	static const struct option opts[] = {
-		{ "in", required_argument, NULL, O_IN },
-		{ "src", required_argument, NULL, O_SRC },
-		{ "from", required_argument, NULL, O_SRC },
-		{ "dst", required_argument, NULL, O_DST },
-		{ "to", required_argument, NULL, O_DST },
-		{ "proto", required_argument, NULL, O_PROTO },
-		{ "sport", required_argument, NULL, O_SPORT },
-		{ "dport", required_argument, NULL, O_DPORT },
-		{ "port", required_argument, NULL, O_DPORT },
-		{ "icmp-type", required_argument, NULL, O_ICMP },
+		CTL_FLOW_OPTS,
 		{ "output", required_argument, NULL, 'o' },
 		{ 0 }
 	};
@@ -46,29 +36,26 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (o) {
-		case O_IN: req.in = optarg; break;
-		case O_SRC: req.src = optarg; break;
-		case O_DST: req.dst = optarg; break;
-		case O_PROTO: req.proto = optarg; break;
-		case O_ICMP: req.icmp_type = optarg; break;
-		case O_SPORT:
+		case CTL_O_IN: req.in = optarg; break;
+		case CTL_O_SRC: req.src = optarg; break;
+		case CTL_O_DST: req.dst = optarg; break;
+		case CTL_O_PROTO: req.proto = optarg; break;
+		case CTL_O_ICMP: req.icmp_type = optarg; break;
+		case CTL_O_SPORT:
 			if ((ret = port_arg("trace --sport", optarg, &req.sport)))
 				return ret;
 			break;
-		case O_DPORT:
+		case CTL_O_DPORT:
 			if ((ret = port_arg("trace --dport", optarg, &req.dport)))
 				return ret;
 			break;
-		case 'o':
-			if ((ret = parse_output(c, optarg)))
-				return ret;
-			break;
 		default:
-			return bad_usage("trace: %s", "unknown option");
+			if ((ret = ctl_opt(c, "trace", o)))
+				return ret;
 		}
 	}
-	if (optind != argc)
-		return bad_usage("trace: unexpected '%s'", argv[optind]);
+	if ((ret = ctl_no_args("trace", argc, argv)))
+		return ret;
 	if (!req.src[0] || !req.dst[0])
 		return bad_usage("trace: %s", "--src IP and --dst IP are needed");
 	ret = ctl_call(c, "Trace", &req.base, &ward__v1__trace_response__descriptor, &resp,

@@ -36,7 +36,7 @@ struct wardd {
 	struct events *events;		/* flow log, alerts (events.c) */
 	struct metrics *metrics;	/* /metrics and /healthz (metrics.c) */
 	__u64	alerts_total[4];	/* by WARD_ALERT_*, for metrics */
-	struct api *api;		/* the gRPC control plane (api.c) */
+	struct api *api;		/* the gRPC control plane (api/) */
 	struct wardd_src live_src;	/* what the live policy was read from */
 	struct wardd_src next_src;	/* set by the API for one reload: read this, not the file */
 	char	reload_err[CFG_ERR_MAX];	/* why the last reload failed; "" if it did not */

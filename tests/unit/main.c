@@ -4,6 +4,7 @@ int run_config_tests(void);
 int run_config_error_tests(void);
 int run_compile_tests(void);
 int run_api_tests(void);
+int run_policy_tests(void);
 
 int main(void)
 {
@@ -13,5 +14,6 @@ int main(void)
 	failed += run_config_error_tests();
 	failed += run_compile_tests();
 	failed += run_api_tests();
+	failed += run_policy_tests();
 	return failed ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * tests/unit/test_config.c: the ward.yaml reader (src/lib/config/) on what
- * it accepts, its printer, and the address helpers of src/lib/pol_util.h;
+ * it accepts, its printer, and the address helpers of src/lib/policy/pol_util.h;
  * what it refuses is in test_config_errors.c. Errors are checked as the exact
  * text users see, line number included: that text is part of the contract.
  * tests/unit/main.c runs the group through run_config_tests().

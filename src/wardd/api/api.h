@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/wardd/api.h: the gRPC control plane of api/ward/v1/ward.proto (the
- * gRPC C core with protobuf-c messages), for wardd.c.
+ * src/wardd/api/api.h: the gRPC control plane of api/ward/v1/ward.proto (the
+ * gRPC C core with protobuf-c messages), for wardd.c (the
+ * files of this folder share api_int.h).
  *
  * One thread of ours drives the completion queue and never touches struct
  * wardd: it hands each call to the event loop through an eventfd, and the

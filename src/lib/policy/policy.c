@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/policy.c: freeing the policy model, and the address and protocol
+ * src/lib/policy/policy.c: freeing the policy model, and the address and protocol
  * helpers of pol_util.h.
  */
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* src/wardd/api_stream.c: see api_stream.h. */
+/* src/wardd/api/api_stream.c: see api_stream.h. */
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/pol_util.h: small helpers over the policy model of policy.h:
+ * src/lib/policy/pol_util.h: small helpers over the policy model of policy.h:
  * address/prefix text, protocol names. Userspace only; the config reader
  * and the compiler include it.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/wardd/api_stream.h: the FlowEvents server stream of the API: each
- * follower a gRPC call with a bounded queue of events. For api.c only.
+ * src/wardd/api/api_stream.h: the FlowEvents server stream of the API: each
+ * follower a gRPC call with a bounded queue of events. For src/wardd/api/ only.
  *
  * Threads: the loop thread opens streams, publishes events and counts
  * followers; the completion queue thread hands over the completions of
@@ -18,9 +18,9 @@
 #include "ward/v1/ward.pb-c.h"
 
 /* What a completion's tag points at: the first member of each struct
- * that is a tag (api.c's calls, a stream's two batches). */
+ * that is a tag (server.c's calls, a stream's two batches). */
 enum api_tag {
-	API_TAG_CALL,		/* a unary call of api.c */
+	API_TAG_CALL,		/* a unary call of server.c */
 	API_TAG_SEND,		/* a stream: a send batch completed */
 	API_TAG_DONE,		/* a stream: the call is over */
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/policy.h: the policy model, what ward.yaml says once parsed and
+ * src/lib/policy/policy.h: the policy model, what ward.yaml says once parsed and
  * checked, before it is compiled into map contents. The config reader
  * (config.c) builds it; the compiler (compile.c) consumes it. Sets ($name)
  * are already expanded here: a rule holds plain lists.

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * src/lib/policy/pol_merge.c: the rules added at run time merged onto the
+ * policy read from a file (see pol_edit.h). They are written out as one
+ * YAML document and read by the config parser, so that an added rule is
+ * checked exactly as a rule of the file, against the zones of the policy
+ * it joins.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pol_edit.h"
+
+/* As config.h's CFG_ERR_MAX: what the parser says about a rule. */
+#define MERGE_PARSE_ERR_MAX	512
+
+/*
+ * The added rules as one YAML document: the base's interfaces (so that
+ * in: is checked against the zones of the policy they join) and the rules.
+ * line[i] is where rule i starts, to say which rule an error is about.
+ */
+static char *rules_doc(const struct pol_policy *base, const struct pol_added *v, size_t n,
+		       int *line)
+{
+	struct pol_buf b = {};
+	int ln = 1;
+	size_t i;
+	const char *p;
+
+	if (!base->n_ifaces) {
+		pol_buf_put(&b, "interfaces: []\n");
+		ln++;
+	} else {
+		pol_buf_put(&b, "interfaces:\n");
+		ln++;
+	}
+	for (i = 0; i < base->n_ifaces; i++) {
+		pol_buf_put(&b, "  - { match: ");
+		pol_buf_quote(&b, base->ifaces[i].match);
+		if (base->ifaces[i].role) {
+			pol_buf_put(&b, ", role: ");
+			pol_buf_quote(&b, base->ifaces[i].role);
+		}
+		pol_buf_put(&b, " }\n");
+		ln++;
+	}
+	pol_buf_put(&b, "rules:\n");
+	ln++;
+	for (i = 0; i < n; i++) {
+		line[i] = ln;
+		pol_buf_put(&b, "%s", v[i].yaml);
+		for (p = v[i].yaml; *p; p++)
+			ln += *p == '\n';
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* "api rules:LINE: field: message" -> "rule NAME (added with wardctl rule add): field: message" */
+static void rules_err(const struct pol_added *v, size_t n, const int *line,
+		      const char *perr, char *err, size_t errlen)
+{
+	const char *p = strchr(perr, ':');
+	const char *rest = p ? strchr(p + 1, ':') : NULL;
+	long ln = p ? strtol(p + 1, NULL, 10) : 0;
+	size_t i, at = n;
+
+	for (i = 0; i < n; i++)
+		if (line[i] <= ln)
+			at = i;
+	if (at == n || !rest) {
+		snprintf(err, errlen, "the rules added with wardctl rule add: %s", perr);
+		return;
+	}
+	snprintf(err, errlen, "rule %s (added with wardctl rule add): %s", v[at].name,
+		 rest + 2 <= perr + strlen(perr) ? rest + 2 : rest);
+}
+
+int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
+		    pol_parse_fn *parse, char *err, size_t errlen)
+{
+	struct pol_policy extra = {};
+	struct pol_ent *names = NULL;
+	struct pol_rule *all;
+	char perr[MERGE_PARSE_ERR_MAX];
+	size_t n_names, i, n_all;
+	const struct pol_ent *dup;
+	int *line, ret;
+	char *doc;
+
+	line = calloc(n, sizeof(*line));
+	doc = line ? rules_doc(pol, v, n, line) : NULL;
+	if (!doc) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "merging the API's rules: out of memory");
+		goto out;
+	}
+	ret = parse("api rules", doc, strlen(doc), &extra, perr, sizeof(perr));
+	if (ret) {
+		rules_err(v, n, line, perr, err, errlen);
+		goto out;
+	}
+	names = pol_index(pol, &n_names);
+	if (!names) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "merging the API's rules: out of memory");
+		goto out;
+	}
+	for (i = 0; i < extra.n_rules; i++) {
+		dup = pol_index_find(names, n_names, extra.rules[i].name);
+		if (dup) {
+			ret = -EEXIST;
+			snprintf(err, errlen,
+				 "rule %s (added with wardctl rule add): %s:%d has a rule of that name; delete one (wardctl rule delete %s)",
+				 extra.rules[i].name, pol->source ? pol->source : "the policy",
+				 dup->r->line, extra.rules[i].name);
+			goto out;
+		}
+	}
+
+	all = reallocarray(pol->rules, pol->n_rules + extra.n_rules + 1, sizeof(*all));
+	if (!all) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "merging the API's rules: out of memory");
+		goto out;
+	}
+	pol->rules = all;
+	n_all = pol->n_rules;
+	for (i = 0; i < extra.n_rules; i++) {
+		ssize_t at = (ssize_t)n_all;
+
+		if (v[i].before) {
+			at = pol_top_find(all, n_all, v[i].before);
+			if (at < 0) {
+				ret = -ENOENT;
+				snprintf(err, errlen,
+					 "rule %s (added with wardctl rule add) goes before %s, which %s does not have; delete it (wardctl rule delete %s) or keep %s",
+					 v[i].name, v[i].before,
+					 pol->source ? pol->source : "the policy", v[i].name, v[i].before);
+				/* The moved rules so far are pol's now; extra frees the rest. */
+				pol->n_rules = n_all;
+				memmove(extra.rules, extra.rules + i, (extra.n_rules - i) * sizeof(*all));
+				extra.n_rules -= i;
+				goto out;
+			}
+		}
+		memmove(&all[at + 1], &all[at], (n_all - (size_t)at) * sizeof(*all));
+		all[at] = extra.rules[i];
+		all[at].line = 0;
+		n_all++;
+	}
+	pol->n_rules = n_all;
+	extra.n_rules = 0;	/* moved */
+	ret = 0;
+out:
+	pol_free(&extra);
+	free(names);
+	free(doc);
+	free(line);
+	return ret;
+}

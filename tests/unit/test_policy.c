@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * tests/unit/test_policy.c: the policy logic of src/lib/policy/pol_edit.h
+ * on policies read by the real config parser: the diff an Apply answers
+ * with (added, removed, changed, moved, settings), and the merge of rules
+ * added at run time (placed before their anchor or at the end; a taken
+ * name, a lost anchor or a bad field refused, naming the rule).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "config.h"
+#include "pol_edit.h"
+
+/* The rules of base_yaml, to write variants of it line by line. */
+#define IFACES	"interfaces:\n  - { match: eth0, role: lan }\n"
+#define PING	"  - { name: ping, proto: icmp, action: accept }\n"
+#define WEB	"  - { name: web, in: lan, proto: tcp, port: 80, action: accept }\n"
+#define ADMIN	"  - name: admin\n    rules:\n"
+#define SSH	"      - { name: ssh, proto: tcp, port: 22, action: accept }\n"
+#define DNS	"  - { name: dns, proto: udp, port: 53, action: accept }\n"
+
+static const char base_yaml[] = IFACES "rules:\n" PING WEB ADMIN SSH DNS;
+
+static void parse(const char *text, struct pol_policy *pol)
+{
+	char err[CFG_ERR_MAX];
+
+	memset(pol, 0, sizeof(*pol));
+	if (cfg_parse_string("test.yaml", text, strlen(text), pol, err, sizeof(err)))
+		fail_msg("parse: %s", err);
+}
+
+/* "a b c": the names of v joined, for one assert per list. */
+static const char *joined(const char **v, size_t n)
+{
+	static char buf[256];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "", v[i]);
+	return buf;
+}
+
+static const char *top_names(const struct pol_policy *pol)
+{
+	const char *v[32];
+	size_t i;
+
+	for (i = 0; i < pol->n_rules && i < 32; i++)
+		v[i] = pol->rules[i].name;
+	return joined(v, i);
+}
+
+/* Diff */
+
+static void diff_same(void **state)
+{
+	struct pol_policy a, b;
+	struct pol_diff d;
+
+	parse(base_yaml, &a);
+	parse(base_yaml, &b);
+	assert_int_equal(pol_diff(&a, &b, &d), 0);
+	assert_true(pol_diff_empty(&d));
+	assert_int_equal(d.unchanged, 5);	/* the branch and its rule count */
+	pol_diff_free(&d);
+	pol_free(&a);
+	pol_free(&b);
+}
+
+static void diff_rules(void **state)
+{
+	struct pol_policy a, b;
+	struct pol_diff d;
+
+	parse(base_yaml, &a);
+	/* web changed (port), ping gone, ntp new, ssh moved out of admin. */
+	parse(IFACES "rules:\n"
+	      "  - { name: web, in: lan, proto: tcp, port: 8080, action: accept }\n"
+	      ADMIN "      - { name: ssh2, proto: tcp, port: 22, action: accept }\n"
+	      "  - { name: ssh, proto: tcp, port: 22, action: accept }\n"
+	      DNS "  - { name: ntp, proto: udp, port: 123, action: accept }\n", &b);
+	assert_int_equal(pol_diff(&a, &b, &d), 0);
+	assert_string_equal(joined(d.added, d.n_added), "ssh2 ntp");
+	assert_string_equal(joined(d.removed, d.n_removed), "ping");
+	assert_string_equal(joined(d.changed, d.n_changed), "web ssh");
+	assert_int_equal(d.unchanged, 2);	/* admin, dns */
+	assert_int_equal(d.n_settings, 0);
+	pol_diff_free(&d);
+	pol_free(&a);
+	pol_free(&b);
+}
+
+static void diff_moved_one(void **state)
+{
+	struct pol_policy a, b;
+	struct pol_diff d;
+
+	parse(base_yaml, &a);
+	/* dns moved to the top: that one rule is reported, not the others. */
+	parse(IFACES "rules:\n" DNS PING WEB ADMIN SSH, &b);
+	assert_int_equal(pol_diff(&a, &b, &d), 0);
+	assert_string_equal(joined(d.changed, d.n_changed), "dns");
+	assert_int_equal(d.n_added + d.n_removed, 0);
+	assert_int_equal(d.unchanged, 4);
+	pol_diff_free(&d);
+	pol_free(&a);
+	pol_free(&b);
+}
+
+static void diff_settings(void **state)
+{
+	struct pol_policy a, b;
+	struct pol_diff d;
+
+	parse(base_yaml, &a);
+	parse("interfaces:\n  - { match: eth1, role: lan }\n"
+	      "defaults:\n  policy: accept\n"
+	      "logs:\n  path: none\n"
+	      "rules:\n" PING WEB ADMIN SSH DNS, &b);
+	assert_int_equal(pol_diff(&a, &b, &d), 0);
+	assert_string_equal(joined(d.settings, d.n_settings), "interfaces defaults logs");
+	assert_int_equal(d.n_added + d.n_removed + d.n_changed, 0);
+	assert_false(pol_diff_empty(&d));
+	pol_diff_free(&d);
+	pol_free(&a);
+	pol_free(&b);
+}
+
+/* Merge */
+
+static struct pol_added added(const char *name, const char *before, const char *yaml)
+{
+	return (struct pol_added){ (char *)name, (char *)before, (char *)yaml };
+}
+
+static void merge_places(void **state)
+{
+	struct pol_added v[] = {
+		added("block", "web", "  - { name: block, in: lan, proto: tcp, port: 81, action: drop }\n"),
+		added("tail", NULL, "  - { name: tail, action: accept }\n"),
+		added("first", "block", "  - { name: first, proto: udp, action: drop }\n"),
+	};
+	const struct pol_ent *e;
+	struct pol_policy pol;
+	struct pol_ent *idx;
+	char err[512];
+	size_t n;
+
+	parse(base_yaml, &pol);
+	assert_int_equal(pol_merge_added(&pol, v, 3, cfg_parse_string, err, sizeof(err)), 0);
+	assert_string_equal(top_names(&pol), "ping first block web admin dns tail");
+	idx = pol_index(&pol, &n);
+	assert_non_null(idx);
+	assert_int_equal(n, 8);
+	e = pol_index_find(idx, n, "block");
+	assert_non_null(e);
+	assert_int_equal(e->r->line, 0);	/* not a line of the file */
+	assert_int_equal(e->r->dport.v[0].lo, 81);
+	e = pol_index_find(idx, n, "ssh");
+	assert_non_null(e);
+	assert_string_equal(e->parent, "admin");
+	assert_null(pol_index_find(idx, n, "nosuch"));
+	free(idx);
+	pol_free(&pol);
+}
+
+static void merge_err(const struct pol_added *v, size_t n, int want, const char *msg)
+{
+	struct pol_policy pol;
+	char err[512];
+
+	parse(base_yaml, &pol);
+	assert_int_equal(pol_merge_added(&pol, v, n, cfg_parse_string, err, sizeof(err)), want);
+	assert_string_equal(err, msg);
+	pol_free(&pol);
+}
+
+static void merge_refused(void **state)
+{
+	struct pol_added dup = added("ssh", NULL, "  - { name: ssh, action: accept }\n");
+	struct pol_added lost[] = {
+		added("a", NULL, "  - { name: a, action: accept }\n"),
+		added("b", "gone", "  - { name: b, action: accept }\n"),
+	};
+	struct pol_added bad[] = {
+		added("a", NULL, "  - { name: a, action: accept }\n"),
+		added("b", NULL, "  - name: b\n    in: nosuch\n    action: accept\n"),
+	};
+
+	merge_err(&dup, 1, -EEXIST,
+		  "rule ssh (added with wardctl rule add): test.yaml:8 has a rule of that name; delete one (wardctl rule delete ssh)");
+	merge_err(lost, 2, -ENOENT,
+		  "rule b (added with wardctl rule add) goes before gone, which test.yaml does not have; delete it (wardctl rule delete b) or keep gone");
+	merge_err(bad, 2, -EINVAL,
+		  "rule b (added with wardctl rule add): in: unknown zone or interface 'nosuch'");
+}
+
+static void added_copy_find(void **state)
+{
+	struct pol_added v[] = { added("a", "x", "y\n"), added("b", NULL, "z\n") };
+	struct pol_added *c = pol_added_copy(v, 2, 1);
+
+	assert_non_null(c);
+	assert_string_equal(c[0].before, "x");
+	assert_null(c[1].before);
+	assert_null(c[2].name);		/* the room for one more */
+	assert_ptr_equal(pol_added_find(c, 2, "b"), &c[1]);
+	assert_null(pol_added_find(c, 2, "x"));
+	pol_added_free(c, 2);
+}
+
+int run_policy_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(diff_same),
+		cmocka_unit_test(diff_rules),
+		cmocka_unit_test(diff_moved_one),
+		cmocka_unit_test(diff_settings),
+		cmocka_unit_test(merge_places),
+		cmocka_unit_test(merge_refused),
+		cmocka_unit_test(added_copy_find),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
