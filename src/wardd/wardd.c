@@ -5,6 +5,7 @@
  * and reload on SIGHUP. The data plane keeps enforcing after we exit.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include "api.h"
 #include "config.h"
 #include "discovery.h"
@@ -232,14 +235,29 @@ static void on_tick(void *arg)
 	events_tick(w);
 }
 
+static int unpin(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	const char *name = path + ftw->base;
+
+	if (ftw->level == 0)
+		return 0;	/* the directory stays: it may be a mount point */
+	/* The kernel's own iterators at a bpffs root (bpf_preload). */
+	if (ftw->level == 1 && (!strcmp(name, "maps.debug") || !strcmp(name, "progs.debug")))
+		return 0;
+	if (remove(path))
+		pr_warn("--reset: %s: cannot remove: %s\n", path, strerror(errno));
+	return 0;
+}
+
+/* --reset: pins are plain files in bpffs; unlinking them drops our
+ * references. Only on bpffs: whatever else -p names is not ours to delete. */
 static void reset_pins(const char *dir)
 {
-	char cmd[512];
+	struct statfs st;
 
-	/* Pins are plain files in bpffs; unlinking them drops our references. */
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	if (system(cmd))
-		pr_warn("%s: could not remove\n", dir);
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC)
+		return;
+	nftw(dir, unpin, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 /* metrics.listen is read at start only: a socket is not swapped. It is

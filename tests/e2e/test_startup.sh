@@ -115,17 +115,17 @@ start_fails "TLS files unreadable" \
 	"${nodevlog[@]}" "$WARDD" -c "$TMP/tls.yaml" -p "$PIN"
 
 # -p on a plain directory with files: refused, and nothing mounted on it or
-# on its parent. unshare -n: wardd in a netns of its own (no link to attach
+# on its parent; --reset does not empty it (only bpffs holds pins). unshare -n: wardd in a netns of its own (no link to attach
 # to) but in our mount namespace, so a mount it made would be seen here.
 mkdir -p "$TMP/plain/full"
 echo keep >"$TMP/plain/full/note"
 start_fails "-p on a non-empty plain directory" \
 	"^wardd: pin directory $TMP/plain/full: not on bpffs and not empty; will not mount bpffs over its files\$" \
-	unshare -n "$WARDD" -d -c "$TMP/quiet.yaml" -p "$TMP/plain/full" --api none
+	unshare -n "$WARDD" -d -c "$TMP/quiet.yaml" -p "$TMP/plain/full" --api none --reset
 mounted=$(findmnt -rn -o TARGET | grep "^$TMP/plain" || true)
 [ -z "$mounted" ] || fail "-p on a non-empty directory: mounted $mounted"
 [ "$(cat "$TMP/plain/full/note")" = keep ] || fail "-p on a non-empty directory: its file changed"
-ok "-p on a non-empty plain directory: nothing mounted, its file kept"
+ok "-p on a non-empty plain directory with --reset: nothing mounted, its file kept"
 
 # A good start with no syslog (target both): messages on stderr, one line
 # each with its level; -p on an empty plain directory mounts bpffs there.
