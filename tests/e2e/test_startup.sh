@@ -3,28 +3,87 @@
 # wardd says why it can't start (issue 14, part 2): every startup failure is
 # one line on stderr, "wardd: FILE:LINE: field: message" or "wardd: what:
 # why", and exit 1, whatever the log target and with no syslog to hear it
-# (wardd runs in B with a private, empty /dev: no /dev/log). The failures:
+# (wardd runs in B with a private /dev that has only null: no /dev/log).
+# The failures:
 # a missing file, a YAML error, an unknown key, a port out of range, a bad
 # metrics.listen, a metrics port in use (before anything is loaded: no pins
 # appear), a pin directory that is a file, unreadable TLS files, an API
 # socket path that is taken. A good start logs to stderr too (target both
-# without syslog), SIGUSR1 dumps go there as well.
+# without syslog), SIGUSR1 dumps go there as well. With a syslog daemon of
+# the test's own on /dev/log: a failure is also a daemon.err record, and
+# with --log-target syslog stderr hears the start up to ready and nothing
+# after it (the SIGUSR1 dump and the stop are in syslog).
 # -p DIR (issue 14, part 4): a plain directory that is not empty is refused
 # and nothing is mounted on it or on its parent; an empty one gets bpffs
 # mounted on itself, not on its parent.
 . "$(dirname "$0")/lib.sh"
 
-# Mounts a test of ours may leave if wardd regresses: under $TMP, deepest first.
+# Mounts a test of ours may leave if wardd regresses: under $TMP, deepest
+# first; and the stand-in syslog daemon.
 startup_cleanup() {
+	syslogd_stop
 	findmnt -rn -o TARGET | grep "^$TMP/" | grep -v "^$BPFFS\$" | sort -r |
 		while read -r m; do umount "$m"; done
 	e2e_cleanup
 }
 trap startup_cleanup EXIT
 
-# "${nodevlog[@]}" CMD...: CMD in B with an empty /dev of its own, so no
-# syslog. Each step execs the next: CMD keeps the PID of the call.
-nodevlog=(ip netns exec "$NS_B" sh -c 'mount -t tmpfs nodev /dev && exec "$@"' sh)
+# "${nodevlog[@]}" CMD...: CMD in B with a /dev of its own that has only
+# null, so no syslog. Each step execs the next: CMD keeps the PID of the call.
+privdev='mount -t tmpfs nodev /dev && mknod -m 666 /dev/null c 1 3 || exit 99'
+nodevlog=(ip netns exec "$NS_B" sh -c "$privdev"'
+exec "$@"' sh)
+
+# "${withsyslog[@]}" CMD...: the same, with a syslog daemon of our own on
+# /dev/log that appends each record to $TMP/syslog, one a line.
+cat >"$TMP/syslogd.py" <<EOF
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind('/dev/log')
+s.settimeout(0.5)
+open('$TMP/syslog', 'a').close()
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    try:
+        rec = s.recv(65536)
+    except socket.timeout:
+        continue
+    with open('$TMP/syslog', 'a') as f:
+        f.write(rec.decode(errors='replace').rstrip('\\n') + '\\n')
+EOF
+withsyslog=(ip netns exec "$NS_B" sh -c "$privdev"'
+/usr/bin/python3 "$1" & echo $! >"$2"
+i=0; while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+shift 2; exec "$@"' sh "$TMP/syslogd.py" "$TMP/syslogd.pid")
+syslogd_stop() {
+	[ -s "$TMP/syslogd.pid" ] && kill "$(cat "$TMP/syslogd.pid")" 2>/dev/null
+	rm -f "$TMP/syslogd.pid"
+}
+# syslog_has PATTERN: a record matching PATTERN reaches it within 5 s.
+syslog_has() {
+	local i
+	for i in $(seq 50); do
+		grep -Eq -- "$1" "$TMP/syslog" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	[ -e "$TMP/syslog" ] || fail "test error: the stand-in syslog daemon did not start"
+	return 1
+}
+
+# start_ready LOG CMD...: CMD (wardd) in the background, until it is ready.
+start_ready() {
+	local log=$1 i
+	shift
+	: >"$log"
+	"$@" >"$log" 2>&1 &
+	WARDD_PID=$!
+	for i in $(seq 100); do
+		grep -q 'ready:' "$log" && return 0
+		kill -0 "$WARDD_PID" 2>/dev/null || fail "wardd exited before ready: $(cat "$log")"
+		sleep 0.1
+	done
+	fail "wardd not ready after 10 s: $(cat "$log")"
+}
 
 # start_fails NAME REGEX WARDD-ARGS...: wardd must exit 1, and print one
 # failure line (not a "wardd: LEVEL:" message) on stderr, matching REGEX.
@@ -130,14 +189,8 @@ ok "-p on a non-empty plain directory with --reset: nothing mounted, its file ke
 # A good start with no syslog (target both): messages on stderr, one line
 # each with its level; -p on an empty plain directory mounts bpffs there.
 mkdir -p "$TMP/plain/empty"
-"${nodevlog[@]}" "$WARDD" -c "$TMP/quiet.yaml" -p "$TMP/plain/empty" --api "unix:$TMP/api.sock" \
-	>"$TMP/wardd.log" 2>&1 &
-WARDD_PID=$!
-for i in $(seq 100); do
-	grep -q 'ready:' "$TMP/wardd.log" && break
-	kill -0 "$WARDD_PID" 2>/dev/null || fail "wardd without syslog exited before ready"
-	sleep 0.1
-done
+start_ready "$TMP/wardd.log" "${nodevlog[@]}" "$WARDD" -c "$TMP/quiet.yaml" -p "$TMP/plain/empty" \
+	--api "unix:$TMP/api.sock"
 grep -q "^wardd: info: ready: generation [0-9]*, 0 links, pins in $TMP/plain/empty\$" "$TMP/wardd.log" ||
 	fail "no 'wardd: info: ready:' line on stderr without syslog"
 ok "no syslog, target both: $(grep 'ready:' "$TMP/wardd.log")"
@@ -161,3 +214,33 @@ WARDD_PID=
 [ "$rc" = 0 ] || fail "wardd exit $rc after SIGTERM"
 grep -q '^wardd: info: stopping' "$TMP/wardd.log" || fail "no 'stopping' line on stderr"
 ok "SIGTERM: stopped, said so on stderr"
+
+# With a syslog there: a startup failure is its one line on stderr and a
+# record at daemon.err (<27>) in syslog.
+start_fails "unknown key, syslog there" "^wardd: $TMP/key.yaml:4: bogus: unknown key\$" \
+	"${withsyslog[@]}" "$WARDD" -c "$TMP/key.yaml" -p "$PIN" --api none
+syslog_has "^<27>.*wardd\[[0-9]+\]: $TMP/key.yaml:4: bogus: unknown key\$" ||
+	fail "startup failure not in syslog at daemon.err: $(cat "$TMP/syslog")"
+syslogd_stop
+ok "startup failure in syslog too: $(grep -c . "$TMP/syslog") record"
+
+# --log-target syslog: stderr hears the start up to ready, then nothing;
+# the SIGUSR1 dump and the stop go to syslog (daemon.info, <30>) only.
+rm -f "$TMP/syslog"
+start_ready "$TMP/wardd.log" "${withsyslog[@]}" "$WARDD" --log-target syslog -c "$TMP/quiet.yaml" \
+	-p "$PIN" --api none
+grep -q '^wardd: info: ready: ' "$TMP/wardd.log" || fail "--log-target syslog: no ready line on stderr"
+syslog_has "^<30>.*wardd\[[0-9]+\]: ready: generation" ||
+	fail "--log-target syslog: no ready record in syslog: $(cat "$TMP/syslog" 2>/dev/null)"
+ok "--log-target syslog: ready on stderr and in syslog"
+kill -USR1 "$WARDD_PID"
+syslog_has "^<30>.*wardd\[[0-9]+\]: counter accept " || fail "--log-target syslog: no SIGUSR1 dump in syslog"
+kill -TERM "$WARDD_PID"
+wait "$WARDD_PID" || fail "--log-target syslog: wardd exit $? after SIGTERM"
+WARDD_PID=
+syslog_has "^<30>.*wardd\[[0-9]+\]: stopping" || fail "--log-target syslog: no stopping record in syslog"
+if grep -Eq '^counter |stopping' "$TMP/wardd.log"; then
+	fail "--log-target syslog: messages after ready on stderr: $(cat "$TMP/wardd.log")"
+fi
+syslogd_stop
+ok "--log-target syslog: the SIGUSR1 dump and the stop in syslog only"
