@@ -399,7 +399,7 @@ int main(int argc, char **argv)
 		err = api_start(&w, api_listen, api_locked, &w.pol.api);
 		if (err) {
 			log_fatal("api %s: %s", api_listen, strerror(-err));
-			goto out_events;
+			goto out_api;
 		}
 		log_release();
 	}
@@ -408,8 +408,8 @@ int main(int argc, char **argv)
 	log_startup_done();
 	ret = loop_run(w.loop) ? 1 : 0;
 
-	api_stop(&w);
-out_events:
+out_api:
+	api_stop(&w);		/* also frees the text of the live policy */
 	events_stop(&w);
 out_dp:
 	discovery_stop(&w);
