@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
@@ -36,18 +37,27 @@ static bool to_stderr(void)
 	return log_target != LOG_TARGET_SYSLOG || !log_syslog || !log_started;
 }
 
-/* Each line of text, on stderr with prefix (NULL: none), to syslog at prio. */
+/* Each line of text, to syslog at prio and on stderr: with a prefix,
+ * "TIME IDENT: LEVEL: line" (UTC, ms, so a log file orders events); with
+ * none (tables), the line as it is. */
 static void emit_lines(const char *prefix, int prio, const char *text)
 {
 	const char *p = text, *nl;
+	struct timespec ts;
+	char when[40];
+	struct tm tm;
 	int len;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	len = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + len, sizeof(when) - len, ".%03ldZ", ts.tv_nsec / 1000000);
 	while (*p) {
 		nl = strchr(p, '\n');
 		len = nl ? (int)(nl - p) : (int)strlen(p);
 		if (to_stderr()) {
 			if (prefix)
-				fprintf(stderr, "%s: %s%.*s\n", log_ident, prefix, len, p);
+				fprintf(stderr, "%s %s: %s%.*s\n", when, log_ident, prefix, len, p);
 			else
 				fprintf(stderr, "%.*s\n", len, p);
 		}

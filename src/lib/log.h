@@ -2,8 +2,9 @@
 /*
  * src/lib/log.h: one logging path for libward and its programs, to stderr,
  * to syslog or to both; libbpf's own messages are routed through it as well.
- * On stderr a message is one line per line of text, "IDENT: LEVEL: text";
- * a startup failure is the one line "IDENT: what: why" (log_fatal).
+ * On stderr a message is one line per line of text, "TIME IDENT: LEVEL: text";
+ * a startup failure is the one line "IDENT: what: why" (log_fatal), the
+ * answer to whoever started the program, without a time.
  * Safe to call from any thread.
  */
 #ifndef WARD_LOG_H

@@ -351,7 +351,6 @@ int main(int argc, char **argv)
 		log_fatal("event loop: %s", strerror(errno));
 		goto out_close;
 	}
-	w.detach_on_exit = detach;
 
 	/* The file is read once before anything changes: its errors, the
 	 * flow table's size and the listeners come from it. */
@@ -375,36 +374,45 @@ int main(int argc, char **argv)
 		goto out_dp;
 	}
 	log_release();
-	log_hold();
-	if (wardd_reload(&w)) {
-		log_fatal("no policy could be applied");
-		goto out_dp;
-	}
-	log_release();
 	if (loop_add_fd(w.loop, sigfd, EPOLLIN, on_signal, &w) < 0 ||
 	    loop_add_timer(w.loop, WARDD_TICK_MS, on_tick, &w) < 0) {
 		log_fatal("event loop: cannot register the signals and the timer");
 		goto out_dp;
 	}
+	/* Until the first reload makes a policy live, the file's settings
+	 * stand in for it (borrowed from first: have_policy stays false, so
+	 * nothing frees them twice). The flow log and the webhook are set up
+	 * from them, and the API is bound by them before the commit: a
+	 * listener that fails leaves the data plane as it was. */
+	w.pol = first;
 	if (events_start(&w))
 		pr_warn("no flow log or alerts: cannot read the event ring buffer\n");
 	/* The API is read at start only too (the command line wins over the
 	 * file). A socket it cannot bind is a startup failure: a daemon that
 	 * runs on without its API would look healthy and take no orders. */
 	if (!api_listen)
-		api_listen = w.pol.api.listen ? w.pol.api.listen : API_LISTEN_DEFAULT;
-	api_locked |= w.pol.api.locked;
+		api_listen = first.api.listen ? first.api.listen : API_LISTEN_DEFAULT;
+	api_locked |= first.api.locked;
 	if (strcmp(api_listen, "none")) {
 		log_hold();
-		err = api_start(&w, api_listen, api_locked, &w.pol.api);
+		err = api_start(&w, api_listen, api_locked, &first.api);
 		if (err) {
 			log_fatal("api %s: %s", api_listen, strerror(-err));
 			goto out_api;
 		}
 		log_release();
 	}
+	log_hold();
+	if (wardd_reload(&w)) {
+		log_fatal("no policy could be applied");
+		goto out_api;
+	}
+	log_release();
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
+	/* Only a daemon that started detaches on its way out: a failed start
+	 * leaves the data plane as it found it. */
+	w.detach_on_exit = detach;
 	log_startup_done();
 	ret = loop_run(w.loop) ? 1 : 0;
 

@@ -85,15 +85,19 @@ start_ready() {
 	fail "wardd not ready after 10 s: $(cat "$log")"
 }
 
+# Other messages on stderr: "TIME wardd: LEVEL: text".
+MSG='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z wardd: '
+
 # start_fails NAME REGEX WARDD-ARGS...: wardd must exit 1, and print one
-# failure line (not a "wardd: LEVEL:" message) on stderr, matching REGEX.
+# failure line ("wardd: ...", no time, no level) on stderr, matching REGEX;
+# the other lines are messages.
 start_fails() {
 	local name=$1 re=$2 rc=0 lines
 	shift 2
 	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
 	[ "$rc" != 124 ] || fail "$name: wardd still running after 20 s: $(cat "$TMP/err")"
 	[ "$rc" = 1 ] || fail "$name: exit $rc, not 1: $(cat "$TMP/err")"
-	lines=$(grep '^wardd: ' "$TMP/err" | grep -Ev '^wardd: (warning|info|debug): ' || true)
+	lines=$(grep -Ev "${MSG}(warning|info|debug): " "$TMP/err" || true)
 	[ -n "$lines" ] || fail "$name: no failure line on stderr: $(cat "$TMP/err")"
 	[ "$(printf '%s\n' "$lines" | wc -l)" = 1 ] || fail "$name: more than one failure line: $lines"
 	printf '%s\n' "$lines" | grep -Eq -- "$re" || fail "$name: '$lines' does not match '$re'"
@@ -173,6 +177,29 @@ start_fails "TLS files unreadable" \
 	"^wardd: api.tls.ca: $TMP/none-ca.pem: cannot open: No such file or directory\$" \
 	"${nodevlog[@]}" "$WARDD" -c "$TMP/tls.yaml" -p "$PIN"
 
+# Two daemons on one data plane: the second can't have the API socket the
+# first serves, and stops before its policy (drop all) goes live: pings
+# still cross.
+for pol in accept drop; do
+	cat >"$TMP/$pol.yaml" <<EOF
+interfaces:
+  - { match: $DEV_B, role: lan }
+defaults:
+  policy: $pol
+metrics:
+  listen: none
+EOF
+done
+start_ready "$TMP/wardd.log" ip netns exec "$NS_B" "$WARDD" -d -c "$TMP/accept.yaml" -p "$PIN" \
+	--api "unix:$TMP/api1.sock"
+ping4 || fail "test error: no ping across ward with policy accept"
+start_fails "API socket served by another wardd" \
+	"^wardd: api: $TMP/api1.sock: another wardd is serving there\$" \
+	"${nodevlog[@]}" "$WARDD" -c "$TMP/drop.yaml" -p "$PIN" --api "unix:$TMP/api1.sock"
+ping4 || fail "the second wardd's policy went live although it failed to start"
+wardd_stop
+ok "the second wardd changed nothing: pings still cross"
+
 # -p on a plain directory with files: refused, and nothing mounted on it or
 # on its parent; --reset does not empty it (only bpffs holds pins). unshare -n: wardd in a netns of its own (no link to attach
 # to) but in our mount namespace, so a mount it made would be seen here.
@@ -191,7 +218,7 @@ ok "-p on a non-empty plain directory with --reset: nothing mounted, its file ke
 mkdir -p "$TMP/plain/empty"
 start_ready "$TMP/wardd.log" "${nodevlog[@]}" "$WARDD" -c "$TMP/quiet.yaml" -p "$TMP/plain/empty" \
 	--api "unix:$TMP/api.sock"
-grep -q "^wardd: info: ready: generation [0-9]*, 0 links, pins in $TMP/plain/empty\$" "$TMP/wardd.log" ||
+grep -Eq "${MSG}info: ready: generation [0-9]+, 0 links, pins in $TMP/plain/empty\$" "$TMP/wardd.log" ||
 	fail "no 'wardd: info: ready:' line on stderr without syslog"
 ok "no syslog, target both: $(grep 'ready:' "$TMP/wardd.log")"
 # wardd's own mount namespace (ip netns exec made it): bpffs on the pin
@@ -212,7 +239,7 @@ rc=0
 wait "$WARDD_PID" || rc=$?
 WARDD_PID=
 [ "$rc" = 0 ] || fail "wardd exit $rc after SIGTERM"
-grep -q '^wardd: info: stopping' "$TMP/wardd.log" || fail "no 'stopping' line on stderr"
+grep -Eq "${MSG}info: stopping" "$TMP/wardd.log" || fail "no 'stopping' line on stderr"
 ok "SIGTERM: stopped, said so on stderr"
 
 # With a syslog there: a startup failure is its one line on stderr and a
@@ -229,7 +256,7 @@ ok "startup failure in syslog too: $(grep -c . "$TMP/syslog") record"
 rm -f "$TMP/syslog"
 start_ready "$TMP/wardd.log" "${withsyslog[@]}" "$WARDD" --log-target syslog -c "$TMP/quiet.yaml" \
 	-p "$PIN" --api none
-grep -q '^wardd: info: ready: ' "$TMP/wardd.log" || fail "--log-target syslog: no ready line on stderr"
+grep -Eq "${MSG}info: ready: " "$TMP/wardd.log" || fail "--log-target syslog: no ready line on stderr"
 syslog_has "^<30>.*wardd\[[0-9]+\]: ready: generation" ||
 	fail "--log-target syslog: no ready record in syslog: $(cat "$TMP/syslog" 2>/dev/null)"
 ok "--log-target syslog: ready on stderr and in syslog"
