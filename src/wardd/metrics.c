@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "dataplane_fqdn.h"
 #include "log.h"
@@ -17,8 +18,17 @@
 #include "metrics.h"
 #include "dataplane_nat.h"
 
-#define METRICS_MAX_CLIENTS	16
+/*
+ * Scrapers and probes are served a few at a time. A client that holds a
+ * slot without finishing is closed when its deadline passes, and when all
+ * slots are taken a new connection takes the slot of the oldest client:
+ * idle or slow connections can't lock a health check out.
+ */
+#define METRICS_MAX_CLIENTS	32
 #define METRICS_REQ_MAX		4096
+#define METRICS_REQ_TIMEOUT_MS	5000	/* from connect to a whole request */
+#define METRICS_SEND_TIMEOUT_MS	10000	/* for the whole response */
+#define METRICS_SWEEP_MS	1000
 
 struct client {
 	int	fd;
@@ -26,13 +36,24 @@ struct client {
 	size_t	req_len;
 	char	*out;		/* the response, once the request is in */
 	size_t	out_len, sent;
+	__u64	since_ms;	/* accepted */
+	__u64	deadline_ms;	/* closed if not done by then */
 };
 
 struct metrics {
 	struct wardd *w;
 	int	fd;
+	int	timer;		/* sweeps clients past their deadline */
 	struct client clients[METRICS_MAX_CLIENTS];
 };
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* A growing text buffer. */
 struct buf {
@@ -341,6 +362,7 @@ static void on_client(int fd, uint32_t events, void *arg)
 			return;
 		}
 		/* Switch the descriptor from reading to writing. */
+		c->deadline_ms = now_ms() + METRICS_SEND_TIMEOUT_MS;
 		loop_del_fd(m->w->loop, fd);
 		loop_add_fd(m->w->loop, fd, EPOLLOUT, on_client, m);
 	}
@@ -356,48 +378,91 @@ static void on_client(int fd, uint32_t events, void *arg)
 	client_close(m, c);
 }
 
+/* A slot for a new client: a free one, else the oldest client's, one
+ * still waiting for its request first (a probe must not wait behind it). */
+static struct client *client_slot(struct metrics *m)
+{
+	struct client *idle = NULL, *any = NULL, *c;
+	int i;
+
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++) {
+		c = &m->clients[i];
+		if (c->fd < 0)
+			return c;
+		if (!c->out && (!idle || c->since_ms < idle->since_ms))
+			idle = c;
+		if (!any || c->since_ms < any->since_ms)
+			any = c;
+	}
+	c = idle ? idle : any;
+	pr_debug("metrics: all %d slots taken: closing the oldest client\n", METRICS_MAX_CLIENTS);
+	client_close(m, c);
+	return c;
+}
+
 static void on_accept(int fd, uint32_t events, void *arg)
 {
 	struct metrics *m = arg;
-	int cfd, i;
+	struct client *c;
+	int cfd;
 
 	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		for (i = 0; i < METRICS_MAX_CLIENTS && m->clients[i].fd >= 0; i++)
-			;
-		if (i == METRICS_MAX_CLIENTS || loop_add_fd(m->w->loop, cfd, EPOLLIN, on_client, m)) {
-			close(cfd);	/* too many scrapers at once */
+		c = client_slot(m);
+		if (loop_add_fd(m->w->loop, cfd, EPOLLIN, on_client, m)) {
+			close(cfd);
 			continue;
 		}
-		m->clients[i].fd = cfd;
+		c->fd = cfd;
+		c->since_ms = now_ms();
+		c->deadline_ms = c->since_ms + METRICS_REQ_TIMEOUT_MS;
 	}
+}
+
+/* Once a second: close the clients that took too long. */
+static void on_sweep(void *arg)
+{
+	struct metrics *m = arg;
+	__u64 now = now_ms();
+	int i;
+
+	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
+		if (m->clients[i].fd >= 0 && m->clients[i].deadline_ms <= now)
+			client_close(m, &m->clients[i]);
 }
 
 static int listen_on(const char *addr)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST };
 	struct addrinfo *ai = NULL;
-	char host[256], *port;
+	char host[256], *port, *end;
 	int fd, one = 1, err;
+	long num;
 
 	snprintf(host, sizeof(host), "%s", addr);
 	port = strrchr(host, ':');
-	if (!port)
+	if (port)
+		*port++ = '\0';
+	num = port ? strtol(port, &end, 10) : 0;
+	if (!port || !*port || *end || num < 1 || num > 65535) {
+		pr_warn("metrics.listen %s: expected ADDR:PORT with a port of 1-65535\n", addr);
 		return -EINVAL;
-	*port++ = '\0';
+	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
 	err = getaddrinfo(host, port, &hints, &ai);
-	if (err)
+	if (err) {
+		pr_warn("metrics.listen %s: %s is not an IP address\n", addr, host);
 		return -EINVAL;
+	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SOMAXCONN)) {
 		err = -errno;
 		close(fd);
 		goto out;
@@ -426,14 +491,22 @@ int metrics_start(struct wardd *w, const char *addr)
 		return err;
 	}
 	err = loop_add_fd(w->loop, m->fd, EPOLLIN, on_accept, m);
-	if (err) {
-		close(m->fd);
-		free(m);
-		return err;
+	if (err)
+		goto err_close;
+	m->timer = loop_add_timer(w->loop, METRICS_SWEEP_MS, on_sweep, m);
+	if (m->timer < 0) {
+		err = m->timer;
+		loop_del_fd(w->loop, m->fd);
+		goto err_close;
 	}
 	w->metrics = m;
 	pr_info("metrics on http://%s/metrics\n", addr);
 	return 0;
+
+err_close:
+	close(m->fd);
+	free(m);
+	return err;
 }
 
 void metrics_stop(struct wardd *w)
@@ -446,6 +519,7 @@ void metrics_stop(struct wardd *w)
 	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
 		if (m->clients[i].fd >= 0)
 			client_close(m, &m->clients[i]);
+	loop_del_fd(w->loop, m->timer);
 	loop_del_fd(w->loop, m->fd);
 	close(m->fd);
 	free(m);

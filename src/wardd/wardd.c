@@ -5,6 +5,7 @@
  * and reload on SIGHUP. The data plane keeps enforcing after we exit.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include "api.h"
 #include "config.h"
 #include "discovery.h"
@@ -30,34 +33,33 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: wardd [-d] [-v] [-c ward.yaml] [-p PIN_DIR] [--api unix:PATH] [--api-locked]\n"
-		"             [--detach-on-exit] [--reset]\n"
+		"             [--log-target stderr|syslog|both] [--detach-on-exit] [--reset]\n"
 		"       wardd -n [-c ward.yaml]\n"
 		"  -c FILE           policy file (default: the embedded dry-run default)\n"
 		"  -n                check the file, print it normalized, and exit\n"
-		"  -d                log to stderr instead of syslog\n"
+		"  -d                log to stderr only (--log-target stderr)\n"
+		"  --log-target T    stderr, syslog or both (default both: syslog where\n"
+		"                    /dev/log exists); startup messages always reach stderr\n"
 		"  -v                debug logging\n"
-		"  -p DIR            pin directory (default " WARD_PIN_DIR ")\n"
+		"  -p DIR            pin directory (default " WARD_PIN_DIR "); bpffs is mounted\n"
+		"                    on DIR when it is not on one and is empty\n"
 		"  --api unix:PATH   where the gRPC API listens (default " API_LISTEN_DEFAULT "),\n"
 		"                    none for no API\n"
 		"  --api-locked      serve the API read-only: the file is the only source of truth\n"
 		"  --detach-on-exit  on SIGTERM, remove ward's programs and pins\n"
 		"  --reset           remove pinned maps of an earlier run before loading\n"
-		"signals: SIGHUP reloads the file, SIGUSR1 logs counters, SIGTERM stops\n");
+		"signals: SIGHUP reloads the file, SIGUSR1 logs counters, SIGTERM stops\n"
+		"A startup failure is one line on stderr and exit status 1.\n");
 }
 
-static int load_policy(const char *path, struct pol_policy *pol)
+/* The file (or the embedded default) parsed; on error err says
+ * FILE:LINE: field: message. */
+static int load_policy(const char *path, struct pol_policy *pol, char *err, size_t errlen)
 {
-	char err[CFG_ERR_MAX];
-	int ret;
-
 	if (path)
-		ret = cfg_parse_file(path, pol, err, sizeof(err));
-	else
-		ret = cfg_parse_string("<embedded>", cfg_embedded_default,
-				       strlen(cfg_embedded_default), pol, err, sizeof(err));
-	if (ret)
-		pr_warn("%s\n", err);
-	return ret;
+		return cfg_parse_file(path, pol, err, errlen);
+	return cfg_parse_string("<embedded>", cfg_embedded_default,
+				strlen(cfg_embedded_default), pol, err, errlen);
 }
 
 /* parse -> compile -> links -> commit -> attach. Until the commit nothing
@@ -99,6 +101,7 @@ int wardd_reload(struct wardd *w)
 	if (ret) {
 		snprintf(w->reload_err, sizeof(w->reload_err),
 			 "the data plane refused the policy: %s", strerror(-ret));
+		pr_warn("%s\n", w->reload_err);
 		goto err_links;
 	}
 	dp_attach(&w->dp, links, n_links);
@@ -172,6 +175,27 @@ static int check_only(const char *path)
 	return 0;
 }
 
+/* SIGUSR1: the counters, flows and links, where every other message goes. */
+static void dump_counters(struct wardd *w)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f) {
+		pr_warn("SIGUSR1: no memory for the counter dump\n");
+		return;
+	}
+	dp_print_stats(&w->dp, f);
+	fprintf(f, "conntrack flows %zu max %u\n", dp_ct_count(&w->dp), w->dp.max_flows);
+	dp_print_links(&w->dp, f);
+	if (fclose(f))
+		pr_warn("SIGUSR1: no memory for the counter dump\n");
+	else
+		log_block(LOG_LVL_INFO, text);
+	free(text);
+}
+
 static void on_signal(int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -188,10 +212,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
 				(unsigned long long)w->dp.generation);
 		break;
 	case SIGUSR1:
-		dp_print_stats(&w->dp, stderr);
-		fprintf(stderr, "conntrack flows %zu max %u\n", dp_ct_count(&w->dp),
-			w->dp.max_flows);
-		dp_print_links(&w->dp, stderr);
+		dump_counters(w);
 		break;
 	default:
 		pr_info("stopping%s\n", w->detach_on_exit ? ": detaching" :
@@ -214,14 +235,49 @@ static void on_tick(void *arg)
 	events_tick(w);
 }
 
+static int unpin(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	const char *name = path + ftw->base;
+
+	if (ftw->level == 0)
+		return 0;	/* the directory stays: it may be a mount point */
+	/* The kernel's own iterators at a bpffs root (bpf_preload). */
+	if (ftw->level == 1 && (!strcmp(name, "maps.debug") || !strcmp(name, "progs.debug")))
+		return 0;
+	if (remove(path))
+		pr_warn("--reset: %s: cannot remove: %s\n", path, strerror(errno));
+	return 0;
+}
+
+/* --reset: pins are plain files in bpffs; unlinking them drops our
+ * references. Only on bpffs: whatever else -p names is not ours to delete. */
 static void reset_pins(const char *dir)
 {
-	char cmd[512];
+	struct statfs st;
 
-	/* Pins are plain files in bpffs; unlinking them drops our references. */
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	if (system(cmd))
-		pr_warn("%s: could not remove\n", dir);
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC)
+		return;
+	nftw(dir, unpin, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* metrics.listen is read at start only: a socket is not swapped. It is
+ * bound before the data plane is touched, so a port in use changes nothing. */
+static int start_metrics(struct wardd *w, const struct pol_policy *pol)
+{
+	const char *listen = pol->observe.metrics_listen ? pol->observe.metrics_listen :
+			     POL_METRICS_DEFAULT;
+	int err;
+
+	if (!strcmp(listen, "none"))
+		return 0;
+	log_hold();
+	err = metrics_start(w, listen);
+	if (err) {
+		log_fatal("metrics.listen %s: %s", listen, strerror(-err));
+		return err;
+	}
+	log_release();
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -231,18 +287,20 @@ int main(int argc, char **argv)
 		{ "reset", no_argument, NULL, 'R' },
 		{ "api", required_argument, NULL, 'A' },
 		{ "api-locked", no_argument, NULL, 'L' },
+		{ "log-target", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct wardd w = {};
+	struct pol_policy first = {};
 	const char *pin_dir = WARD_PIN_DIR;
-	bool check = false, to_stderr = false, detach = false, reset = false;
+	bool check = false, detach = false, reset = false;
+	int target = LOG_TARGET_BOTH;
 	const char *api_listen = NULL;
 	bool api_locked = false;
 	enum log_level level = LOG_LVL_INFO;
-	__u32 max_flows;
+	char err_msg[CFG_ERR_MAX];
 	sigset_t mask;
-	const char *listen;
 	int sigfd = -1, err;
 	int c, ret = 1;
 
@@ -251,12 +309,20 @@ int main(int argc, char **argv)
 		case 'c': w.config_path = optarg; break;
 		case 'n': check = true; break;
 		case 'p': pin_dir = optarg; break;
-		case 'd': to_stderr = true; break;
+		case 'd': target = LOG_TARGET_STDERR; break;
 		case 'v': level = LOG_LVL_DEBUG; break;
 		case 'D': detach = true; break;
 		case 'R': reset = true; break;
 		case 'A': api_listen = optarg; break;
 		case 'L': api_locked = true; break;
+		case 'T':
+			target = log_target_parse(optarg);
+			if (target < 0) {
+				fprintf(stderr, "wardd: --log-target %s: expected stderr, syslog or both\n",
+					optarg);
+				return 1;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -265,9 +331,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	log_init("wardd", !to_stderr && !check, level);
+	log_init("wardd", check ? LOG_TARGET_STDERR : target, level);
 	if (check)
 		return check_only(w.config_path);
+	if (target == LOG_TARGET_SYSLOG && !log_to_syslog())
+		pr_warn("--log-target syslog: no syslog here (/dev/log); logging to stderr\n");
 
 	/* Signals are read from a descriptor in the event loop, beside
 	 * the other modules' sockets. */
@@ -280,57 +348,76 @@ int main(int argc, char **argv)
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	w.loop = loop_new();
 	if (sigfd < 0 || !w.loop) {
-		pr_warn("cannot set up the event loop: %s\n", strerror(errno));
+		log_fatal("event loop: %s", strerror(errno));
 		goto out_close;
 	}
-	w.detach_on_exit = detach;
 
+	/* The file is read once before anything changes: its errors, the
+	 * flow table's size and the listeners come from it. */
+	if (load_policy(w.config_path, &first, err_msg, sizeof(err_msg))) {
+		log_fatal("%s", err_msg);
+		goto out_close;
+	}
+	if (start_metrics(&w, &first))
+		goto out_first;
 	if (reset)
 		reset_pins(pin_dir);
-	/* The flow table is sized before it exists: read the file once for it. */
-	{
-		struct pol_policy first = {};
-
-		if (load_policy(w.config_path, &first))
-			goto out_close;
-		max_flows = first.conntrack.max_flows;
-		pol_free(&first);
+	log_hold();
+	err = dp_open(&w.dp, pin_dir, first.conntrack.max_flows);
+	if (err) {
+		log_fatal("pin directory %s: cannot load the data plane: %s", pin_dir,
+			  strerror(-err));
+		goto out_first;
 	}
-	if (dp_open(&w.dp, pin_dir, max_flows)) {
-		pr_warn("cannot load the data plane\n");
-		goto out_close;
-	}
-	if (discovery_start(&w))
-		goto out_dp;
-	if (wardd_reload(&w)) {
-		pr_warn("no policy could be applied; exiting\n");
+	if (discovery_start(&w)) {
+		log_fatal("link discovery: cannot start");
 		goto out_dp;
 	}
+	log_release();
 	if (loop_add_fd(w.loop, sigfd, EPOLLIN, on_signal, &w) < 0 ||
 	    loop_add_timer(w.loop, WARDD_TICK_MS, on_tick, &w) < 0) {
-		pr_warn("cannot register with the event loop\n");
+		log_fatal("event loop: cannot register the signals and the timer");
 		goto out_dp;
 	}
+	/* Until the first reload makes a policy live, the file's settings
+	 * stand in for it (borrowed from first: have_policy stays false, so
+	 * nothing frees them twice). The flow log and the webhook are set up
+	 * from them, and the API is bound by them before the commit: a
+	 * listener that fails leaves the data plane as it was. */
+	w.pol = first;
 	if (events_start(&w))
 		pr_warn("no flow log or alerts: cannot read the event ring buffer\n");
-	listen = w.pol.observe.metrics_listen ? w.pol.observe.metrics_listen :
-		 POL_METRICS_DEFAULT;
-	/* metrics.listen is read at start only: a socket is not swapped. */
-	if (strcmp(listen, "none") && (err = metrics_start(&w, listen)))
-		pr_warn("metrics.listen %s: %s\n", listen, strerror(-err));
 	/* The API is read at start only too (the command line wins over the
-	 * file); without it ward still enforces. */
+	 * file). A socket it cannot bind is a startup failure: a daemon that
+	 * runs on without its API would look healthy and take no orders. */
 	if (!api_listen)
-		api_listen = w.pol.api.listen ? w.pol.api.listen : API_LISTEN_DEFAULT;
-	api_locked |= w.pol.api.locked;
-	if (strcmp(api_listen, "none") && (err = api_start(&w, api_listen, api_locked, &w.pol.api)))
-		pr_warn("api %s: %s; running without the API\n", api_listen, strerror(-err));
+		api_listen = first.api.listen ? first.api.listen : API_LISTEN_DEFAULT;
+	api_locked |= first.api.locked;
+	if (strcmp(api_listen, "none")) {
+		log_hold();
+		err = api_start(&w, api_listen, api_locked, &first.api);
+		if (err) {
+			log_fatal("api %s: %s", api_listen, strerror(-err));
+			goto out_api;
+		}
+		log_release();
+	}
+	log_hold();
+	if (wardd_reload(&w)) {
+		log_fatal("no policy could be applied");
+		goto out_api;
+	}
+	log_release();
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);
+	/* Only a daemon that started detaches on its way out: a failed start
+	 * leaves the data plane as it found it. */
+	w.detach_on_exit = detach;
+	log_startup_done();
 	ret = loop_run(w.loop) ? 1 : 0;
 
-	api_stop(&w);
-	metrics_stop(&w);
+out_api:
+	api_stop(&w);		/* also frees the text of the live policy */
 	events_stop(&w);
 out_dp:
 	discovery_stop(&w);
@@ -339,6 +426,9 @@ out_dp:
 		compiled_free(&w.comp);
 		pol_free(&w.pol);
 	}
+out_first:
+	metrics_stop(&w);
+	pol_free(&first);
 out_close:
 	loop_free(w.loop);
 	if (sigfd >= 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* src/lib/dataplane/dp_open.c: load the data plane, reuse or create its
  * pinned maps, pin its programs; and close it (see dataplane.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
@@ -19,33 +21,71 @@
 #include "log.h"
 #include "dataplane_nat.h"
 
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC	0xcafe4a11
-#endif
+/* 1 if dir has no entries, 0 if it has some, -errno if it can't be read. */
+static int dir_is_empty(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
 
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")))
+		;
+	closedir(d);
+	return !de;
+}
+
+/*
+ * Pins live on bpffs. When the pin directory is not on one (`ip netns exec`
+ * gives a fresh /sys without it, or -p names a plain directory), bpffs is
+ * mounted on the directory itself and never on its parent: a mount there
+ * would hide whatever the parent holds. A plain directory with files in it
+ * is refused, not hidden under a mount. The one parent mounted is the
+ * kernel's own empty mount point for bpffs, /sys/fs/bpf on sysfs, so that
+ * the default pin directory works in a fresh /sys as well.
+ */
 static int ensure_bpffs(const char *pin_dir)
 {
-	char buf[PATH_MAX], *parent;
-	struct statfs st;
+	char buf[PATH_MAX], *parent, *where;
+	struct statfs st = {};
+	int err;
 
 	snprintf(buf, sizeof(buf), "%s", pin_dir);
 	parent = dirname(buf);
+	if (!statfs(pin_dir, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
 	if (!statfs(parent, &st) && st.f_type == BPF_FS_MAGIC)
 		goto mkpin;
-	/* ip netns exec gives a fresh /sys without bpffs: mount our own. */
-	if (mkdir(parent, 0700) && errno != EEXIST) {
-		pr_warn("%s: cannot create: %s\n", parent, strerror(errno));
-		return -errno;
+	where = !strcmp(parent, "/sys/fs/bpf") && st.f_type == SYSFS_MAGIC ? parent :
+		(char *)pin_dir;
+	if (where == pin_dir && mkdir(pin_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("pin directory %s: cannot create: %s\n", pin_dir, strerror(-err));
+		return err;
 	}
-	if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
-		pr_warn("%s: cannot mount bpffs: %s\n", parent, strerror(errno));
-		return -errno;
+	err = dir_is_empty(where);
+	if (err < 0) {
+		pr_warn("pin directory %s: %s\n", where, strerror(-err));
+		return err;
 	}
-	pr_info("mounted bpffs on %s\n", parent);
+	if (!err) {
+		pr_warn("pin directory %s: not on bpffs and not empty; "
+			"will not mount bpffs over its files\n", where);
+		return -ENOTEMPTY;
+	}
+	if (mount("bpf", where, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		pr_warn("pin directory %s: cannot mount bpffs: %s\n", where, strerror(-err));
+		return err;
+	}
+	pr_info("mounted bpffs on %s\n", where);
+	if (where == pin_dir)
+		return 0;
 mkpin:
 	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
-		pr_warn("%s: cannot create: %s\n", pin_dir, strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_warn("pin directory %s: cannot create: %s\n", pin_dir, strerror(-err));
+		return err;
 	}
 	return 0;
 }

@@ -111,12 +111,12 @@ static void *api_cq_main(void *arg)
 			continue;
 		}
 		/* One waiting request per method: ask for the next at once. If
-		 * that fails, the method goes unserved; say so once. */
+		 * that fails, the method goes unserved; say so once. (The log
+		 * may be written from this thread: log.c takes a lock.) */
 		if (api_request(a, c->method))
-			fprintf(stderr, "wardd: api: cannot wait for more %s calls\n",
-				api_methods[c->method].path);
+			pr_warn("api: cannot wait for more %s calls\n", api_methods[c->method].path);
 		if (write(a->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			fprintf(stderr, "wardd: api: eventfd: %s\n", strerror(errno));
+			pr_warn("api: eventfd: %s\n", strerror(errno));
 	}
 	atomic_store(&a->thread_done, true);
 	return NULL;
