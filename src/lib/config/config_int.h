@@ -146,4 +146,9 @@ int cfg_to_fqdn(struct cfg_ctx *c, yaml_node_t *n, struct pol_rule *r);
 /* nat.c: the nat: section. */
 int cfg_nat(struct cfg_ctx *c, yaml_node_t *map);
 
+/* writer.c: the document cfg_parse_added() reads (see there). */
+struct pol_added;
+char *cfg_added_doc(const struct pol_policy *base, const struct pol_added *v, size_t n,
+		    int *line);
+
 #endif /* WARD_CONFIG_INT_H */
