@@ -266,10 +266,34 @@ void answer(struct msg *m, __u16 id, const char *qname, int qtype, int an)
 
 static void test_matching(void)
 {
+	/* Answers for each name, one address each, in this order. */
+	static const struct {
+		__u16	id;
+		const char *name, *addr, *what;
+		bool	match;
+	} names[] = {
+		{ 0x1002, "security.debian.org", "203.0.113.2",
+		  "wildcard one level", true },
+		{ 0x1003, "a.b.c.debian.org", "203.0.113.3",
+		  "wildcard any depth", true },
+		{ 0x1004, "DeB.DEBIAN.org", "203.0.113.4",
+		  "case-insensitive (0x20)", true },
+		{ 0x1005, "debian.org", "203.0.113.5",
+		  "wildcard apex not matched", false },
+		{ 0x1006, "xdebian.org", "203.0.113.6",
+		  "suffix inside a label not matched", false },
+		{ 0x1007, "www.example.com.evil.net", "203.0.113.7",
+		  "exact name as a prefix not matched", false },
+		{ 0x1008, "a.www.example.com", "203.0.113.8",
+		  "exact name does not cover names under it", false },
+		{ 0x1009, "www.example.com", "203.0.113.9",
+		  "exact name of another set", true },
+	};
 	struct expect one = { .learned = 1, .parsed = 1 };
 	struct expect none = { .parsed = 1, .ignored = 1 };
 	struct ward_fqdn_addr_val v;
 	struct msg m;
+	size_t i;
 
 	answer(&m, 0x1001, "deb.debian.org", 1, 1);
 	rr_addr(&m, "203.0.113.1", 300);
@@ -280,37 +304,11 @@ static void test_matching(void)
 	ASSERT_FALSE(learned("exact", "203.0.113.1", NULL), "not under another set");
 	test_end();
 
-	answer(&m, 0x1002, "security.debian.org", 1, 1);
-	rr_addr(&m, "203.0.113.2", 60);
-	exchange("wildcard one level", "security.debian.org", 1, &m, &one);
-
-	answer(&m, 0x1003, "a.b.c.debian.org", 1, 1);
-	rr_addr(&m, "203.0.113.3", 60);
-	exchange("wildcard any depth", "a.b.c.debian.org", 1, &m, &one);
-
-	answer(&m, 0x1004, "DeB.DEBIAN.org", 1, 1);
-	rr_addr(&m, "203.0.113.4", 60);
-	exchange("case-insensitive (0x20)", "DeB.DEBIAN.org", 1, &m, &one);
-
-	answer(&m, 0x1005, "debian.org", 1, 1);
-	rr_addr(&m, "203.0.113.5", 60);
-	exchange("wildcard apex not matched", "debian.org", 1, &m, &none);
-
-	answer(&m, 0x1006, "xdebian.org", 1, 1);
-	rr_addr(&m, "203.0.113.6", 60);
-	exchange("suffix inside a label not matched", "xdebian.org", 1, &m, &none);
-
-	answer(&m, 0x1007, "www.example.com.evil.net", 1, 1);
-	rr_addr(&m, "203.0.113.7", 60);
-	exchange("exact name as a prefix not matched", "www.example.com.evil.net", 1, &m, &none);
-
-	answer(&m, 0x1008, "a.www.example.com", 1, 1);
-	rr_addr(&m, "203.0.113.8", 60);
-	exchange("exact name does not cover names under it", "a.www.example.com", 1, &m, &none);
-
-	answer(&m, 0x1009, "www.example.com", 1, 1);
-	rr_addr(&m, "203.0.113.9", 60);
-	exchange("exact name of another set", "www.example.com", 1, &m, &one);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		answer(&m, names[i].id, names[i].name, 1, 1);
+		rr_addr(&m, names[i].addr, 60);
+		exchange(names[i].what, names[i].name, 1, &m, names[i].match ? &one : &none);
+	}
 	test_start("fqdn exact name of another set: its set");
 	ASSERT_TRUE(learned("exact", "203.0.113.9", NULL), "learned under exact");
 	ASSERT_FALSE(learned("deb", "203.0.113.9", NULL), "not under deb");
