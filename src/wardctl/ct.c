@@ -55,7 +55,7 @@ static int ct_list(struct ctl *c, int argc, char **argv)
 	int o, ret = 0;
 	size_t i;
 
-	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((o = ctl_getopt(c, "ct list", argc, argv, "o:", opts, &ret)) != -1) {
 		switch (o) {
 		case O_SRC: req.src = optarg; break;
 		case O_DST: req.dst = optarg; break;
@@ -70,12 +70,9 @@ static int ct_list(struct ctl *c, int argc, char **argv)
 			if (errno || *end || !optarg[0] || (o == O_PAGE && !page))
 				return bad_usage("ct list: '%s' is not a count", optarg);
 			break;
-		default:
-			if ((ret = ctl_opt(c, "ct list", o)))
-				return ret;
 		}
 	}
-	if ((ret = ctl_no_args("ct list", argc, argv)))
+	if (ret || (ret = ctl_no_args("ct list", argc, argv)))
 		return ret;
 	if (c->json) {
 		json_init(&j, stdout);

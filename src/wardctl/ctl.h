@@ -34,6 +34,14 @@ int parse_output(struct ctl *c, const char *v);
 /* In a command's option loop: -o FORMAT (o == 'o'), or else an unknown
  * option, said with the command's name. 0 or the exit status. */
 int ctl_opt(struct ctl *c, const char *cmd, int o);
+/*
+ * getopt_long() for a command, with what every command takes done here:
+ * -o FORMAT, and an unknown option said with cmd's name. The next option
+ * of the command's own, or -1 when there are no more (*ret 0) or one was
+ * bad (*ret its exit status).
+ */
+int ctl_getopt(struct ctl *c, const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, int *ret);
 /* After a command's options: an argument left over is refused. */
 int ctl_no_args(const char *cmd, int argc, char **argv);
 

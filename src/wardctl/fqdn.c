@@ -23,13 +23,13 @@ static int fqdn_list(struct ctl *c, int argc, char **argv)
 	ProtobufCMessage *resp;
 	struct table *t;
 	struct json j;
-	int o, ret;
+	int ret;
 	size_t i, k;
 
-	while ((o = getopt(argc, argv, "o:")) != -1) {
-		if ((ret = ctl_opt(c, "fqdn list", o)))
-			return ret;
-	}
+	while (ctl_getopt(c, "fqdn list", argc, argv, "o:", NULL, &ret) != -1)
+		;
+	if (ret)
+		return ret;
 	if (optind < argc)
 		req.set = argv[optind++];
 	if ((ret = ctl_no_args("fqdn list", argc, argv)))

@@ -77,19 +77,16 @@ int cmd_logs(struct ctl *c, int argc, char **argv)
 	unsigned long n = LOGS_RECENT_DEFAULT;
 	int o, ret;
 
-	while ((o = getopt_long(argc, argv, "fn:o:", opts, NULL)) != -1) {
+	while ((o = ctl_getopt(c, "logs", argc, argv, "fn:o:", opts, &ret)) != -1) {
 		switch (o) {
 		case 'f': req.follow = true; break;
 		case 'n':
 			if ((ret = parse_count("logs -n", optarg, 1024, &n)))
 				return ret;
 			break;
-		default:
-			if ((ret = ctl_opt(c, "logs", o)))
-				return ret;
 		}
 	}
-	if ((ret = ctl_no_args("logs", argc, argv)))
+	if (ret || (ret = ctl_no_args("logs", argc, argv)))
 		return ret;
 	req.recent = (uint32_t)n;
 	l.json = c->json;

@@ -201,12 +201,12 @@ static int rule_list(struct ctl *c, int argc, char **argv)
 	ProtobufCMessage *resp;
 	size_t i, idx = 0;
 	struct table *t;
-	int o, ret;
+	int ret;
 
-	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if ((ret = ctl_opt(c, "rule list", o)))
-			return ret;
-	}
+	while (ctl_getopt(c, "rule list", argc, argv, "o:", opts, &ret) != -1)
+		;
+	if (ret)
+		return ret;
 	ret = ctl_call(c, "RuleList", &req.base, &ward__v1__rule_list_response__descriptor, &resp,
 		       WARDCTL_TIMEOUT_S);
 	if (ret)

@@ -23,13 +23,13 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	ProtobufCMessage *resp;
 	struct table *t;
 	bool any = false;
-	int o, ret;
+	int ret;
 	size_t i;
 
-	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if ((ret = ctl_opt(c, "status", o)))
-			return ret;
-	}
+	while (ctl_getopt(c, "status", argc, argv, "o:", opts, &ret) != -1)
+		;
+	if (ret)
+		return ret;
 	ret = ctl_call(c, "Status", &req.base, &ward__v1__status_response__descriptor, &resp,
 		       WARDCTL_TIMEOUT_S);
 	if (ret)

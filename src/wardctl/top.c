@@ -415,7 +415,7 @@ int cmd_top(struct ctl *c, int argc, char **argv)
 	double d;
 	int o, ret;
 
-	while ((o = getopt_long(argc, argv, "n:d:l:o:", opts, NULL)) != -1) {
+	while ((o = ctl_getopt(c, "top", argc, argv, "n:d:l:o:", opts, &ret)) != -1) {
 		switch (o) {
 		case 'n':
 			if ((ret = parse_count("top -n", optarg, 1000000, &count)))
@@ -431,12 +431,9 @@ int cmd_top(struct ctl *c, int argc, char **argv)
 				return bad_usage("top -d %s: expected seconds from 0.1 to 3600", optarg);
 			delay_ms = (long)(d * 1000);
 			break;
-		default:
-			if ((ret = ctl_opt(c, "top", o)))
-				return ret;
 		}
 	}
-	if ((ret = ctl_no_args("top", argc, argv)))
+	if (ret || (ret = ctl_no_args("top", argc, argv)))
 		return ret;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

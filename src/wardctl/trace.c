@@ -34,7 +34,7 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 	struct json j;
 	int o, ret;
 
-	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((o = ctl_getopt(c, "trace", argc, argv, "o:", opts, &ret)) != -1) {
 		switch (o) {
 		case CTL_O_IN: req.in = optarg; break;
 		case CTL_O_SRC: req.src = optarg; break;
@@ -49,12 +49,9 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 			if ((ret = port_arg("trace --dport", optarg, &req.dport)))
 				return ret;
 			break;
-		default:
-			if ((ret = ctl_opt(c, "trace", o)))
-				return ret;
 		}
 	}
-	if ((ret = ctl_no_args("trace", argc, argv)))
+	if (ret || (ret = ctl_no_args("trace", argc, argv)))
 		return ret;
 	if (!req.src[0] || !req.dst[0])
 		return bad_usage("trace: %s", "--src IP and --dst IP are needed");

@@ -70,6 +70,22 @@ int ctl_opt(struct ctl *c, const char *cmd, int o)
 	return bad_cmd_usage(cmd, "%s", "unknown option");
 }
 
+int ctl_getopt(struct ctl *c, const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, int *ret)
+{
+	int o;
+
+	*ret = 0;
+	while ((o = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (o != 'o' && o != '?' && o != ':')
+			return o;
+		*ret = ctl_opt(c, cmd, o);
+		if (*ret)
+			return -1;
+	}
+	return -1;
+}
+
 int ctl_no_args(const char *cmd, int argc, char **argv)
 {
 	return optind == argc ? 0 : bad_cmd_usage(cmd, "unexpected '%s'", argv[optind]);

@@ -22,7 +22,12 @@ struct test_state {
 	bool	verbose;
 };
 
-static struct test_state test_env;
+/*
+ * One for the whole suite, also when it is more than one file (each file
+ * that includes this defines it weakly; the linker keeps one), so that
+ * every file's assertions count in the same tally.
+ */
+__attribute__((weak)) struct test_state test_env;
 
 __attribute__((format(printf, 1, 2)))
 static void test_start(const char *fmt, ...)

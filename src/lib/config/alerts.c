@@ -34,11 +34,9 @@ int cfg_alerts(struct cfg_ctx *c, yaml_node_t *map)
 	const char *s;
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "alerts", cfg_alerts_keys, AK_N, NULL, v);
+	ret = cfg_section(c, map, "alerts", cfg_alerts_keys, AK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 	if (v[AK_PORT_SCAN]) {
 		a->scan_ports = 20;
 		a->scan_window = 10;

@@ -95,6 +95,10 @@ int cfg_uint(const char *s, size_t len, unsigned long max, unsigned long *out);
 bool cfg_word(const char *s, const char *punct, bool upper, size_t max);
 int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map, const char *what,
 		 const struct cfg_key *table, size_t n, yaml_node_t **keys, yaml_node_t **vals);
+/* A section's mapping read against its table into vals: 0, 1 when the
+ * section is left empty ("logs:"), which sets nothing, or -EINVAL. */
+int cfg_section(struct cfg_ctx *c, const yaml_node_t *map, const char *name,
+		const struct cfg_key *table, size_t n, yaml_node_t **vals);
 int cfg_count(struct cfg_ctx *c, const yaml_node_t *n, yaml_node_type_t type,
 	      const char *field, const char *want, size_t *count);
 int cfg_choice(struct cfg_ctx *c, const yaml_node_t *n, const char *field,
@@ -145,5 +149,10 @@ int cfg_to_fqdn(struct cfg_ctx *c, yaml_node_t *n, struct pol_rule *r);
 
 /* nat.c: the nat: section. */
 int cfg_nat(struct cfg_ctx *c, yaml_node_t *map);
+
+/* writer.c: the document cfg_parse_added() reads (see there). */
+struct pol_added;
+char *cfg_added_doc(const struct pol_policy *base, const struct pol_added *v, size_t n,
+		    int *line);
 
 #endif /* WARD_CONFIG_INT_H */

@@ -32,11 +32,9 @@ int cfg_conntrack(struct cfg_ctx *c, yaml_node_t *map)
 	const char *s;
 	int ret, i;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "conntrack", cfg_conntrack_keys, CK_N, NULL, v);
+	ret = cfg_section(c, map, "conntrack", cfg_conntrack_keys, CK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 	if (v[CK_MAX_FLOWS]) {
 		ret = cfg_str(c, v[CK_MAX_FLOWS], "max_flows", &s);
 		if (ret)

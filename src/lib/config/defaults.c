@@ -36,11 +36,9 @@ int cfg_defaults(struct cfg_ctx *c, yaml_node_t *map)
 	yaml_node_t *v[DK_N];
 	int word, ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "defaults", cfg_defaults_keys, DK_N, NULL, v);
+	ret = cfg_section(c, map, "defaults", cfg_defaults_keys, DK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 
 	if (v[DK_POLICY]) {
 		ret = cfg_choice(c, v[DK_POLICY], "policy", "policy", cfg_policies,

@@ -184,11 +184,9 @@ int cfg_fqdn(struct cfg_ctx *c, yaml_node_t *map)
 	yaml_node_t *v[FK_N];
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "fqdn", cfg_fqdn_keys, FK_N, NULL, v);
+	ret = cfg_section(c, map, "fqdn", cfg_fqdn_keys, FK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 	if (v[FK_RESOLVERS]) {
 		ret = cfg_fqdn_resolvers(c, v[FK_RESOLVERS]);
 		if (ret)

@@ -238,3 +238,20 @@ out_read:
 	fclose(f);
 	return ret;
 }
+
+int cfg_parse_added(const struct pol_policy *base, const struct pol_added *v, size_t n,
+		    int *line, struct pol_policy *out, char *err, size_t errlen)
+{
+	char *doc;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	doc = cfg_added_doc(base, v, n, line);
+	if (!doc)
+		return -ENOMEM;
+	ret = cfg_parse_string("api rules", doc, strlen(doc), out, err, errlen);
+	free(doc);
+	return ret;
+}

@@ -207,11 +207,9 @@ int cfg_nat(struct cfg_ctx *c, yaml_node_t *map)
 	yaml_node_t *v[NK_N];
 	int kind, ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "nat", cfg_nat_keys, NK_N, NULL, v);
+	ret = cfg_section(c, map, "nat", cfg_nat_keys, NK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 	nat->rules = calloc(WARD_NAT_MAX_RULES, sizeof(*nat->rules));
 	if (!nat->rules)
 		return cfg_nomem(c);

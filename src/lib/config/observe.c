@@ -36,11 +36,9 @@ int cfg_metrics(struct cfg_ctx *c, yaml_node_t *map)
 	char *colon;
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "metrics", cfg_metrics_keys, MK_N, NULL, v);
+	ret = cfg_section(c, map, "metrics", cfg_metrics_keys, MK_N, v);
 	if (ret || !v[MK_LISTEN])
-		return ret;
+		return ret > 0 ? 0 : ret;
 	ret = cfg_dup_str(c, v[MK_LISTEN], "listen", &c->pol->observe.metrics_listen);
 	if (ret)
 		return ret;
@@ -83,11 +81,9 @@ int cfg_api(struct cfg_ctx *c, yaml_node_t *map)
 	yaml_node_t *v[APK_N];
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "api", cfg_api_keys, APK_N, NULL, v);
+	ret = cfg_section(c, map, "api", cfg_api_keys, APK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 	if (v[APK_TLS]) {
 		ret = cfg_api_tls(c, v[APK_TLS]);
 		if (ret)
@@ -124,11 +120,9 @@ int cfg_logs(struct cfg_ctx *c, yaml_node_t *map)
 	yaml_node_t *v[LK_N];
 	int ret;
 
-	if (cfg_is_null(map))
-		return 0;
-	ret = cfg_map_keys(c, map, "logs", cfg_logs_keys, LK_N, NULL, v);
+	ret = cfg_section(c, map, "logs", cfg_logs_keys, LK_N, v);
 	if (ret)
-		return ret;
+		return ret > 0 ? 0 : ret;
 	if (v[LK_PATH]) {
 		ret = cfg_dup_str(c, v[LK_PATH], "path", &c->pol->observe.log_path);
 		if (ret)

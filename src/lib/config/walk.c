@@ -223,6 +223,14 @@ int cfg_map_keys(struct cfg_ctx *c, const yaml_node_t *map,
 	return 0;
 }
 
+int cfg_section(struct cfg_ctx *c, const yaml_node_t *map, const char *name,
+		const struct cfg_key *table, size_t n, yaml_node_t **vals)
+{
+	if (cfg_is_null(map))
+		return 1;
+	return cfg_map_keys(c, map, name, table, n, NULL, vals);
+}
+
 /*
  * The entries of a section that is a list (type YAML_SEQUENCE_NODE) or a
  * mapping: 0 of them when it is left empty (null), an error naming want

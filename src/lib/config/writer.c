@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * src/lib/config/writer.c: struct pol_policy -> ward.yaml, the normalized
- * form that parses back to the same policy (cfg_print), and the rules alone
- * (cfg_write_rules). The one place that prints YAML: every cfg_put_* is here.
+ * form that parses back to the same policy (cfg_print), the rules alone
+ * (cfg_write_rules), a rule in its user's own words (cfg_rule_words_yaml)
+ * and the document the rules added at run time are read from
+ * (cfg_added_doc). The one place that prints YAML: every cfg_put_* is here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "config.h"
 #include "config_int.h"
+#include "pol_edit.h"
 #include "pol_util.h"
 
 /*
@@ -165,7 +168,9 @@ int cfg_write_rules(FILE *f, const struct pol_rule *rules, size_t n, int indent)
 	return ferror(f) ? -EIO : 0;
 }
 
-char *cfg_rules_yaml(const struct pol_rule *rules, size_t n, int indent)
+/* What write() writes to a FILE, as a NUL-terminated string to free();
+ * NULL with errno set. */
+static char *cfg_to_string(int (*write)(FILE *f, const void *arg), const void *arg)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -175,7 +180,7 @@ char *cfg_rules_yaml(const struct pol_rule *rules, size_t n, int indent)
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	ret = cfg_write_rules(f, rules, n, indent);
+	ret = write(f, arg);
 	/* The buffer is only complete (and NUL-terminated) once closed. */
 	if (fclose(f) || ret) {
 		free(buf);
@@ -183,6 +188,73 @@ char *cfg_rules_yaml(const struct pol_rule *rules, size_t n, int indent)
 		return NULL;
 	}
 	return buf;
+}
+
+struct cfg_rules_arg {
+	const struct pol_rule *rules;
+	size_t	n;
+	int	indent;
+};
+
+static int cfg_write_rules_arg(FILE *f, const void *arg)
+{
+	const struct cfg_rules_arg *a = arg;
+
+	return cfg_write_rules(f, a->rules, a->n, a->indent);
+}
+
+char *cfg_rules_yaml(const struct pol_rule *rules, size_t n, int indent)
+{
+	struct cfg_rules_arg a = { rules, n, indent };
+
+	return cfg_to_string(cfg_write_rules_arg, &a);
+}
+
+/* A rule in its user's words */
+
+static void cfg_put_str_elem(FILE *f, const void *elem)
+{
+	cfg_put_str(f, *(char *const *)elem);
+}
+
+/* Words left empty are left out, as the user left them out. */
+static void cfg_put_word(FILE *f, const char *key, const char *s)
+{
+	if (s && s[0])
+		cfg_put_field(f, 4, key, s);
+}
+
+static void cfg_put_words(FILE *f, const char *key, char *const *v, size_t n)
+{
+	cfg_put_list(f, 4, key, v, n, sizeof(*v), cfg_put_str_elem);
+}
+
+/* The keys in the order cfg_put_rules() writes them. */
+static int cfg_write_rule_words(FILE *f, const void *arg)
+{
+	const struct cfg_rule_words *w = arg;
+
+	cfg_put_field(f, 2, "- name", w->name);
+	cfg_put_word(f, "in", w->in);
+	cfg_put_words(f, "from", w->from, w->n_from);
+	cfg_put_words(f, "to", w->to, w->n_to);
+	cfg_put_word(f, "family", w->family);
+	cfg_put_word(f, "proto", w->proto);
+	cfg_put_words(f, "port", w->port, w->n_port);
+	cfg_put_words(f, "sport", w->sport, w->n_sport);
+	cfg_put_word(f, "icmp_type", w->icmp_type);
+	cfg_put_word(f, "action", w->action);
+	cfg_put_word(f, "rate", w->rate);
+	if (w->log)
+		fputs("    log: true\n", f);
+	if (w->dry_run)
+		fputs("    dry_run: true\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+char *cfg_rule_words_yaml(const struct cfg_rule_words *w)
+{
+	return cfg_to_string(cfg_write_rule_words, w);
 }
 
 /* Only what the file set: defaults stay the compiler's. */
@@ -331,13 +403,10 @@ static void cfg_put_fqdn(FILE *f, const struct pol_policy *pol)
 	}
 }
 
-int cfg_print(const struct pol_policy *pol, FILE *f)
+static void cfg_put_ifaces(FILE *f, const struct pol_policy *pol)
 {
 	static const char *modes[] = {
 		[POL_MODE_AUTO] = "auto", [POL_MODE_XDP] = "xdp", [POL_MODE_TC] = "tc",
-	};
-	static const char *logs[] = {
-		[POL_LOG_NONE] = "none", [POL_LOG_DROPS] = "drops", [POL_LOG_ALL] = "all",
 	};
 	size_t i;
 
@@ -352,6 +421,54 @@ int cfg_print(const struct pol_policy *pol, FILE *f)
 		if (ifc->fast_path != POL_FAST_AUTO)
 			fprintf(f, "    fast_path: %s\n", ifc->fast_path == POL_FAST_ON ? "on" : "off");
 	}
+}
+
+/* The added rules' document */
+
+struct cfg_added_arg {
+	const struct pol_policy *base;
+	const struct pol_added *v;
+	size_t	n;
+	int	*line;
+};
+
+/*
+ * The rules first, so that where each starts follows from their own text;
+ * the parser reads the sections in its own order whatever theirs.
+ */
+static int cfg_write_added(FILE *f, const void *arg)
+{
+	const struct cfg_added_arg *a = arg;
+	const char *p;
+	int ln = 2;	/* below "rules:" */
+	size_t i;
+
+	fputs("rules:\n", f);
+	for (i = 0; i < a->n; i++) {
+		a->line[i] = ln;
+		fputs(a->v[i].yaml, f);
+		for (p = a->v[i].yaml; *p; p++)
+			ln += *p == '\n';
+	}
+	cfg_put_ifaces(f, a->base);
+	return ferror(f) ? -EIO : 0;
+}
+
+char *cfg_added_doc(const struct pol_policy *base, const struct pol_added *v, size_t n,
+		    int *line)
+{
+	struct cfg_added_arg a = { base, v, n, line };
+
+	return cfg_to_string(cfg_write_added, &a);
+}
+
+int cfg_print(const struct pol_policy *pol, FILE *f)
+{
+	static const char *logs[] = {
+		[POL_LOG_NONE] = "none", [POL_LOG_DROPS] = "drops", [POL_LOG_ALL] = "all",
+	};
+
+	cfg_put_ifaces(f, pol);
 	fprintf(f, "defaults:\n  policy: %s\n  dry_run: %s\n  log: %s\n",
 		pol->default_action == WARD_ACT_ACCEPT ? "accept" : "drop",
 		pol->dry_run ? "true" : "false", logs[pol->log]);

@@ -96,16 +96,22 @@ static int clear_entries(struct dataplane *dp, const struct cls_entry *e, size_t
 	return err;
 }
 
-static int write_entries(struct dataplane *dp, const struct cls_entry *e, size_t n, __u32 slot)
+/* Fills keys[0..cnt) and vals[0..cnt) with entries from..from+cnt of what
+ * update_batched() writes. */
+typedef void dp_fill_fn(void *keys, void *vals, size_t from, size_t cnt, const void *arg);
+
+/*
+ * n entries into the map fd, DP_BATCH at a time, each batch made by fill().
+ * what (when not NULL) names them in the warning a failed write logs.
+ * 0 or -errno.
+ */
+static int update_batched(int fd, size_t n, size_t key_size, size_t val_size,
+			  dp_fill_fn *fill, const void *arg, const char *what)
 {
-	int fd = bpf_map__fd(dp->skel->maps.ward_cls);
-	struct ward_cls_key *keys;
-	struct ward_cls_val *vals;
-	size_t i, done = 0;
+	void *keys = malloc(DP_BATCH * key_size), *vals = malloc(DP_BATCH * val_size);
+	size_t done = 0;
 	int err = 0;
 
-	keys = malloc(DP_BATCH * sizeof(*keys));
-	vals = malloc(DP_BATCH * sizeof(*vals));
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
@@ -113,15 +119,12 @@ static int write_entries(struct dataplane *dp, const struct cls_entry *e, size_t
 	while (done < n) {
 		__u32 cnt = n - done < DP_BATCH ? n - done : DP_BATCH;
 
-		for (i = 0; i < cnt; i++) {
-			keys[i] = e[done + i].key;
-			keys[i].tuple |= slot << WARD_CLS_SLOT_SHIFT;
-			vals[i].rule = e[done + i].rule;
-		}
+		fill(keys, vals, done, cnt, arg);
 		err = bpf_map_update_batch(fd, keys, vals, &cnt, NULL);
 		if (err) {
 			err = -errno;
-			pr_warn("writing classifier entries: %s\n", strerror(errno));
+			if (what)
+				pr_warn("writing %s: %s\n", what, strerror(errno));
 			goto out;
 		}
 		done += cnt;
@@ -130,6 +133,33 @@ out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+struct entries_arg {
+	const struct cls_entry *e;
+	__u32	slot;
+};
+
+static void fill_entries(void *k, void *v, size_t from, size_t cnt, const void *arg)
+{
+	const struct entries_arg *a = arg;
+	struct ward_cls_key *keys = k;
+	struct ward_cls_val *vals = v;
+	size_t i;
+
+	for (i = 0; i < cnt; i++) {
+		keys[i] = a->e[from + i].key;
+		keys[i].tuple |= a->slot << WARD_CLS_SLOT_SHIFT;
+		vals[i].rule = a->e[from + i].rule;
+	}
+}
+
+static int write_entries(struct dataplane *dp, const struct cls_entry *e, size_t n, __u32 slot)
+{
+	struct entries_arg a = { e, slot };
+
+	return update_batched(bpf_map__fd(dp->skel->maps.ward_cls), n, sizeof(struct ward_cls_key),
+			      sizeof(struct ward_cls_val), fill_entries, &a, "classifier entries");
 }
 
 static int cmp_name_idx(const void *a, const void *b, void *arg)
@@ -242,40 +272,33 @@ static void release_stale_names(struct dataplane *dp, const __u32 *stat, size_t 
 	free(used);
 }
 
+struct rules_arg {
+	const struct compiled *c;
+	const __u32 *stat;
+	__u32	slot;
+};
+
+static void fill_rules(void *k, void *v, size_t from, size_t cnt, const void *arg)
+{
+	const struct rules_arg *a = arg;
+	struct ward_rule *vals = v;
+	__u32 *keys = k;
+	size_t i;
+
+	for (i = 0; i < cnt; i++) {
+		keys[i] = a->slot * WARD_MAX_RULES + from + i;
+		vals[i] = a->c->rules[from + i];
+		vals[i].stat = a->stat[from + i];
+	}
+}
+
 static int write_rules(struct dataplane *dp, const struct compiled *c,
 		       const __u32 *stat, __u32 slot)
 {
-	int fd = bpf_map__fd(dp->skel->maps.ward_rules);
-	struct ward_rule *vals;
-	__u32 *keys;
-	size_t i, done = 0;
-	int err = 0;
+	struct rules_arg a = { c, stat, slot };
 
-	keys = malloc(DP_BATCH * sizeof(*keys));
-	vals = malloc(DP_BATCH * sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (done < c->n_rules) {
-		__u32 cnt = c->n_rules - done < DP_BATCH ? c->n_rules - done : DP_BATCH;
-
-		for (i = 0; i < cnt; i++) {
-			keys[i] = slot * WARD_MAX_RULES + done + i;
-			vals[i] = c->rules[done + i];
-			vals[i].stat = stat[done + i];
-		}
-		err = bpf_map_update_batch(fd, keys, vals, &cnt, NULL);
-		if (err) {
-			err = -errno;
-			goto out;
-		}
-		done += cnt;
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+	return update_batched(bpf_map__fd(dp->skel->maps.ward_rules), c->n_rules, sizeof(__u32),
+			      sizeof(struct ward_rule), fill_rules, &a, NULL);
 }
 
 int dp_commit(struct dataplane *dp, const struct compiled *c,

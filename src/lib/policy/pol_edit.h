@@ -57,8 +57,8 @@ static inline bool pol_diff_empty(const struct pol_diff *d)
 
 /*
  * A rule added at run time, kept as the YAML it was given as (one item of
- * a rules: list), so that it is read by the same parser as the file's
- * rules, against each new base.
+ * a rules: list, config.h's cfg_rule_words_yaml), so that it is read by
+ * the same parser as the file's rules, against each new base.
  */
 struct pol_added {
 	char	*name;
@@ -71,11 +71,16 @@ void pol_added_free(struct pol_added *v, size_t n);
 struct pol_added *pol_added_copy(const struct pol_added *v, size_t n, size_t extra);
 const struct pol_added *pol_added_find(const struct pol_added *v, size_t n, const char *name);
 
-/* The parser the merge reads the added rules with: config.h's
- * cfg_parse_string (passed in, so that the policy model does not depend on
- * the config reader that depends on it). */
-typedef int pol_parse_fn(const char *name, const char *text, size_t len,
-			 struct pol_policy *out, char *err, size_t errlen);
+/*
+ * How the merge reads the added rules v[0..n) into out, as rules of base's
+ * policy: config.h's cfg_parse_added (passed in, so that the policy model
+ * does not depend on the config reader that depends on it). line[i] is set
+ * to the line of the reader's errors ("NAME:LINE: field: msg") that rule i
+ * starts at. 0, or -errno with err set (or empty when out of memory).
+ */
+typedef int pol_read_added_fn(const struct pol_policy *base, const struct pol_added *v,
+			      size_t n, int *line, struct pol_policy *out,
+			      char *err, size_t errlen);
 
 /*
  * Moves the added rules v[0..n) into pol at their places: before their
@@ -86,18 +91,6 @@ typedef int pol_parse_fn(const char *name, const char *text, size_t len,
  * rules moved so far, and the caller frees it.
  */
 int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
-		    pol_parse_fn *parse, char *err, size_t errlen);
-
-/* Growing text, for YAML made for the parser. On failure oom is set and
- * later writes do nothing; p is the caller's to free. */
-struct pol_buf {
-	char	*p;
-	size_t	len, cap;
-	bool	oom;
-};
-
-void pol_buf_put(struct pol_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A YAML double-quoted scalar: the parser reads it as exactly s. */
-void pol_buf_quote(struct pol_buf *b, const char *s);
+		    pol_read_added_fn *read, char *err, size_t errlen);
 
 #endif /* WARD_POL_EDIT_H */

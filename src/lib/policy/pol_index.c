@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/policy/pol_index.c: rules found by name, the rules added at run
- * time as a list, and the growing text the merge writes YAML into. See
- * pol_edit.h.
+ * src/lib/policy/pol_index.c: rules found by name, and the rules added at
+ * run time as a list. See pol_edit.h.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,54 +107,4 @@ const struct pol_added *pol_added_find(const struct pol_added *v, size_t n, cons
 		if (!strcmp(v[i].name, name))
 			return &v[i];
 	return NULL;
-}
-
-/* Text */
-
-void pol_buf_put(struct pol_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t need;
-	char *np;
-	int n;
-
-	if (b->oom)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < need)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void pol_buf_quote(struct pol_buf *b, const char *s)
-{
-	pol_buf_put(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			pol_buf_put(b, "\\%c", *s);
-		else
-			pol_buf_put(b, "%c", *s);
-	}
-	pol_buf_put(b, "\"");
 }

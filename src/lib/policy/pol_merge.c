@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * src/lib/policy/pol_merge.c: the rules added at run time merged onto the
- * policy read from a file (see pol_edit.h). They are written out as one
- * YAML document and read by the config parser, so that an added rule is
- * checked exactly as a rule of the file, against the zones of the policy
- * it joins.
+ * policy read from a file (see pol_edit.h). The config reader reads them
+ * (as one YAML document with the base's interfaces), so that an added rule
+ * is checked exactly as a rule of the file, against the zones of the
+ * policy it joins; here they are placed, and its errors said of a rule.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,53 +12,8 @@
 #include <string.h>
 #include "pol_edit.h"
 
-/* As config.h's CFG_ERR_MAX: what the parser says about a rule. */
+/* As config.h's CFG_ERR_MAX: what the reader says about a rule. */
 #define MERGE_PARSE_ERR_MAX	512
-
-/*
- * The added rules as one YAML document: the base's interfaces (so that
- * in: is checked against the zones of the policy they join) and the rules.
- * line[i] is where rule i starts, to say which rule an error is about.
- */
-static char *rules_doc(const struct pol_policy *base, const struct pol_added *v, size_t n,
-		       int *line)
-{
-	struct pol_buf b = {};
-	int ln = 1;
-	size_t i;
-	const char *p;
-
-	if (!base->n_ifaces) {
-		pol_buf_put(&b, "interfaces: []\n");
-		ln++;
-	} else {
-		pol_buf_put(&b, "interfaces:\n");
-		ln++;
-	}
-	for (i = 0; i < base->n_ifaces; i++) {
-		pol_buf_put(&b, "  - { match: ");
-		pol_buf_quote(&b, base->ifaces[i].match);
-		if (base->ifaces[i].role) {
-			pol_buf_put(&b, ", role: ");
-			pol_buf_quote(&b, base->ifaces[i].role);
-		}
-		pol_buf_put(&b, " }\n");
-		ln++;
-	}
-	pol_buf_put(&b, "rules:\n");
-	ln++;
-	for (i = 0; i < n; i++) {
-		line[i] = ln;
-		pol_buf_put(&b, "%s", v[i].yaml);
-		for (p = v[i].yaml; *p; p++)
-			ln += *p == '\n';
-	}
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
-}
 
 /* "api rules:LINE: field: message" -> "rule NAME (added with wardctl rule add): field: message" */
 static void rules_err(const struct pol_added *v, size_t n, const int *line,
@@ -81,7 +36,7 @@ static void rules_err(const struct pol_added *v, size_t n, const int *line,
 }
 
 int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
-		    pol_parse_fn *parse, char *err, size_t errlen)
+		    pol_read_added_fn *read, char *err, size_t errlen)
 {
 	struct pol_policy extra = {};
 	struct pol_ent *names = NULL;
@@ -90,26 +45,21 @@ int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
 	size_t n_names, i, n_all;
 	const struct pol_ent *dup;
 	int *line, ret;
-	char *doc;
 
 	line = calloc(n, sizeof(*line));
-	doc = line ? rules_doc(pol, v, n, line) : NULL;
-	if (!doc) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "merging the API's rules: out of memory");
-		goto out;
-	}
-	ret = parse("api rules", doc, strlen(doc), &extra, perr, sizeof(perr));
+	if (!line)
+		goto out_nomem;
+	perr[0] = '\0';
+	ret = read(pol, v, n, line, &extra, perr, sizeof(perr));
+	if (ret && !perr[0])
+		goto out_nomem;
 	if (ret) {
 		rules_err(v, n, line, perr, err, errlen);
 		goto out;
 	}
 	names = pol_index(pol, &n_names);
-	if (!names) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "merging the API's rules: out of memory");
-		goto out;
-	}
+	if (!names)
+		goto out_nomem;
 	for (i = 0; i < extra.n_rules; i++) {
 		dup = pol_index_find(names, n_names, extra.rules[i].name);
 		if (dup) {
@@ -123,11 +73,8 @@ int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
 	}
 
 	all = reallocarray(pol->rules, pol->n_rules + extra.n_rules + 1, sizeof(*all));
-	if (!all) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "merging the API's rules: out of memory");
-		goto out;
-	}
+	if (!all)
+		goto out_nomem;
 	pol->rules = all;
 	n_all = pol->n_rules;
 	for (i = 0; i < extra.n_rules; i++) {
@@ -156,10 +103,13 @@ int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
 	pol->n_rules = n_all;
 	extra.n_rules = 0;	/* moved */
 	ret = 0;
+	goto out;
+out_nomem:
+	ret = -ENOMEM;
+	snprintf(err, errlen, "merging the API's rules: out of memory");
 out:
 	pol_free(&extra);
 	free(names);
-	free(doc);
 	free(line);
 	return ret;
 }

@@ -144,9 +144,6 @@ int api_change(struct api *a, const struct wardd_src *src, struct pol_added *nex
 /* policy.c */
 const char *api_locked_why(struct api *a);
 
-/* rule_yaml.c: a RuleAdd request as one item of a rules: list; NULL on failure. */
-char *api_rule_yaml(const Ward__V1__Rule *q);
-
 /* The handlers, one file per area. */
 void m_status(struct api *a, const ProtobufCMessage *in, struct api_reply *r);
 void m_validate(struct api *a, const ProtobufCMessage *in, struct api_reply *r);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api_int.h"
+#include "config.h"
 #include "log.h"
 #include "pol_util.h"
 
@@ -177,6 +178,21 @@ static bool fields_ok(struct api_reply *r, const Ward__V1__Rule *q)
 	return true;
 }
 
+/* The request in its user's words, for the config writer: one item of a
+ * rules: list, read again against each policy it joins. NULL on failure. */
+static char *rule_words_yaml(const Ward__V1__Rule *q)
+{
+	const struct cfg_rule_words w = {
+		.name = q->name, .in = q->in, .family = q->family, .proto = q->proto,
+		.icmp_type = q->icmp_type, .action = q->action, .rate = q->rate,
+		.from = q->src, .n_from = q->n_src, .to = q->dst, .n_to = q->n_dst,
+		.port = q->port, .n_port = q->n_port, .sport = q->sport, .n_sport = q->n_sport,
+		.log = q->log, .dry_run = q->dry_run,
+	};
+
+	return cfg_rule_words_yaml(&w);
+}
+
 void m_rule_add(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
 	const Ward__V1__RuleAddRequest *q = (const Ward__V1__RuleAddRequest *)in;
@@ -236,7 +252,7 @@ void m_rule_add(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 	}
 	next[a->n_rules].name = strdup(rq->name);
 	next[a->n_rules].before = q->before[0] ? strdup(q->before) : NULL;
-	next[a->n_rules].yaml = api_rule_yaml(rq);
+	next[a->n_rules].yaml = rule_words_yaml(rq);
 	if (!next[a->n_rules].name || !next[a->n_rules].yaml ||
 	    (q->before[0] && !next[a->n_rules].before)) {
 		pol_added_free(next, a->n_rules + 1);

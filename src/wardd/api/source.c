@@ -132,7 +132,7 @@ int api_parse(struct wardd *w, const struct wardd_src *src, struct pol_policy *o
 	n = a->trying ? a->n_next : a->n_rules;
 	if (!n)
 		return 0;
-	ret = pol_merge_added(out, v, n, cfg_parse_string, err, errlen);
+	ret = pol_merge_added(out, v, n, cfg_parse_added, err, errlen);
 	if (ret)
 		pol_free(out);
 	return ret;
