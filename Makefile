@@ -50,7 +50,7 @@ $(BUILD)/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 
 # One object holds both entry points and a single set of maps.
 $(BUILD)/ward.bpf.o: $(BUILD)/bpf/xdp.bpf.o $(BUILD)/bpf/tc.bpf.o $(BUILD)/bpf/path.bpf.o \
-		    $(BUILD)/bpf/trace.bpf.o
+		    $(BUILD)/bpf/trace.bpf.o $(BUILD)/bpf/frag.bpf.o
 	$(BPFTOOL) gen object $@ $^
 
 $(SKEL): $(BUILD)/ward.bpf.o
