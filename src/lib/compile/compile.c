@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* src/lib/compile.c: see compile.h; the choice of algorithm is in docs/classifier.md. */
+/* src/lib/compile/compile.c: see compile.h; the choice of algorithm is in docs/classifier.md. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>

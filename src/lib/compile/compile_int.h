@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/compile_int.h: what compile.c shares with the compilers of other
+ * src/lib/compile/compile_int.h: what compile.c shares with the compilers of other
  * sections (compile_nat.c). Internal to the compiler.
  */
 #ifndef WARD_COMPILE_INT_H

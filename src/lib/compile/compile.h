@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/compile.h: policy model -> map contents.
+ * src/lib/compile/compile.h: policy model -> map contents.
  *
  * The rule tree is flattened (a child's match is its own intersected with
  * its ancestors'), every leaf is expanded into classifier entries (lists and
