@@ -7,6 +7,12 @@
  * port ranges multiply out), entries are grouped into tuples by match shape,
  * and tuples are ordered by the first rule they hold. The result is plain
  * data; dataplane.c writes it into a policy slot.
+ *
+ * Dry-run leaves never decide, so they get a classifier of their own, built
+ * the same way: its tuples follow the main ones in hdr.tuples (the last
+ * hdr.n_dry_tuples of them) and its entries follow in entries. Rule indices
+ * are the leaves' places in the whole policy, so the data plane can tell a
+ * dry-run rule that comes before the deciding rule from one after it.
  */
 #ifndef WARD_COMPILE_H
 #define WARD_COMPILE_H
@@ -28,6 +34,10 @@
 struct cls_entry {
 	struct ward_cls_key key;	/* key.tuple: tuple index, no slot bit */
 	__u32	rule;
+	/* Prefix expansion's note to itself (compile_cpe.c): the side (1 src,
+	 * 2 dst) whose prefix length became cpe_plen. 0 once done. */
+	__u8	cpe_side;
+	__u8	cpe_plen;
 };
 
 struct compiled {
