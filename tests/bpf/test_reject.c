@@ -38,6 +38,7 @@
 #include "test_assert.h"
 #include "test_main.h"
 #include "test_run.h"
+#include "commit_yaml.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -66,24 +67,7 @@ static const char policy[] =
 /* parse -> compile -> commit, the way wardd does it. */
 static int commit_yaml(const char *yaml)
 {
-	struct pol_policy pol;
-	struct compiled comp;
-	char err[CFG_ERR_MAX] = "";
-	int ret;
-
-	ret = cfg_parse_string("test", yaml, strlen(yaml), &pol, err, sizeof(err));
-	if (!ASSERT_OK(ret, "cfg_parse_string")) {
-		printf("  %s\n", err);
-		return ret;
-	}
-	ret = compile_policy(&pol, &comp, err, sizeof(err));
-	if (ASSERT_OK(ret, "compile_policy")) {
-		ret = dp_commit(&dp, &comp, NULL, 0);
-		ASSERT_OK(ret, "dp_commit");
-		compiled_free(&comp);
-	}
-	pol_free(&pol);
-	return ret;
+	return test_commit_yaml(&dp, yaml);
 }
 
 /* An empty bucket refills to the full rate on the next reject. */
