@@ -6,7 +6,7 @@
  * its ancestors'), every leaf is expanded into classifier entries (lists and
  * port ranges multiply out), entries are grouped into tuples by match shape,
  * and tuples are ordered by the first rule they hold. The result is plain
- * data; dataplane.c writes it into a policy slot.
+ * data; dp_commit() (src/lib/dataplane/) writes it into a policy slot.
  *
  * Dry-run leaves never decide, so they get a classifier of their own, built
  * the same way: its tuples follow the main ones in hdr.tuples (the last
@@ -53,7 +53,7 @@ struct compiled {
 	size_t	n_if_names;
 	struct ward_nat_policy nat;	/* the nat: section */
 	/* to_fqdn: tuple.fqdn and an entry's dst[0] hold the set's index + 1
-	 * in fqdn.sets; dataplane.c turns that into the set's pinned id. */
+	 * in fqdn.sets; dp_commit() turns that into the set's pinned id. */
 	struct pol_fqdn fqdn;			/* a copy of the policy's */
 };
 
