@@ -41,6 +41,8 @@ static __always_inline bool cls_key_of(const struct ward_tuple *t, __u32 idx, __
 {
 	if (t->family != p->family)
 		return false;
+	if ((t->flags & WARD_TF_ONE_PROTO) && t->proto != p->proto)
+		return false;
 	key->tuple = (slot << WARD_CLS_SLOT_SHIFT) | idx;
 	key->family = p->family;
 	if (t->flags & WARD_TF_PROTO)

@@ -43,6 +43,8 @@
 #define WARD_TF_PROTO		(1 << 0)
 #define WARD_TF_IN_ZONE		(1 << 1)
 #define WARD_TF_IN_IF		(1 << 2)
+#define WARD_TF_ONE_PROTO	(1 << 3)	/* every entry has protocol ward_tuple.proto:
+						 * a packet of another needs no lookup */
 
 /* Address family codes used in keys (not AF_*: BPF has no libc). */
 #define WARD_FAM_V4		4
@@ -128,7 +130,8 @@ struct ward_tuple {
 	__u8	fqdn;		/* FQDN set id + 1: dst is a learned address of it */
 	__u8	ranks;		/* dry-run tuples: keys hold rank 0..ranks-1 */
 	__u32	min_rule;	/* lowest rule index in this tuple */
-	__u32	pad2;
+	__u8	proto;		/* WARD_TF_ONE_PROTO: the protocol of all its entries */
+	__u8	pad2[3];
 };
 _Static_assert(sizeof(struct ward_tuple) == 48, "ward_tuple is ABI");
 

@@ -114,6 +114,8 @@ static const struct dry_case cases[] = {
 	{ "a dry-run reject with the policy deciding: a plain policy drop",
 	  TCP4(24, .src = "203.0.113.5"), false, WARD_CNT_DROP_POLICY, "default",
 	  { "try-rej" }, { WARD_EVA_WOULD_REJECT } },
+	{ "udp/22: not the dry-run rule's protocol, not counted",
+	  UDP4(22), false, WARD_CNT_DROP_POLICY, "default", { NULL }, { 0 } },
 	{ "no dry-run rule matches: only the deciding rule counts",
 	  TCP4(80), true, WARD_CNT_ACCEPT, "web", { NULL }, { 0 } },
 };

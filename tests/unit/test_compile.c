@@ -366,6 +366,14 @@ static void test_dry_run_classifier(void **state)
 		}
 	}
 	assert_int_equal(ranked, 2);
+	/* tcp/22 shapes hold only TCP: other protocols skip them unlooked. */
+	for (i = 0; i < h->n_tuples; i++) {
+		bool tcp = h->tuples[i].flags & WARD_TF_PROTO;
+
+		assert_int_equal(!!(h->tuples[i].flags & WARD_TF_ONE_PROTO), tcp);
+		if (tcp)
+			assert_int_equal(h->tuples[i].proto, 6);
+	}
 	assert_int_equal(entries_of(0), 2);
 	assert_int_equal(entries_of(3), 1);
 

@@ -119,6 +119,33 @@ static int cmp_tuple_order(const void *a, const void *b)
 	return *(const __u32 *)a < *(const __u32 *)b ? -1 : 1;
 }
 
+/* Marks the tuples whose entries all have one protocol: the data plane
+ * skips them for a packet of another without a lookup (a dry-run rule for
+ * tcp/22 costs a UDP packet nothing). */
+static void one_proto(struct compiled *c)
+{
+	struct ward_policy_hdr *h = &c->hdr;
+	int proto[WARD_MAX_TUPLES];
+	size_t i;
+
+	for (i = 0; i < h->n_tuples; i++)
+		proto[i] = h->tuples[i].flags & WARD_TF_PROTO ? -1 : -2;
+	for (i = 0; i < c->n_entries; i++) {
+		int *p = &proto[c->entries[i].key.tuple];
+
+		if (*p == -1)
+			*p = c->entries[i].key.proto;
+		else if (*p >= 0 && *p != c->entries[i].key.proto)
+			*p = -2;
+	}
+	for (i = 0; i < h->n_tuples; i++) {
+		if (proto[i] < 0)
+			continue;
+		h->tuples[i].flags |= WARD_TF_ONE_PROTO;
+		h->tuples[i].proto = (__u8)proto[i];
+	}
+}
+
 /* See compile_int.h. */
 void compile_finish(struct compiled *c, bool ranks)
 {
@@ -170,6 +197,7 @@ void compile_finish(struct compiled *c, bool ranks)
 		c->entries[n++] = e;
 	}
 	c->n_entries = n;
+	one_proto(c);
 }
 
 /* Close to Linux's nf_conntrack defaults. */
