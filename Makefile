@@ -32,7 +32,8 @@ PB_O	:= $(BUILD)/api/ward.pb-c.o
 .PHONY: all deps check unit bpftest e2e config-test demo bench clean layout-check
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
-	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
+	$(BUILD)/xdp_pass.bpf.o \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -95,6 +96,9 @@ $(BUILD)/ward_nat_test: tests/bpf/test_nat.c $(wildcard tests/bpf/*.h) $(BUILD)/
 $(BUILD)/ward_reject_test: tests/bpf/test_reject.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_dryrun_test: tests/bpf/test_dryrun.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_microbench: $(wildcard bench/microbench*.c) $(wildcard bench/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Ibench $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lm -o $@
 
@@ -115,12 +119,13 @@ config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
 bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test \
-	$(BUILD)/ward_nat_test
+	$(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
 	$(BUILD)/ward_fqdn_test
 	$(BUILD)/ward_reject_test
 	$(BUILD)/ward_nat_test
+	$(BUILD)/ward_dryrun_test
 
 # No source over 800 lines (but tools/layout-allow.txt's) and no include
 # cycle across folders: see the top of tools/check-layout.

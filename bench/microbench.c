@@ -61,8 +61,8 @@
  * count, one of each per shape count, and 2 parser cases fit the tables. */
 #define MB_MAX_ROUNDS	101
 #define MB_MAX_NS	8
-#define MB_MAX_SETUPS	(4 * MB_MAX_NS + 2)
-#define MB_MAX_CASES	(6 * MB_MAX_NS + 16)
+#define MB_MAX_SETUPS	(4 * MB_MAX_NS + 4)
+#define MB_MAX_CASES	(6 * MB_MAX_NS + 22)
 #define MB_MAX_SAMPLES	200000	/* single runs per round of a repeat=1 case */
 #define MB_MAX_PRE	3	/* packets that make a case's flow */
 #define MB_KEY_MAX	64	/* room for a flow key */
@@ -583,11 +583,35 @@ static void case_new(struct mb_case *c, bool tcp, const struct mb_case *timer,
 	c->retval = XDP_PASS;
 }
 
+enum { SINGLE_DROP, SINGLE_UDP, SINGLE_TCP };
+
+/* One single-run row per setup: a dropped first packet (MB_KIND_ONE) or a
+ * new flow's first packet (MB_KIND_NEW); the first row is the reference. */
+static void case_single_row(const char *scenario, struct mb_setup **s, unsigned int n,
+			    int what, const struct mb_case *timer, unsigned int samples)
+{
+	struct mb_case *c, *ref = NULL;
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		c = case_add(scenario, s[k], ref, 1);
+		if (what == SINGLE_DROP) {
+			case_tcp(c, MB_PORT_NO_MATCH, "default", WARD_CNT_DROP_POLICY);
+			c->kind = MB_KIND_ONE;
+			c->samples = samples;
+			c->base = timer;
+		} else {
+			case_new(c, what == SINGLE_TCP, timer, samples);
+		}
+		ref = ref ? ref : c;
+	}
+}
+
 /* The tables hold what -N and -S allow (MB_MAX_*): no add can fail here. */
 static void plan(const struct mb_opts *o)
 {
 	struct mb_setup *blk[MB_MAX_NS], *mix[MB_MAX_NS], *pfx[MB_MAX_NS];
-	struct mb_setup *shp[MB_MAX_NS], *svc[2];
+	struct mb_setup *shp[MB_MAX_NS], *svc[2], *dry[2];
 	static char shp_label[16];
 	struct mb_case *c, *bad, *timer, *ref;
 	unsigned int i, n_svc = 0, k;
@@ -604,6 +628,9 @@ static void plan(const struct mb_opts *o)
 	svc[n_svc++] = setup_add(MB_POL_SERVICES, o->ns[0], 0);
 	if (o->n_ns > 1)
 		svc[n_svc++] = setup_add(MB_POL_SERVICES, o->ns[o->n_ns - 1], 0);
+	/* The same with dry-run rules: what trying a rule costs a new flow. */
+	for (k = 0; k < n_svc; k++)
+		dry[k] = setup_add(MB_POL_SERVICES_DRY, svc[k]->n, 0);
 
 	case_row("worst position", blk, o->n_ns, o->repeat, MB_PORT_BLOCKLIST_LAST,
 		 MB_RULE_BLOCKLIST_LAST, WARD_CNT_DROP_RULE);
@@ -656,24 +683,23 @@ static void plan(const struct mb_opts *o)
 	timer->n_label = "-";
 	timer->counter = bad->counter;
 	timer->retval = bad->retval;
-	for (k = 0, ref = NULL; k < n_svc; k++) {
-		c = case_add("dropped first packet, one run at a time", svc[k], ref, 1);
-		case_tcp(c, MB_PORT_NO_MATCH, "default", WARD_CNT_DROP_POLICY);
-		c->kind = MB_KIND_ONE;
-		c->samples = o->samples;
-		c->base = timer;
-		ref = ref ? ref : c;
-	}
-	for (k = 0, ref = NULL; k < n_svc; k++) {
-		c = case_add("new UDP flow (accept + create)", svc[k], ref, 1);
-		case_new(c, false, timer, o->samples);
-		ref = ref ? ref : c;
-	}
-	for (k = 0, ref = NULL; k < n_svc; k++) {
-		c = case_add("new TCP flow, SYN (accept + create)", svc[k], ref, 1);
-		case_new(c, true, timer, o->samples);
-		ref = ref ? ref : c;
-	}
+	/* One run at a time: a dropped first packet, the first packets that
+	 * open UDP and TCP flows. The same with dry-run rules in the policy
+	 * (MB_POL_SERVICES_DRY): the dropped packet and the UDP flow match
+	 * none of them (the dropped one walks them all: the policy decides),
+	 * the TCP flow one, which counts it. */
+	case_single_row("dropped first packet, one run at a time", svc, n_svc, SINGLE_DROP,
+			timer, o->samples);
+	case_single_row("new UDP flow (accept + create)", svc, n_svc, SINGLE_UDP, timer,
+			o->samples);
+	case_single_row("new TCP flow, SYN (accept + create)", svc, n_svc, SINGLE_TCP, timer,
+			o->samples);
+	case_single_row("dropped first packet, dry-run rules, none match", dry, n_svc,
+			SINGLE_DROP, timer, o->samples);
+	case_single_row("new UDP flow, dry-run rules, none match", dry, n_svc, SINGLE_UDP,
+			timer, o->samples);
+	case_single_row("new TCP flow, SYN, a dry-run rule matches (counted)", dry, n_svc,
+			SINGLE_TCP, timer, o->samples);
 }
 
 /*

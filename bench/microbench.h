@@ -31,6 +31,8 @@ enum mb_policy {
 	MB_POL_SHAPES,		/* n rules spread over a given number of shapes */
 	MB_POL_PREFIXES,	/* n random source prefixes, lengths as in a BGP table */
 	MB_POL_SERVICES,	/* n - 2 source /32 drops, then a UDP and a TCP accept */
+	MB_POL_SERVICES_DRY,	/* the same with MB_DRY_RULES dry-run rules before the
+				 * accepts, one of them matching the TCP flow */
 };
 
 /*
@@ -53,6 +55,11 @@ enum mb_policy {
 #define MB_RULE_SVC_TCP		"allow-ssh"
 #define MB_PORT_SVC_UDP		53
 #define MB_PORT_SVC_TCP		22
+
+/* MB_POL_SERVICES_DRY: dry-run rules, the last of them a drop of
+ * MB_PORT_SVC_TCP that the new TCP flow matches (its accept decides). */
+#define MB_DRY_RULES		4
+#define MB_RULE_DRY_SSH		"try-ssh-drop"
 
 /* A TCP segment for mb_frame_tcp4_seg(); ports and numbers in host order. */
 struct mb_tcp_seg {

@@ -270,6 +270,8 @@ static int build_prefixes(struct mb_builder *b, unsigned int n)
 	return 0;
 }
 
+static int build_services_tail(struct mb_builder *b);
+
 /*
  * A server's firewall: a blocklist of n - 2 source /32s in front of two
  * services, DNS over UDP and SSH. The blocklist is there so that a first
@@ -278,7 +280,6 @@ static int build_prefixes(struct mb_builder *b, unsigned int n)
  */
 static int build_services(struct mb_builder *b, unsigned int n)
 {
-	struct pol_rule *r;
 	int err;
 
 	if (n < 3)
@@ -286,6 +287,14 @@ static int build_services(struct mb_builder *b, unsigned int n)
 	err = add_host_blocks(b, n - 2);
 	if (err)
 		return err;
+	return build_services_tail(b);
+}
+
+/* The two services every services policy ends with. */
+static int build_services_tail(struct mb_builder *b)
+{
+	struct pol_rule *r;
+
 	r = rule_add(b, WARD_ACT_ACCEPT, MB_RULE_SVC_UDP);
 	if (!r)
 		return -ENOMEM;
@@ -299,6 +308,41 @@ static int build_services(struct mb_builder *b, unsigned int n)
 	return ports_set(&r->dport, MB_PORT_SVC_TCP, MB_PORT_SVC_TCP);
 }
 
+/*
+ * MB_POL_SERVICES with dry-run rules being tried in front of the services:
+ * MB_DRY_NETS network drops that no measured packet matches, then a
+ * dry-run drop of SSH (MB_RULE_DRY_SSH) that the new TCP flow matches and
+ * counts, its accept deciding. The blocklist is n - 2 - MB_DRY_RULES long.
+ */
+#define MB_DRY_NETS	(MB_DRY_RULES - 1)
+
+static int build_services_dry(struct mb_builder *b, unsigned int n)
+{
+	struct pol_rule *r;
+	unsigned int i;
+	int err;
+
+	if (n < MB_DRY_RULES + 3)
+		return -EINVAL;
+	err = add_host_blocks(b, n - 2 - MB_DRY_RULES);
+	if (err)
+		return err;
+	for (i = 0; i < MB_DRY_NETS; i++) {
+		r = rule_add(b, WARD_ACT_DROP, "try-net-%u", i);
+		if (!r || cidr_set(&r->from, MB_NET_NETS + (i << 8), 24))
+			return -ENOMEM;
+		r->dry_run = true;
+	}
+	r = rule_add(b, WARD_ACT_DROP, MB_RULE_DRY_SSH);
+	if (!r)
+		return -ENOMEM;
+	r->dry_run = true;
+	r->proto = PROTO_TCP;
+	if (ports_set(&r->dport, MB_PORT_SVC_TCP, MB_PORT_SVC_TCP))
+		return -ENOMEM;
+	return build_services_tail(b);
+}
+
 const char *mb_policy_name(enum mb_policy kind)
 {
 	switch (kind) {
@@ -307,6 +351,7 @@ const char *mb_policy_name(enum mb_policy kind)
 	case MB_POL_SHAPES:	return "shapes";
 	case MB_POL_PREFIXES:	return "prefixes";
 	case MB_POL_SERVICES:	return "services";
+	case MB_POL_SERVICES_DRY:	return "services+dry";
 	}
 	return "?";
 }
@@ -344,6 +389,9 @@ int mb_policy_build(struct pol_policy *pol, enum mb_policy kind, unsigned int n,
 		break;
 	case MB_POL_SERVICES:
 		err = build_services(&b, n);
+		break;
+	case MB_POL_SERVICES_DRY:
+		err = build_services_dry(&b, n);
 		break;
 	default:
 		err = -EINVAL;

@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "counters.h"
 #include "classify.h"
+#include "dryrun.h"
 #include "conntrack.h"
 #include "frag.h"
 #include "events.h"
@@ -62,6 +63,7 @@ static __always_inline int live_policy(struct live *lv)
 struct decision {
 	__u8	action;
 	__u8	flags;
+	__u32	rule;	/* the deciding rule's index; WARD_NO_RULE: the policy */
 	__u32	stat;
 	__u32	reason;
 	__u32	rate;	/* the rule's rate:, 0: none */
@@ -73,6 +75,7 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 	struct ward_rule *rule;
 	__u32 idx = classify(lv->hdr, lv->slot, p, ifc);
 
+	d->rule = idx;
 	if (idx == WARD_NO_RULE) {
 		d->action = lv->hdr->default_action;
 		d->flags = lv->hdr->flags;
@@ -105,10 +108,40 @@ static __always_inline __u8 decision_event(const struct decision *d)
 	return dry ? WARD_EVA_WOULD_DROP : WARD_EVA_DROP;
 }
 
-/* Passes the packet, or would: dry-run drops count as would_drop. */
+/* Passes the packet, or would: in global dry-run, drops count as
+ * would_drop. (A dry-run rule never decides: see dryrun.h.) */
 static __always_inline bool admitted(const struct decision *d)
 {
 	return d->action == WARD_ACT_ACCEPT || (d->flags & WARD_RF_DRY_RUN);
+}
+
+/*
+ * A first packet's dry-run rules: those it matched before the rule that
+ * decided it each count the packet and log what they would have done
+ * (rate-limited per rule, as every flow log record), under the same
+ * defaults.log as a decision: would-accept only with log: all or the
+ * rule's own log: true.
+ */
+static __always_inline void dry_run_count(struct live *lv, struct packet *p,
+					  struct ward_iface *ifc, __u32 bound, __u32 ifindex,
+					  __u32 len, __u64 now)
+{
+	struct ward_rule *rule;
+	struct dry_match *m;
+	__u32 i;
+	__u8 ev;
+
+	m = dry_classify(lv->hdr, lv->slot, p, ifc, bound);
+	for (i = 0; m && i < WARD_DRY_MATCH_MAX && i < m->n; i++) {
+		rule = dry_rule(m, i, lv->slot);
+		if (!rule)
+			continue;
+		count_rule(rule->stat, len);
+		ev = dry_event(rule->action);
+		if ((rule->flags & WARD_RF_LOG) || lv->hdr->log_mode == WARD_LOG_ALL ||
+		    (lv->hdr->log_mode == WARD_LOG_DROPS && ev != WARD_EVA_WOULD_ACCEPT))
+			log_flow(p, ifindex, rule->stat, ev, 0, lv->hdr->log_rate, now);
+	}
 }
 
 /*
@@ -421,6 +454,9 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 	nat_dnat(lv.slot, p, ifc, xl);
 	if (decide(&lv, p, ifc, &d))
 		return drop(WARD_CNT_DROP_INTERNAL);
+	/* The one test a policy without dry-run rules pays for them. */
+	if (lv.hdr->n_dry_tuples)
+		dry_run_count(&lv, p, ifc, d.rule, ifindex, pkt_len, now);
 	/* Over the rule's rate for its source: a drop, whatever the action
 	 * (in dry-run, a would-drop). */
 	if (d.rate && rate_over(p, d.stat, d.rate, ifindex, now)) {
