@@ -42,6 +42,21 @@ __noinline int ward_route_tc(struct __sk_buff *ctx, struct bpf_fib_lookup *fib, 
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), flags);
 }
 
+/* tcp_precheck() in bpf/lib/path.h: 0, or the drop reason. */
+__noinline int ward_tcp_precheck_xdp(struct xdp_md *ctx, struct packet *p, int noflow)
+{
+	if (!p)
+		return WARD_CNT_DROP_INTERNAL;
+	return tcp_precheck(ctx, p, noflow, true);
+}
+
+__noinline int ward_tcp_precheck_tc(struct __sk_buff *ctx, struct packet *p, int noflow)
+{
+	if (!p)
+		return WARD_CNT_DROP_INTERNAL;
+	return tcp_precheck(ctx, p, noflow, false);
+}
+
 __noinline int ward_nat_bind(struct packet *p, struct ward_ct_key *key, __u32 slot, long rc)
 {
 	if (!p || !key)

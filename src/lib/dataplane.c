@@ -53,6 +53,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_RATE_LIMIT]	= "rate_limit",
 	[WARD_CNT_DROP_NAT_INVALID]	= "nat_invalid",
 	[WARD_CNT_DROP_NAT_NO_ROUTE]	= "nat_no_route",
+	[WARD_CNT_DROP_BAD_CHECKSUM]	= "bad_checksum",
 	[WARD_CNT_PASS_NON_IP]		= "pass_non_ip",
 	[WARD_CNT_PASS_ND]		= "pass_nd",
 	[WARD_CNT_WOULD_DROP]		= "would_drop",
@@ -85,6 +86,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_REJECT_LIMITED]	= "reject_limited",
 	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
 	[WARD_CNT_WOULD_REJECT]		= "would_reject",
+	[WARD_CNT_TCP_IGNORED]		= "tcp_ignored",
 };
 
 static bool fast_path_wanted(const struct dataplane *dp, const struct dp_link *l);
@@ -1378,21 +1380,7 @@ out:
 static __u64 ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key *k,
 			   const struct ward_ct_val *v)
 {
-	__u32 idx;
-
-	if (k->proto == IPPROTO_TCP) {
-		if (v->state == WARD_TCP_ESTABLISHED)
-			idx = WARD_CT_TO_TCP_EST;
-		else if (v->state <= WARD_TCP_SYN_RECV)
-			idx = WARD_CT_TO_TCP_HANDSHAKE;
-		else
-			idx = WARD_CT_TO_TCP_CLOSE;
-	} else if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		idx = WARD_CT_TO_ICMP;
-	} else {
-		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
-	}
-	return (__u64)dp->ct_timeout[idx] * 1000000000ULL;
+	return (__u64)dp->ct_timeout[ward_ct_timeout_idx(k->proto, v)] * 1000000000ULL;
 }
 
 bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,
