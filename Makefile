@@ -29,7 +29,7 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test demo bench clean
+.PHONY: all deps check unit bpftest e2e config-test difftest demo bench clean
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
 	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
@@ -127,9 +127,14 @@ bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_tes
 e2e: all
 	./tests/e2e/run.sh
 
+# Conntrack frame by frame against nftables (tests/diff/run.sh; SEED=, N=
+# and `tests/diff/run.sh random` for longer runs).
+difftest: $(BUILD)/wardd
+	./tests/diff/run.sh scripted
+
 check: deps
 	$(MAKE) all
-	$(MAKE) unit config-test bpftest e2e
+	$(MAKE) unit config-test bpftest e2e difftest
 	QUICK=1 BUILD=$(BUILD) ./bench/run.sh >/dev/null
 	@echo "make check: all suites passed"
 
