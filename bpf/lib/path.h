@@ -435,6 +435,12 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 		if (p->proto == IPPROTO_TCP_) {
 			ret = xdp ? ward_tcp_precheck_xdp(ctx, p, !v) :
 				    ward_tcp_precheck_tc(ctx, p, !v);
+			/* Global dry-run passes what no flow would have let in,
+			 * as it passes what the rules would drop. */
+			if (ret && !v && (lv.hdr->flags & WARD_RF_DRY_RUN)) {
+				count(WARD_CNT_WOULD_DROP);
+				return WARD_PASS;
+			}
 			if (ret)
 				return drop(ret);
 		}

@@ -179,6 +179,27 @@ out:
 	test_end();
 }
 
+/* Global dry-run passes everything the rules would drop; what no flow would
+ * let in is no different. */
+static void test_invalid_dry_run(void)
+{
+	struct conv n = mk_conv(P_TCP, RA, 41022, 80);
+	static const char dry[] =
+		"defaults:\n"
+		"  policy: drop\n"
+		"  dry_run: true\n";
+
+	ct_test("flags: in global dry-run a lone FIN passes as would-drop");
+	if (!ASSERT_OK(commit_yaml("dry-run", dry), "commit dry-run"))
+		goto out;
+	EXPECT_PASS(seg(&n, IN, TH_FIN | TH_ACK, 1000, 1, 0), "a lone FIN-ACK");
+	ASSERT_EQ(MOVED(WOULD_DROP), 1, "would_drop");
+	ASSERT_FALSE(flow_exists(&n), "opens nothing");
+	commit_main();
+out:
+	test_end();
+}
+
 /* ------------------------------------------------------------------ */
 /* 3. The first SYN-ACK wins */
 
@@ -365,6 +386,7 @@ static void run_suite(void)
 	test_port_reuse();
 	test_syn_half_open();
 	test_invalid_flags();
+	test_invalid_dry_run();
 	test_first_synack();
 	test_icmp_direction();
 	test_udp_stream();
