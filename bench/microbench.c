@@ -119,7 +119,8 @@ struct mb_case {
 	struct mb_setup *setup;
 	const struct mb_case *ref;	/* the row the ratio is taken against */
 	const char *n_label;		/* NULL: setup->n */
-	unsigned char frame[MB_FRAME_LEN];
+	unsigned char frame[MB_FRAME_MTU];
+	__u32	frame_len;		/* 0: MB_FRAME_LEN */
 	const char *rule;		/* deciding rule's name, NULL: none */
 	int	counter;		/* WARD_CNT_* the packet must bump */
 	__u32	retval;			/* XDP_PASS or XDP_DROP */
@@ -293,7 +294,7 @@ static int run_once(struct mb_case *c, unsigned int repeat, __u32 *duration,
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = c->frame,
-		.data_size_in = sizeof(c->frame),
+		.data_size_in = c->frame_len ? c->frame_len : MB_FRAME_LEN,
 		.repeat = repeat);
 	int fd = bpf_program__fd(c->setup->dp.skel->progs.ward_xdp_ingress);
 	double t0, t1;
@@ -361,6 +362,7 @@ static int case_verify(struct mb_case *c)
 
 	for (p = 0; p < c->n_pre; p++) {
 		memcpy(pre.frame, c->pre[p], MB_FRAME_LEN);
+		pre.frame_len = 0;
 		pre.retval = XDP_PASS;
 		ret = run_once(&pre, 1, NULL, NULL);
 		if (ret) {
@@ -508,6 +510,8 @@ static void case_row(const char *scenario, struct mb_setup **s, unsigned int n,
 /* Source ports of the conntrack cases: one flow each. */
 #define MB_SPORT_EST_UDP	40010
 #define MB_SPORT_EST_TCP	40011
+#define MB_SPORT_SYN_64		40012
+#define MB_SPORT_SYN_MTU	40013
 #define MB_SPORT_NEW_UDP	40020
 #define MB_SPORT_NEW_TCP	40021
 
@@ -530,16 +534,16 @@ static void case_est_udp(struct mb_case *c)
  * again and again it is a retransmission of acknowledged-or-not data inside
  * the window: tracked, and passed.
  */
-static void case_est_tcp(struct mb_case *c)
+static void case_est_tcp(struct mb_case *c, __u16 sport)
 {
 	struct mb_tcp_seg cl = {
-		.src = MB_PKT_SRC, .dst = MB_PKT_DST, .sport = MB_SPORT_EST_TCP,
+		.src = MB_PKT_SRC, .dst = MB_PKT_DST, .sport = sport,
 		.dport = MB_PORT_SVC_TCP, .flags = TCPF_SYN_, .seq = 1000, .win = 64240,
 		.opts = 1,
 	};
 	struct mb_tcp_seg sv = {
 		.src = MB_PKT_DST, .dst = MB_PKT_SRC, .sport = MB_PORT_SVC_TCP,
-		.dport = MB_SPORT_EST_TCP, .flags = TCPF_SYN_ | TCPF_ACK_, .seq = 5000,
+		.dport = sport, .flags = TCPF_SYN_ | TCPF_ACK_, .seq = 5000,
 		.ack = 1001, .win = 65160, .opts = 1,
 	};
 
@@ -559,6 +563,30 @@ static void case_est_tcp(struct mb_case *c)
 	c->rule = MB_RULE_SVC_TCP;
 	c->counter = WARD_CNT_CT_ESTABLISHED;
 	c->retval = XDP_PASS;
+}
+
+/*
+ * The cost of verifying a TCP checksum: the client's SYN on its own live
+ * flow (it lost the connection and tries again from the same port) is
+ * checksummed and passed untracked (tcp_ignored), again and again. In a
+ * 64-byte frame (a 30-byte segment) and in a full 1514-byte one (1480
+ * bytes summed), next to the established data segment above, which is not
+ * checksummed.
+ */
+static void case_syn_live(struct mb_case *c, bool mtu)
+{
+	struct mb_tcp_seg syn = {
+		.src = MB_PKT_SRC, .dst = MB_PKT_DST,
+		.sport = mtu ? MB_SPORT_SYN_MTU : MB_SPORT_SYN_64,
+		.dport = MB_PORT_SVC_TCP, .flags = TCPF_SYN_, .seq = 90000000, .win = 64240,
+	};
+
+	case_est_tcp(c, syn.sport);
+	syn.payload = (mtu ? MB_FRAME_MTU : MB_FRAME_LEN) - ETH_HLEN - 20 - 20;
+	memset(c->frame, 0, sizeof(c->frame));
+	mb_frame_tcp4_seg(c->frame, &syn);
+	c->frame_len = mtu ? MB_FRAME_MTU : 0;
+	/* Passed on the flow: ct_established, and tcp_ignored besides. */
 }
 
 static void case_new(struct mb_case *c, bool tcp, const struct mb_case *timer,
@@ -672,9 +700,13 @@ static void plan(const struct mb_opts *o)
 	}
 	for (k = 0, ref = NULL; k < n_svc; k++) {
 		c = case_add("established TCP flow (window tracked)", svc[k], ref, o->repeat);
-		case_est_tcp(c);
+		case_est_tcp(c, MB_SPORT_EST_TCP);
 		ref = ref ? ref : c;
 	}
+	c = case_add("SYN on a live flow, 64 B (checksum verified)", svc[0], ref, o->repeat);
+	case_syn_live(c, false);
+	c = case_add("SYN on a live flow, 1514 B (checksum verified)", svc[0], ref, o->repeat);
+	case_syn_live(c, true);
 	timer = case_add("repeat=1 timer overhead (subtracted below)", blk[0], NULL, 1);
 	mb_frame_bad_ip4(timer->frame);
 	timer->kind = MB_KIND_TIMER;

@@ -18,6 +18,7 @@
 
 /* Every frame is 64 bytes on the wire without FCS, as in the bench-kit. */
 #define MB_FRAME_LEN	64
+#define MB_FRAME_MTU	1514	/* a full 1500-byte MTU frame, for the checksum case */
 
 /* Source and destination of every measured IPv4 packet. */
 #define MB_PKT_SRC	"198.18.0.1"
@@ -88,7 +89,7 @@ const char *mb_policy_name(enum mb_policy kind);
 void mb_frame_tcp4(unsigned char *buf, const char *src, const char *dst,
 		   __u16 sport, __u16 dport);
 /* Any segment that fits MB_FRAME_LEN (shorter ones are padded, as
- * Ethernet pads them). */
+ * Ethernet pads them), or a longer one in a buffer that holds it. */
 void mb_frame_tcp4_seg(unsigned char *buf, const struct mb_tcp_seg *s);
 /* UDP filling the frame. */
 void mb_frame_udp4(unsigned char *buf, const char *src, const char *dst,

@@ -405,17 +405,25 @@ out_free:
 	return err;
 }
 
-/* The Internet checksum of an IPv4 header. */
-static __u16 csum16(const void *p, size_t len)
+/* The Internet checksum of bytes in memory order, seeded with an unfolded
+ * sum; an odd last byte is padded with a zero. */
+static __u16 csum16_seed(__u32 s, const void *p, size_t len)
 {
 	const __u16 *w = p;
-	__u32 s = 0;
 
 	for (; len > 1; len -= 2)
 		s += *w++;
+	if (len)
+		s += *(const __u8 *)w;
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return ~s;
+}
+
+/* The Internet checksum of an IPv4 header. */
+static __u16 csum16(const void *p, size_t len)
+{
+	return csum16_seed(0, p, len);
 }
 
 static void frame_eth(unsigned char *buf, __u16 proto)
@@ -451,9 +459,10 @@ void mb_frame_tcp4_seg(unsigned char *buf, const struct mb_tcp_seg *s)
 	/* MSS 1460, NOP, window scale 7: 8 bytes, what Linux's SYN has
 	 * without timestamps and SACK. */
 	static const unsigned char opts[8] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
-	size_t optlen = s->opts ? sizeof(opts) : 0;
+	size_t optlen = s->opts ? sizeof(opts) : 0, l4len;
 	struct iphdr *ip;
 	struct tcphdr *tcp;
+	__u32 pseudo;
 
 	ip = frame_ip4(buf, s->src, s->dst, IPPROTO_TCP,
 		       sizeof(*tcp) + optlen + s->payload);
@@ -466,6 +475,12 @@ void mb_frame_tcp4_seg(unsigned char *buf, const struct mb_tcp_seg *s)
 	((__u8 *)tcp)[13] = s->flags;
 	tcp->window = htons(s->win);
 	memcpy(tcp + 1, opts, optlen);
+	/* Right, as the data plane verifies it on SYN, FIN, RST and new flows:
+	 * the pseudo header's addresses, protocol and length, then the segment. */
+	l4len = sizeof(*tcp) + optlen + s->payload;
+	pseudo = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) +
+		 (ip->daddr >> 16) + htons(IPPROTO_TCP) + htons((__u16)l4len);
+	tcp->check = csum16_seed(pseudo, tcp, l4len);
 }
 
 /* A SYN without options; the classifier cases only need its ports. */

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "nat.h"
 #include "ratelimit.h"
+#include "l4csum.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -172,6 +173,43 @@ static __always_inline bool ct_revoked(struct ward_ct_key *k, __u64 now)
 	return until && *until > now;
 }
 
+/* Can this packet open a flow? TCP: a SYN, or a bare ACK (picked up
+ * mid-stream, as Linux's nf_conntrack_tcp_loose does). ICMP: a request. */
+static __always_inline bool ct_can_open(const struct packet *p)
+{
+	if (p->proto == IPPROTO_TCP_) {
+		__u8 f = p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
+
+		return f == TCPF_SYN || f == TCPF_ACK;
+	}
+	if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_)
+		return icmp_is_echo_request(p);
+	return true;
+}
+
+/* Defined in bpf/path.bpf.c: tcp_precheck() below, one per hook. Global
+ * functions, so that their stack is not the decision's. */
+extern int ward_tcp_precheck_xdp(struct xdp_md *ctx, struct packet *p, int noflow);
+extern int ward_tcp_precheck_tc(struct __sk_buff *ctx, struct packet *p, int noflow);
+
+/*
+ * What a TCP segment must pass before it may meet its flow or the rules:
+ * flags a segment may carry, in any state (nf_conntrack's tcp_error); with
+ * no flow, only a SYN starts a connection and a bare ACK picks one up (a
+ * FIN, RST or SYN-ACK has nothing to belong to); and the checksum of every
+ * segment that may open a flow or change its state (SYN, FIN, RST, no flow
+ * yet). Returns 0, or the drop reason.
+ */
+static __always_inline int tcp_precheck(void *ctx, struct packet *p, bool noflow, bool xdp)
+{
+	if (!tcp_flags_valid(p->tcp_flags) || (noflow && !ct_can_open(p)))
+		return WARD_CNT_DROP_TCP_INVALID;
+	if ((noflow || (p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) &&
+	    l4_csum_check(ctx, p, xdp))
+		return WARD_CNT_DROP_BAD_CHECKSUM;
+	return 0;
+}
+
 /* Removes a flow; the flow count in metrics is opened minus removed. */
 static __always_inline void ct_remove(struct ward_ct_key *k)
 {
@@ -180,17 +218,31 @@ static __always_inline void ct_remove(struct ward_ct_key *k)
 	nat_forget(k);
 }
 
-/* An ICMP error about a known flow: its quoted packet belongs to the flow. */
+/*
+ * An ICMP error about a known flow: its quoted packet belongs to the flow,
+ * and the error travels back to that packet's sender (RFC 1122 3.2.2), as
+ * nf_conntrack checks it. For this host's own flows (LOCAL), only what the
+ * host sent can come back as an error at ingress: an error about a packet
+ * the peer sent to the host would be the host's to send. Knowing a live
+ * flow's tuple is then not enough to aim errors at any inside address.
+ */
 static __always_inline bool ct_related(const struct packet *p)
 {
 	struct ward_ct_key k;
+	struct ward_ct_val *v;
 	__u8 from;
 
 	if (!p->inner.ok)
 		return false;
+	if (p->dst[0] != p->inner.src[0] || p->dst[1] != p->inner.src[1] ||
+	    p->dst[2] != p->inner.src[2] || p->dst[3] != p->inner.src[3])
+		return false;
 	ct_key_fill(&k, p->family, p->inner.proto, p->inner.src, p->inner.dst,
 		    p->inner.sport, p->inner.dport, &from);
-	return bpf_map_lookup_elem(&ward_ct, &k) != NULL;
+	v = bpf_map_lookup_elem(&ward_ct, &k);
+	if (!v)
+		return false;
+	return !(v->flags & WARD_CTF_LOCAL) || from == v->orig;
 }
 
 /*
@@ -243,20 +295,6 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 		v->flags &= ~WARD_CTF_DRY_RUN;
 	else
 		v->flags |= WARD_CTF_DRY_RUN;
-	return true;
-}
-
-/* Can this packet open a flow? TCP: a SYN, or a bare ACK (picked up
- * mid-stream, as Linux's nf_conntrack_tcp_loose does). ICMP: a request. */
-static __always_inline bool ct_can_open(const struct packet *p)
-{
-	if (p->proto == IPPROTO_TCP_) {
-		__u8 f = p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
-
-		return f == TCPF_SYN || f == TCPF_ACK;
-	}
-	if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_)
-		return icmp_is_echo_request(p);
 	return true;
 }
 
@@ -336,10 +374,19 @@ static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __
 		bpf_spin_unlock(&v->lock);
 	} else {
 		ct_stamp(v, dir, now, len);
+		/* As Linux: a query and its answer are not a stream; a flow
+		 * still exchanging 2 s after it began is. */
+		if ((v->flags & WARD_CTF_REPLIED) && now > v->created + WARD_UDP_STREAM_NS)
+			v->flags |= WARD_CTF_STREAM;
 	}
 
 	switch (r) {
 	case TCP_OK:
+		return CT_PASS;
+	case TCP_IGNORED:
+		/* Not stamped either: a SYN nobody answers must not keep
+		 * the old flow alive. */
+		count(WARD_CNT_TCP_IGNORED);
 		return CT_PASS;
 	case TCP_RST_INEXACT:
 		/* The endpoint answers it with a challenge ACK (RFC 5961). */
@@ -418,6 +465,18 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 		/* A reply to a binding whose flow is gone: no one to send it to. */
 		if (!v && (xl->flags & XL_REPLY))
 			return drop(WARD_CNT_DROP_NAT_STALE);
+		if (p->proto == IPPROTO_TCP_) {
+			ret = xdp ? ward_tcp_precheck_xdp(ctx, p, !v) :
+				    ward_tcp_precheck_tc(ctx, p, !v);
+			/* Global dry-run passes what no flow would have let in,
+			 * as it passes what the rules would drop. */
+			if (ret && !v && (lv.hdr->flags & WARD_RF_DRY_RUN)) {
+				count(WARD_CNT_WOULD_DROP);
+				return WARD_PASS;
+			}
+			if (ret)
+				return drop(ret);
+		}
 	}
 	if (v) {
 		if (v->generation != lv.hdr->generation && !(v->flags & WARD_CTF_LOCAL) &&

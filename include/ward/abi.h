@@ -74,6 +74,8 @@ enum ward_counter {
 	WARD_CNT_DROP_NAT_INVALID,		/* port-forwarded but cannot open a flow, or a
 						 * binding's reply tuple the wrong way round */
 	WARD_CNT_DROP_NAT_NO_ROUTE,		/* source NAT due but the route lookup failed */
+	WARD_CNT_DROP_BAD_CHECKSUM,		/* TCP checksum wrong on a segment that would
+						 * open or change a flow */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
 	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */
@@ -109,6 +111,8 @@ enum ward_counter {
 	WARD_CNT_REJECT_SKIPPED,		/* rejects no RFC lets us answer (ICMP error,
 						 * multicast, later fragment, RST) */
 	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
+	WARD_CNT_TCP_IGNORED,			/* TCP segment passed without changing its flow
+						 * (a SYN on a live flow, a second SYN-ACK) */
 	WARD_CNT_MAX
 };
 
@@ -298,6 +302,8 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CT_TCPF_FIN	(1 << 2)	/* sent FIN */
 #define WARD_CT_TCPF_FIN_ACKED	(1 << 3)	/* its FIN was acknowledged */
 #define WARD_CT_TCPF_SYNACK	(1 << 4)	/* sent a SYN-ACK */
+#define WARD_CT_TCPF_SYN_PASSED	(1 << 5)	/* sent a SYN on a live flow, passed untracked:
+						 * fin_end holds its end (no FIN sent yet) */
 
 /* ward_ct_val.flags */
 #define WARD_CTF_REPLIED	(1 << 0)	/* the responder has sent something */
@@ -305,6 +311,7 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CTF_DRY_RUN	(1 << 2)	/* a dry-run drop admitted it: would-drop */
 #define WARD_CTF_LIBERAL	(1 << 3)	/* picked up mid-stream: no window checks */
 #define WARD_CTF_NAT		(1 << 4)	/* translated: its binding is in ward_nat */
+#define WARD_CTF_STREAM		(1 << 5)	/* UDP: kept exchanging past WARD_UDP_STREAM_NS */
 
 struct ward_ct_val {
 	struct bpf_spin_lock lock;	/* TCP tracking and counters */
@@ -324,6 +331,31 @@ struct ward_ct_val {
 	struct ward_ct_tcp tcp[2];	/* by endpoint index */
 };
 _Static_assert(sizeof(struct ward_ct_val) == 120, "ward_ct_val is ABI");
+
+/* A UDP flow that keeps exchanging this long after its first packet is a
+ * stream (Linux's nf_conntrack_udp: 2 s); a query and its answer are not. */
+#define WARD_UDP_STREAM_NS	2000000000ULL
+
+/*
+ * Which timeout (WARD_CT_TO_*) a flow lives by: the data plane and wardd's
+ * sweeper must agree, so both call this. A TCP flow picked up mid-stream
+ * (LIBERAL) keeps the handshake timeout until the other side answers.
+ */
+static inline __attribute__((always_inline)) __u32
+ward_ct_timeout_idx(__u8 proto, const struct ward_ct_val *v)
+{
+	if (proto == 6) {					/* TCP */
+		if (v->state == WARD_TCP_ESTABLISHED &&
+		    (v->flags & (WARD_CTF_LIBERAL | WARD_CTF_REPLIED)) != WARD_CTF_LIBERAL)
+			return WARD_CT_TO_TCP_EST;
+		if (v->state <= WARD_TCP_ESTABLISHED)
+			return WARD_CT_TO_TCP_HANDSHAKE;
+		return WARD_CT_TO_TCP_CLOSE;
+	}
+	if (proto == 1 || proto == 58)				/* ICMP, ICMPv6 */
+		return WARD_CT_TO_ICMP;
+	return v->flags & WARD_CTF_STREAM ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
+}
 
 
 /* Fragments: the verdict of a first fragment, for the ones that follow. */
