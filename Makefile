@@ -29,11 +29,13 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test demo bench clean layout-check
-all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
+.PHONY: all deps check unit bpftest e2e config-test difftest demo bench clean layout-check
+all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
+	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
-	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_frag_test \
-	$(BUILD)/xdp_pass.bpf.o $(BUILD)/ward_microbench
+	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
+	$(BUILD)/ward_frag_test $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
@@ -89,10 +91,16 @@ $(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c tests/bpf/test_fqdn_track.c $(wil
 $(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_nat_test: tests/bpf/test_nat.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_reject_test: tests/bpf/test_reject.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
+$(BUILD)/ward_dryrun_test: tests/bpf/test_dryrun.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_frag_test: tests/bpf/test_frag.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
@@ -117,13 +125,16 @@ unit: $(BUILD)/test_unit
 config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
-bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test \
-	$(BUILD)/ward_nat_test $(BUILD)/ward_frag_test
+bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_test \
+	$(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
+	$(BUILD)/ward_frag_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
+	$(BUILD)/ward_ct_linux_test
 	$(BUILD)/ward_fqdn_test
 	$(BUILD)/ward_reject_test
 	$(BUILD)/ward_nat_test
+	$(BUILD)/ward_dryrun_test
 	$(BUILD)/ward_frag_test
 
 # No source over 800 lines (but tools/layout-allow.txt's) and no include
@@ -134,9 +145,14 @@ layout-check:
 e2e: all
 	./tests/e2e/run.sh
 
+# Conntrack frame by frame against nftables (tests/diff/run.sh; SEED=, N=
+# and `tests/diff/run.sh random` for longer runs).
+difftest: $(BUILD)/wardd
+	./tests/diff/run.sh scripted
+
 check: deps
 	$(MAKE) all
-	$(MAKE) unit config-test bpftest e2e
+	$(MAKE) unit config-test bpftest e2e difftest
 	QUICK=1 BUILD=$(BUILD) ./bench/run.sh >/dev/null
 	@echo "make check: all suites passed"
 

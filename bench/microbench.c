@@ -61,8 +61,8 @@
  * count, one of each per shape count, and 2 parser cases fit the tables. */
 #define MB_MAX_ROUNDS	101
 #define MB_MAX_NS	8
-#define MB_MAX_SETUPS	(4 * MB_MAX_NS + 2)
-#define MB_MAX_CASES	(6 * MB_MAX_NS + 16)
+#define MB_MAX_SETUPS	(4 * MB_MAX_NS + 4)
+#define MB_MAX_CASES	(6 * MB_MAX_NS + 22)
 #define MB_MAX_SAMPLES	200000	/* single runs per round of a repeat=1 case */
 #define MB_MAX_PRE	3	/* packets that make a case's flow */
 #define MB_KEY_MAX	64	/* room for a flow key */
@@ -119,7 +119,8 @@ struct mb_case {
 	struct mb_setup *setup;
 	const struct mb_case *ref;	/* the row the ratio is taken against */
 	const char *n_label;		/* NULL: setup->n */
-	unsigned char frame[MB_FRAME_LEN];
+	unsigned char frame[MB_FRAME_MTU];
+	__u32	frame_len;		/* 0: MB_FRAME_LEN */
 	const char *rule;		/* deciding rule's name, NULL: none */
 	int	counter;		/* WARD_CNT_* the packet must bump */
 	__u32	retval;			/* XDP_PASS or XDP_DROP */
@@ -293,7 +294,7 @@ static int run_once(struct mb_case *c, unsigned int repeat, __u32 *duration,
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = c->frame,
-		.data_size_in = sizeof(c->frame),
+		.data_size_in = c->frame_len ? c->frame_len : MB_FRAME_LEN,
 		.repeat = repeat);
 	int fd = bpf_program__fd(c->setup->dp.skel->progs.ward_xdp_ingress);
 	double t0, t1;
@@ -361,6 +362,7 @@ static int case_verify(struct mb_case *c)
 
 	for (p = 0; p < c->n_pre; p++) {
 		memcpy(pre.frame, c->pre[p], MB_FRAME_LEN);
+		pre.frame_len = 0;
 		pre.retval = XDP_PASS;
 		ret = run_once(&pre, 1, NULL, NULL);
 		if (ret) {
@@ -508,6 +510,8 @@ static void case_row(const char *scenario, struct mb_setup **s, unsigned int n,
 /* Source ports of the conntrack cases: one flow each. */
 #define MB_SPORT_EST_UDP	40010
 #define MB_SPORT_EST_TCP	40011
+#define MB_SPORT_SYN_64		40012
+#define MB_SPORT_SYN_MTU	40013
 #define MB_SPORT_NEW_UDP	40020
 #define MB_SPORT_NEW_TCP	40021
 
@@ -530,16 +534,16 @@ static void case_est_udp(struct mb_case *c)
  * again and again it is a retransmission of acknowledged-or-not data inside
  * the window: tracked, and passed.
  */
-static void case_est_tcp(struct mb_case *c)
+static void case_est_tcp(struct mb_case *c, __u16 sport)
 {
 	struct mb_tcp_seg cl = {
-		.src = MB_PKT_SRC, .dst = MB_PKT_DST, .sport = MB_SPORT_EST_TCP,
+		.src = MB_PKT_SRC, .dst = MB_PKT_DST, .sport = sport,
 		.dport = MB_PORT_SVC_TCP, .flags = TCPF_SYN_, .seq = 1000, .win = 64240,
 		.opts = 1,
 	};
 	struct mb_tcp_seg sv = {
 		.src = MB_PKT_DST, .dst = MB_PKT_SRC, .sport = MB_PORT_SVC_TCP,
-		.dport = MB_SPORT_EST_TCP, .flags = TCPF_SYN_ | TCPF_ACK_, .seq = 5000,
+		.dport = sport, .flags = TCPF_SYN_ | TCPF_ACK_, .seq = 5000,
 		.ack = 1001, .win = 65160, .opts = 1,
 	};
 
@@ -559,6 +563,30 @@ static void case_est_tcp(struct mb_case *c)
 	c->rule = MB_RULE_SVC_TCP;
 	c->counter = WARD_CNT_CT_ESTABLISHED;
 	c->retval = XDP_PASS;
+}
+
+/*
+ * The cost of verifying a TCP checksum: the client's SYN on its own live
+ * flow (it lost the connection and tries again from the same port) is
+ * checksummed and passed untracked (tcp_ignored), again and again. In a
+ * 64-byte frame (a 30-byte segment) and in a full 1514-byte one (1480
+ * bytes summed), next to the established data segment above, which is not
+ * checksummed.
+ */
+static void case_syn_live(struct mb_case *c, bool mtu)
+{
+	struct mb_tcp_seg syn = {
+		.src = MB_PKT_SRC, .dst = MB_PKT_DST,
+		.sport = mtu ? MB_SPORT_SYN_MTU : MB_SPORT_SYN_64,
+		.dport = MB_PORT_SVC_TCP, .flags = TCPF_SYN_, .seq = 90000000, .win = 64240,
+	};
+
+	case_est_tcp(c, syn.sport);
+	syn.payload = (mtu ? MB_FRAME_MTU : MB_FRAME_LEN) - ETH_HLEN - 20 - 20;
+	memset(c->frame, 0, sizeof(c->frame));
+	mb_frame_tcp4_seg(c->frame, &syn);
+	c->frame_len = mtu ? MB_FRAME_MTU : 0;
+	/* Passed on the flow: ct_established, and tcp_ignored besides. */
 }
 
 static void case_new(struct mb_case *c, bool tcp, const struct mb_case *timer,
@@ -583,11 +611,35 @@ static void case_new(struct mb_case *c, bool tcp, const struct mb_case *timer,
 	c->retval = XDP_PASS;
 }
 
+enum { SINGLE_DROP, SINGLE_UDP, SINGLE_TCP };
+
+/* One single-run row per setup: a dropped first packet (MB_KIND_ONE) or a
+ * new flow's first packet (MB_KIND_NEW); the first row is the reference. */
+static void case_single_row(const char *scenario, struct mb_setup **s, unsigned int n,
+			    int what, const struct mb_case *timer, unsigned int samples)
+{
+	struct mb_case *c, *ref = NULL;
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		c = case_add(scenario, s[k], ref, 1);
+		if (what == SINGLE_DROP) {
+			case_tcp(c, MB_PORT_NO_MATCH, "default", WARD_CNT_DROP_POLICY);
+			c->kind = MB_KIND_ONE;
+			c->samples = samples;
+			c->base = timer;
+		} else {
+			case_new(c, what == SINGLE_TCP, timer, samples);
+		}
+		ref = ref ? ref : c;
+	}
+}
+
 /* The tables hold what -N and -S allow (MB_MAX_*): no add can fail here. */
 static void plan(const struct mb_opts *o)
 {
 	struct mb_setup *blk[MB_MAX_NS], *mix[MB_MAX_NS], *pfx[MB_MAX_NS];
-	struct mb_setup *shp[MB_MAX_NS], *svc[2];
+	struct mb_setup *shp[MB_MAX_NS], *svc[2], *dry[2];
 	static char shp_label[16];
 	struct mb_case *c, *bad, *timer, *ref;
 	unsigned int i, n_svc = 0, k;
@@ -604,6 +656,9 @@ static void plan(const struct mb_opts *o)
 	svc[n_svc++] = setup_add(MB_POL_SERVICES, o->ns[0], 0);
 	if (o->n_ns > 1)
 		svc[n_svc++] = setup_add(MB_POL_SERVICES, o->ns[o->n_ns - 1], 0);
+	/* The same with dry-run rules: what trying a rule costs a new flow. */
+	for (k = 0; k < n_svc; k++)
+		dry[k] = setup_add(MB_POL_SERVICES_DRY, svc[k]->n, 0);
 
 	case_row("worst position", blk, o->n_ns, o->repeat, MB_PORT_BLOCKLIST_LAST,
 		 MB_RULE_BLOCKLIST_LAST, WARD_CNT_DROP_RULE);
@@ -645,9 +700,13 @@ static void plan(const struct mb_opts *o)
 	}
 	for (k = 0, ref = NULL; k < n_svc; k++) {
 		c = case_add("established TCP flow (window tracked)", svc[k], ref, o->repeat);
-		case_est_tcp(c);
+		case_est_tcp(c, MB_SPORT_EST_TCP);
 		ref = ref ? ref : c;
 	}
+	c = case_add("SYN on a live flow, 64 B (checksum verified)", svc[0], ref, o->repeat);
+	case_syn_live(c, false);
+	c = case_add("SYN on a live flow, 1514 B (checksum verified)", svc[0], ref, o->repeat);
+	case_syn_live(c, true);
 	timer = case_add("repeat=1 timer overhead (subtracted below)", blk[0], NULL, 1);
 	mb_frame_bad_ip4(timer->frame);
 	timer->kind = MB_KIND_TIMER;
@@ -656,24 +715,23 @@ static void plan(const struct mb_opts *o)
 	timer->n_label = "-";
 	timer->counter = bad->counter;
 	timer->retval = bad->retval;
-	for (k = 0, ref = NULL; k < n_svc; k++) {
-		c = case_add("dropped first packet, one run at a time", svc[k], ref, 1);
-		case_tcp(c, MB_PORT_NO_MATCH, "default", WARD_CNT_DROP_POLICY);
-		c->kind = MB_KIND_ONE;
-		c->samples = o->samples;
-		c->base = timer;
-		ref = ref ? ref : c;
-	}
-	for (k = 0, ref = NULL; k < n_svc; k++) {
-		c = case_add("new UDP flow (accept + create)", svc[k], ref, 1);
-		case_new(c, false, timer, o->samples);
-		ref = ref ? ref : c;
-	}
-	for (k = 0, ref = NULL; k < n_svc; k++) {
-		c = case_add("new TCP flow, SYN (accept + create)", svc[k], ref, 1);
-		case_new(c, true, timer, o->samples);
-		ref = ref ? ref : c;
-	}
+	/* One run at a time: a dropped first packet, the first packets that
+	 * open UDP and TCP flows. The same with dry-run rules in the policy
+	 * (MB_POL_SERVICES_DRY): the dropped packet and the UDP flow match
+	 * none of them (the dropped one walks them all: the policy decides),
+	 * the TCP flow one, which counts it. */
+	case_single_row("dropped first packet, one run at a time", svc, n_svc, SINGLE_DROP,
+			timer, o->samples);
+	case_single_row("new UDP flow (accept + create)", svc, n_svc, SINGLE_UDP, timer,
+			o->samples);
+	case_single_row("new TCP flow, SYN (accept + create)", svc, n_svc, SINGLE_TCP, timer,
+			o->samples);
+	case_single_row("dropped first packet, dry-run rules, none match", dry, n_svc,
+			SINGLE_DROP, timer, o->samples);
+	case_single_row("new UDP flow, dry-run rules, none match", dry, n_svc, SINGLE_UDP,
+			timer, o->samples);
+	case_single_row("new TCP flow, SYN, a dry-run rule matches (counted)", dry, n_svc,
+			SINGLE_TCP, timer, o->samples);
 }
 
 /*

@@ -18,6 +18,7 @@
 
 /* Every frame is 64 bytes on the wire without FCS, as in the bench-kit. */
 #define MB_FRAME_LEN	64
+#define MB_FRAME_MTU	1514	/* a full 1500-byte MTU frame, for the checksum case */
 
 /* Source and destination of every measured IPv4 packet. */
 #define MB_PKT_SRC	"198.18.0.1"
@@ -31,6 +32,8 @@ enum mb_policy {
 	MB_POL_SHAPES,		/* n rules spread over a given number of shapes */
 	MB_POL_PREFIXES,	/* n random source prefixes, lengths as in a BGP table */
 	MB_POL_SERVICES,	/* n - 2 source /32 drops, then a UDP and a TCP accept */
+	MB_POL_SERVICES_DRY,	/* the same with MB_DRY_RULES dry-run rules before the
+				 * accepts, one of them matching the TCP flow */
 };
 
 /*
@@ -53,6 +56,11 @@ enum mb_policy {
 #define MB_RULE_SVC_TCP		"allow-ssh"
 #define MB_PORT_SVC_UDP		53
 #define MB_PORT_SVC_TCP		22
+
+/* MB_POL_SERVICES_DRY: dry-run rules, the last of them a drop of
+ * MB_PORT_SVC_TCP that the new TCP flow matches (its accept decides). */
+#define MB_DRY_RULES		4
+#define MB_RULE_DRY_SSH		"try-ssh-drop"
 
 /* A TCP segment for mb_frame_tcp4_seg(); ports and numbers in host order. */
 struct mb_tcp_seg {
@@ -81,7 +89,7 @@ const char *mb_policy_name(enum mb_policy kind);
 void mb_frame_tcp4(unsigned char *buf, const char *src, const char *dst,
 		   __u16 sport, __u16 dport);
 /* Any segment that fits MB_FRAME_LEN (shorter ones are padded, as
- * Ethernet pads them). */
+ * Ethernet pads them), or a longer one in a buffer that holds it. */
 void mb_frame_tcp4_seg(unsigned char *buf, const struct mb_tcp_seg *s);
 /* UDP filling the frame. */
 void mb_frame_udp4(unsigned char *buf, const char *src, const char *dst,

@@ -270,6 +270,8 @@ static int build_prefixes(struct mb_builder *b, unsigned int n)
 	return 0;
 }
 
+static int build_services_tail(struct mb_builder *b);
+
 /*
  * A server's firewall: a blocklist of n - 2 source /32s in front of two
  * services, DNS over UDP and SSH. The blocklist is there so that a first
@@ -278,7 +280,6 @@ static int build_prefixes(struct mb_builder *b, unsigned int n)
  */
 static int build_services(struct mb_builder *b, unsigned int n)
 {
-	struct pol_rule *r;
 	int err;
 
 	if (n < 3)
@@ -286,6 +287,14 @@ static int build_services(struct mb_builder *b, unsigned int n)
 	err = add_host_blocks(b, n - 2);
 	if (err)
 		return err;
+	return build_services_tail(b);
+}
+
+/* The two services every services policy ends with. */
+static int build_services_tail(struct mb_builder *b)
+{
+	struct pol_rule *r;
+
 	r = rule_add(b, WARD_ACT_ACCEPT, MB_RULE_SVC_UDP);
 	if (!r)
 		return -ENOMEM;
@@ -299,6 +308,41 @@ static int build_services(struct mb_builder *b, unsigned int n)
 	return ports_set(&r->dport, MB_PORT_SVC_TCP, MB_PORT_SVC_TCP);
 }
 
+/*
+ * MB_POL_SERVICES with dry-run rules being tried in front of the services:
+ * MB_DRY_NETS network drops that no measured packet matches, then a
+ * dry-run drop of SSH (MB_RULE_DRY_SSH) that the new TCP flow matches and
+ * counts, its accept deciding. The blocklist is n - 2 - MB_DRY_RULES long.
+ */
+#define MB_DRY_NETS	(MB_DRY_RULES - 1)
+
+static int build_services_dry(struct mb_builder *b, unsigned int n)
+{
+	struct pol_rule *r;
+	unsigned int i;
+	int err;
+
+	if (n < MB_DRY_RULES + 3)
+		return -EINVAL;
+	err = add_host_blocks(b, n - 2 - MB_DRY_RULES);
+	if (err)
+		return err;
+	for (i = 0; i < MB_DRY_NETS; i++) {
+		r = rule_add(b, WARD_ACT_DROP, "try-net-%u", i);
+		if (!r || cidr_set(&r->from, MB_NET_NETS + (i << 8), 24))
+			return -ENOMEM;
+		r->dry_run = true;
+	}
+	r = rule_add(b, WARD_ACT_DROP, MB_RULE_DRY_SSH);
+	if (!r)
+		return -ENOMEM;
+	r->dry_run = true;
+	r->proto = PROTO_TCP;
+	if (ports_set(&r->dport, MB_PORT_SVC_TCP, MB_PORT_SVC_TCP))
+		return -ENOMEM;
+	return build_services_tail(b);
+}
+
 const char *mb_policy_name(enum mb_policy kind)
 {
 	switch (kind) {
@@ -307,6 +351,7 @@ const char *mb_policy_name(enum mb_policy kind)
 	case MB_POL_SHAPES:	return "shapes";
 	case MB_POL_PREFIXES:	return "prefixes";
 	case MB_POL_SERVICES:	return "services";
+	case MB_POL_SERVICES_DRY:	return "services+dry";
 	}
 	return "?";
 }
@@ -345,6 +390,9 @@ int mb_policy_build(struct pol_policy *pol, enum mb_policy kind, unsigned int n,
 	case MB_POL_SERVICES:
 		err = build_services(&b, n);
 		break;
+	case MB_POL_SERVICES_DRY:
+		err = build_services_dry(&b, n);
+		break;
 	default:
 		err = -EINVAL;
 	}
@@ -357,17 +405,25 @@ out_free:
 	return err;
 }
 
-/* The Internet checksum of an IPv4 header. */
-static __u16 csum16(const void *p, size_t len)
+/* The Internet checksum of bytes in memory order, seeded with an unfolded
+ * sum; an odd last byte is padded with a zero. */
+static __u16 csum16_seed(__u32 s, const void *p, size_t len)
 {
 	const __u16 *w = p;
-	__u32 s = 0;
 
 	for (; len > 1; len -= 2)
 		s += *w++;
+	if (len)
+		s += *(const __u8 *)w;
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return ~s;
+}
+
+/* The Internet checksum of an IPv4 header. */
+static __u16 csum16(const void *p, size_t len)
+{
+	return csum16_seed(0, p, len);
 }
 
 static void frame_eth(unsigned char *buf, __u16 proto)
@@ -403,9 +459,10 @@ void mb_frame_tcp4_seg(unsigned char *buf, const struct mb_tcp_seg *s)
 	/* MSS 1460, NOP, window scale 7: 8 bytes, what Linux's SYN has
 	 * without timestamps and SACK. */
 	static const unsigned char opts[8] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
-	size_t optlen = s->opts ? sizeof(opts) : 0;
+	size_t optlen = s->opts ? sizeof(opts) : 0, l4len;
 	struct iphdr *ip;
 	struct tcphdr *tcp;
+	__u32 pseudo;
 
 	ip = frame_ip4(buf, s->src, s->dst, IPPROTO_TCP,
 		       sizeof(*tcp) + optlen + s->payload);
@@ -418,6 +475,12 @@ void mb_frame_tcp4_seg(unsigned char *buf, const struct mb_tcp_seg *s)
 	((__u8 *)tcp)[13] = s->flags;
 	tcp->window = htons(s->win);
 	memcpy(tcp + 1, opts, optlen);
+	/* Right, as the data plane verifies it on SYN, FIN, RST and new flows:
+	 * the pseudo header's addresses, protocol and length, then the segment. */
+	l4len = sizeof(*tcp) + optlen + s->payload;
+	pseudo = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) +
+		 (ip->daddr >> 16) + htons(IPPROTO_TCP) + htons((__u16)l4len);
+	tcp->check = csum16_seed(pseudo, tcp, l4len);
 }
 
 /* A SYN without options; the classifier cases only need its ports. */

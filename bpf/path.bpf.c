@@ -29,6 +29,21 @@ __noinline int ward_decide_tc(struct __sk_buff *ctx, struct packet *p, __u32 pkt
 	return path_ingress(ctx, p, pkt_len, ifindex, false);
 }
 
+/* tcp_precheck() in bpf/lib/path.h: 0, or the drop reason. */
+__noinline int ward_tcp_precheck_xdp(struct xdp_md *ctx, struct packet *p, int noflow)
+{
+	if (!p)
+		return WARD_CNT_DROP_INTERNAL;
+	return tcp_precheck(ctx, p, noflow, true);
+}
+
+__noinline int ward_tcp_precheck_tc(struct __sk_buff *ctx, struct packet *p, int noflow)
+{
+	if (!p)
+		return WARD_CNT_DROP_INTERNAL;
+	return tcp_precheck(ctx, p, noflow, false);
+}
+
 __noinline int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex)
 {
 	if (!p)

@@ -22,6 +22,7 @@
 #define TCPF_SYN	0x02
 #define TCPF_RST	0x04
 #define TCPF_ACK	0x10
+#define TCPF_URG	0x20
 
 /* What tcp_track() makes of a segment. */
 #define TCP_OK			0
@@ -29,6 +30,27 @@
 #define TCP_OUT_OF_WINDOW	2	/* outside the window: drop */
 #define TCP_RST_INEXACT		3	/* in-window RST, not the exact seq: pass, keep the flow */
 #define TCP_REOPEN		4	/* SYN on a closed flow: a new flow */
+#define TCP_IGNORED		5	/* pass, the flow unchanged (Linux's "ignore") */
+
+/*
+ * The flag combinations a segment may carry, as Linux's tcp_valid_flags:
+ * SYN, SYN|URG, SYN|ACK, RST, RST|ACK, FIN|ACK, FIN|ACK|URG, ACK, ACK|URG
+ * (PSH, ECE and CWR aside). SYN+FIN, SYN+RST, FIN+RST, no flags, XMAS, a FIN
+ * without ACK are not: no endpoint sends them, scanners and evasion do. A
+ * bit map indexed by FIN SYN RST ACK URG (at most 0x37).
+ */
+#define TCP_FLAGS_MASK		(TCPF_FIN | TCPF_SYN | TCPF_RST | TCPF_ACK | TCPF_URG)
+#define TCP_VALID_FLAGS		(1ULL << TCPF_SYN | 1ULL << (TCPF_SYN | TCPF_URG) |	\
+				 1ULL << (TCPF_SYN | TCPF_ACK) | 1ULL << TCPF_RST |	\
+				 1ULL << (TCPF_RST | TCPF_ACK) |			\
+				 1ULL << (TCPF_FIN | TCPF_ACK) |			\
+				 1ULL << (TCPF_FIN | TCPF_ACK | TCPF_URG) |		\
+				 1ULL << TCPF_ACK | 1ULL << (TCPF_ACK | TCPF_URG))
+
+static __always_inline bool tcp_flags_valid(__u8 flags)
+{
+	return (TCP_VALID_FLAGS >> (flags & TCP_FLAGS_MASK)) & 1;
+}
 
 /* Linux's MAXACKWINDOW when a side's window is still unknown. */
 #define TCP_MAXACKWIN_DEFAULT	66000
@@ -140,21 +162,8 @@ static __always_inline void ct_key_of(const struct packet *p, struct ward_ct_key
 static __always_inline __u64 ct_timeout_ns(const struct ward_policy_hdr *hdr,
 					   const struct ward_ct_val *v, __u8 proto)
 {
-	__u32 idx;
-
-	if (proto == IPPROTO_TCP_) {
-		if (v->state == WARD_TCP_ESTABLISHED)
-			idx = WARD_CT_TO_TCP_EST;
-		else if (v->state <= WARD_TCP_SYN_RECV)
-			idx = WARD_CT_TO_TCP_HANDSHAKE;
-		else
-			idx = WARD_CT_TO_TCP_CLOSE;
-	} else if (proto == IPPROTO_ICMP_ || proto == IPPROTO_ICMPV6_) {
-		idx = WARD_CT_TO_ICMP;
-	} else {
-		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
-	}
-	return (__u64)hdr->ct_timeout[idx] * NSEC_PER_SEC;
+	return (__u64)hdr->ct_timeout[ward_ct_timeout_idx(proto, v) % WARD_CT_TO_MAX] *
+	       NSEC_PER_SEC;
 }
 
 /* Another CPU may have stamped the flow after our `now` was read: a
@@ -203,19 +212,49 @@ static __always_inline void tcp_init_orig(struct ward_ct_val *v, const struct pa
 	}
 }
 
-/* The state machine: the state after this segment, or TCP_INVALID as a
- * negative. orig: the segment comes from the originator. */
+/* A synchronized flow, or one on its way: a SYN there is not the flow's. */
+static __always_inline bool tcp_live(__u8 st)
+{
+	return st >= WARD_TCP_SYN_RECV && st <= WARD_TCP_LAST_ACK;
+}
+
+/*
+ * The state machine: the state after this segment, or a TCP_* verdict as a
+ * negative. orig: the segment comes from the originator.
+ */
 static __always_inline int tcp_next_state(struct ward_ct_val *v, __u8 flags, bool orig,
-					  struct ward_ct_tcp *snd, struct ward_ct_tcp *rcv)
+					  __u32 end, struct ward_ct_tcp *snd,
+					  struct ward_ct_tcp *rcv)
 {
 	__u8 st = v->state;
 
 	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		/* A flow picked up from a stray ACK that nobody answered
+		 * never stands in a real connection's way. */
+		if (st == WARD_TCP_TIME_WAIT || st == WARD_TCP_CLOSE ||
+		    (v->flags & (WARD_CTF_LIBERAL | WARD_CTF_REPLIED)) == WARD_CTF_LIBERAL)
+			return -TCP_REOPEN;
 		if (orig) {
 			if (st == WARD_TCP_SYN_SENT || st == WARD_TCP_SYN_SENT2)
 				return st;	/* retransmission */
-			if (st == WARD_TCP_TIME_WAIT || st == WARD_TCP_CLOSE)
-				return -TCP_REOPEN;
+			/*
+			 * A client that lost its connection (crash, reboot, a
+			 * NAT that reused the port) connects again from the
+			 * same port. Let the SYN reach the server, which
+			 * answers with a challenge ACK (RFC 5961 4); the
+			 * client's RST to it is exact and closes the flow,
+			 * and its next SYN opens the new one. A server that
+			 * forgot the connection answers with a SYN-ACK or a
+			 * RST instead: the SYN's end is kept to know them.
+			 * Retransmitted SYNs of a half-open flow pass too.
+			 */
+			if (tcp_live(st)) {
+				if (st != WARD_TCP_SYN_RECV && !(snd->flags & WARD_CT_TCPF_FIN)) {
+					snd->fin_end = end;
+					snd->flags |= WARD_CT_TCPF_SYN_PASSED;
+				}
+				return -TCP_IGNORED;
+			}
 			return -TCP_INVALID;
 		}
 		if (st == WARD_TCP_SYN_SENT || st == WARD_TCP_SYN_SENT2)
@@ -232,6 +271,11 @@ static __always_inline int tcp_next_state(struct ward_ct_val *v, __u8 flags, boo
 			/* Simultaneous open: the second SYN-ACK completes it. */
 			if (!(snd->flags & WARD_CT_TCPF_SYNACK) && (rcv->flags & WARD_CT_TCPF_SYNACK))
 				return WARD_TCP_ESTABLISHED;
+			/* The first SYN-ACK set the responder's numbers; one
+			 * with others (injected, or a SYN cookie racing the
+			 * real answer) must not replace them. */
+			if (!orig && (snd->flags & WARD_CT_TCPF_SYNACK) && end != snd->td_end)
+				return -TCP_IGNORED;
 			return st;		/* retransmission */
 		case WARD_TCP_ESTABLISHED:
 			/* The final ACK of the handshake was lost. */
@@ -239,8 +283,8 @@ static __always_inline int tcp_next_state(struct ward_ct_val *v, __u8 flags, boo
 		}
 		return -TCP_INVALID;
 	}
-	if (!(flags & TCPF_ACK) && !(flags & TCPF_FIN))
-		return -TCP_INVALID;		/* no flags at all */
+	if (!(flags & TCPF_ACK))
+		return -TCP_INVALID;		/* RFC 9293: no ACK, no synchronized segment */
 	switch (st) {
 	case WARD_TCP_SYN_SENT:
 	case WARD_TCP_SYN_SENT2:
@@ -252,6 +296,25 @@ static __always_inline int tcp_next_state(struct ward_ct_val *v, __u8 flags, boo
 		return st;
 	}
 	return WARD_TCP_ESTABLISHED;	/* refined by the FIN bookkeeping */
+}
+
+/*
+ * The server answered a SYN that passed on a live flow with a SYN-ACK: both
+ * ends have a new connection the flow did not see begin (Linux's "we are out
+ * of sync"). Follow it from the SYN's end; the SYN's window scale was not
+ * kept, so the flow's windows go unchecked from now (LIBERAL).
+ */
+static __always_inline void tcp_resync(struct ward_ct_val *v, struct ward_ct_tcp *snd,
+				       struct ward_ct_tcp *rcv)
+{
+	__u32 syn_end = rcv->fin_end;
+
+	__builtin_memset(snd, 0, sizeof(*snd));
+	__builtin_memset(rcv, 0, sizeof(*rcv));
+	rcv->td_end = rcv->td_maxend = syn_end;
+	rcv->td_maxwin = 1;
+	v->flags |= WARD_CTF_LIBERAL;
+	v->state = WARD_TCP_SYN_SENT;
 }
 
 /*
@@ -267,9 +330,19 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 	__u32 seq = p->seq, ack = p->ack, end = tcp_seg_end(p), win = p->win;
 	__u32 maxackwin;
 	int next;
-	bool in_window;
+	bool in_window, answers_syn;
 
+	if (!tcp_flags_valid(flags))
+		return TCP_INVALID;
+	/* An answer of the server to a SYN that passed on the live flow. */
+	answers_syn = !orig && (flags & TCPF_ACK) && (rcv->flags & WARD_CT_TCPF_SYN_PASSED) &&
+		      ack == rcv->fin_end;
 	if (flags & TCPF_RST) {
+		/* The server knew no such connection: the flow is gone. */
+		if (answers_syn) {
+			v->state = WARD_TCP_CLOSE;
+			return TCP_OK;
+		}
 		/* RFC 5961: only the exact sequence number tears a flow down;
 		 * the receiver's RCV.NXT is the last ack it sent. */
 		if (v->state == WARD_TCP_SYN_SENT && !orig && (flags & TCPF_ACK) &&
@@ -289,15 +362,18 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 			return TCP_RST_INEXACT;
 		return TCP_OUT_OF_WINDOW;
 	}
+	if (answers_syn && (flags & TCPF_SYN))
+		tcp_resync(v, snd, rcv);
 
-	next = tcp_next_state(v, flags, orig, snd, rcv);
+	next = tcp_next_state(v, flags, orig, end, snd, rcv);
 	if (next < 0)
 		return -next;
 
 	if (!snd->td_maxwin ||
 	    ((flags & TCPF_SYN) &&
-	     ((!orig && (v->state == WARD_TCP_SYN_SENT || v->state == WARD_TCP_SYN_SENT2 ||
-			  v->state == WARD_TCP_SYN_RECV)) ||
+	     ((!orig && !(snd->flags & WARD_CT_TCPF_SYNACK) &&
+	       (v->state == WARD_TCP_SYN_SENT || v->state == WARD_TCP_SYN_SENT2 ||
+		v->state == WARD_TCP_SYN_RECV)) ||
 	      (orig && v->state == WARD_TCP_SYN_SENT && seq_after(end, snd->td_end))))) {
 		/* The first segment from this side, or a new SYN/SYN-ACK. */
 		snd->flags &= ~WARD_CT_TCPF_WSCALE;
@@ -354,6 +430,7 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 	if (next >= WARD_TCP_ESTABLISHED) {
 		if (flags & TCPF_FIN) {
 			snd->flags |= WARD_CT_TCPF_FIN;
+			snd->flags &= ~WARD_CT_TCPF_SYN_PASSED;
 			snd->fin_end = end;
 		}
 		if ((flags & TCPF_ACK) && (rcv->flags & WARD_CT_TCPF_FIN) &&

@@ -15,11 +15,13 @@
 #include "parse.h"
 #include "counters.h"
 #include "classify.h"
+#include "dryrun.h"
 #include "conntrack.h"
 #include "frag.h"
 #include "events.h"
 #include "nat.h"
 #include "ratelimit.h"
+#include "l4csum.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -62,6 +64,7 @@ static __always_inline int live_policy(struct live *lv)
 struct decision {
 	__u8	action;
 	__u8	flags;
+	__u32	rule;	/* the deciding rule's index; WARD_NO_RULE: the policy */
 	__u32	stat;
 	__u32	reason;
 	__u32	rate;	/* the rule's rate:, 0: none */
@@ -73,6 +76,7 @@ static __always_inline int decide(struct live *lv, struct packet *p, struct ward
 	struct ward_rule *rule;
 	__u32 idx = classify(lv->hdr, lv->slot, p, ifc);
 
+	d->rule = idx;
 	if (idx == WARD_NO_RULE) {
 		d->action = lv->hdr->default_action;
 		d->flags = lv->hdr->flags;
@@ -105,10 +109,40 @@ static __always_inline __u8 decision_event(const struct decision *d)
 	return dry ? WARD_EVA_WOULD_DROP : WARD_EVA_DROP;
 }
 
-/* Passes the packet, or would: dry-run drops count as would_drop. */
+/* Passes the packet, or would: in global dry-run, drops count as
+ * would_drop. (A dry-run rule never decides: see dryrun.h.) */
 static __always_inline bool admitted(const struct decision *d)
 {
 	return d->action == WARD_ACT_ACCEPT || (d->flags & WARD_RF_DRY_RUN);
+}
+
+/*
+ * A first packet's dry-run rules: those it matched before the rule that
+ * decided it each count the packet and log what they would have done
+ * (rate-limited per rule, as every flow log record), under the same
+ * defaults.log as a decision: would-accept only with log: all or the
+ * rule's own log: true.
+ */
+static __always_inline void dry_run_count(struct live *lv, struct packet *p,
+					  struct ward_iface *ifc, __u32 bound, __u32 ifindex,
+					  __u32 len, __u64 now)
+{
+	struct ward_rule *rule;
+	struct dry_match *m;
+	__u32 i;
+	__u8 ev;
+
+	m = dry_classify(lv->hdr, lv->slot, p, ifc, bound);
+	for (i = 0; m && i < WARD_DRY_MATCH_MAX && i < m->n; i++) {
+		rule = dry_rule(m, i, lv->slot);
+		if (!rule)
+			continue;
+		count_rule(rule->stat, len);
+		ev = dry_event(rule->action);
+		if ((rule->flags & WARD_RF_LOG) || lv->hdr->log_mode == WARD_LOG_ALL ||
+		    (lv->hdr->log_mode == WARD_LOG_DROPS && ev != WARD_EVA_WOULD_ACCEPT))
+			log_flow(p, ifindex, rule->stat, ev, 0, lv->hdr->log_rate, now);
+	}
 }
 
 /*
@@ -139,6 +173,43 @@ static __always_inline bool ct_revoked(struct ward_ct_key *k, __u64 now)
 	return until && *until > now;
 }
 
+/* Can this packet open a flow? TCP: a SYN, or a bare ACK (picked up
+ * mid-stream, as Linux's nf_conntrack_tcp_loose does). ICMP: a request. */
+static __always_inline bool ct_can_open(const struct packet *p)
+{
+	if (p->proto == IPPROTO_TCP_) {
+		__u8 f = p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
+
+		return f == TCPF_SYN || f == TCPF_ACK;
+	}
+	if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_)
+		return icmp_is_echo_request(p);
+	return true;
+}
+
+/* Defined in bpf/path.bpf.c: tcp_precheck() below, one per hook. Global
+ * functions, so that their stack is not the decision's. */
+extern int ward_tcp_precheck_xdp(struct xdp_md *ctx, struct packet *p, int noflow);
+extern int ward_tcp_precheck_tc(struct __sk_buff *ctx, struct packet *p, int noflow);
+
+/*
+ * What a TCP segment must pass before it may meet its flow or the rules:
+ * flags a segment may carry, in any state (nf_conntrack's tcp_error); with
+ * no flow, only a SYN starts a connection and a bare ACK picks one up (a
+ * FIN, RST or SYN-ACK has nothing to belong to); and the checksum of every
+ * segment that may open a flow or change its state (SYN, FIN, RST, no flow
+ * yet). Returns 0, or the drop reason.
+ */
+static __always_inline int tcp_precheck(void *ctx, struct packet *p, bool noflow, bool xdp)
+{
+	if (!tcp_flags_valid(p->tcp_flags) || (noflow && !ct_can_open(p)))
+		return WARD_CNT_DROP_TCP_INVALID;
+	if ((noflow || (p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) &&
+	    l4_csum_check(ctx, p, xdp))
+		return WARD_CNT_DROP_BAD_CHECKSUM;
+	return 0;
+}
+
 /* Removes a flow; the flow count in metrics is opened minus removed. */
 static __always_inline void ct_remove(struct ward_ct_key *k)
 {
@@ -147,17 +218,31 @@ static __always_inline void ct_remove(struct ward_ct_key *k)
 	nat_forget(k);
 }
 
-/* An ICMP error about a known flow: its quoted packet belongs to the flow. */
+/*
+ * An ICMP error about a known flow: its quoted packet belongs to the flow,
+ * and the error travels back to that packet's sender (RFC 1122 3.2.2), as
+ * nf_conntrack checks it. For this host's own flows (LOCAL), only what the
+ * host sent can come back as an error at ingress: an error about a packet
+ * the peer sent to the host would be the host's to send. Knowing a live
+ * flow's tuple is then not enough to aim errors at any inside address.
+ */
 static __always_inline bool ct_related(const struct packet *p)
 {
 	struct ward_ct_key k;
+	struct ward_ct_val *v;
 	__u8 from;
 
 	if (!p->inner.ok)
 		return false;
+	if (p->dst[0] != p->inner.src[0] || p->dst[1] != p->inner.src[1] ||
+	    p->dst[2] != p->inner.src[2] || p->dst[3] != p->inner.src[3])
+		return false;
 	ct_key_fill(&k, p->family, p->inner.proto, p->inner.src, p->inner.dst,
 		    p->inner.sport, p->inner.dport, &from);
-	return bpf_map_lookup_elem(&ward_ct, &k) != NULL;
+	v = bpf_map_lookup_elem(&ward_ct, &k);
+	if (!v)
+		return false;
+	return !(v->flags & WARD_CTF_LOCAL) || from == v->orig;
 }
 
 /*
@@ -210,20 +295,6 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 		v->flags &= ~WARD_CTF_DRY_RUN;
 	else
 		v->flags |= WARD_CTF_DRY_RUN;
-	return true;
-}
-
-/* Can this packet open a flow? TCP: a SYN, or a bare ACK (picked up
- * mid-stream, as Linux's nf_conntrack_tcp_loose does). ICMP: a request. */
-static __always_inline bool ct_can_open(const struct packet *p)
-{
-	if (p->proto == IPPROTO_TCP_) {
-		__u8 f = p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
-
-		return f == TCPF_SYN || f == TCPF_ACK;
-	}
-	if (p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_)
-		return icmp_is_echo_request(p);
 	return true;
 }
 
@@ -303,10 +374,19 @@ static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __
 		bpf_spin_unlock(&v->lock);
 	} else {
 		ct_stamp(v, dir, now, len);
+		/* As Linux: a query and its answer are not a stream; a flow
+		 * still exchanging 2 s after it began is. */
+		if ((v->flags & WARD_CTF_REPLIED) && now > v->created + WARD_UDP_STREAM_NS)
+			v->flags |= WARD_CTF_STREAM;
 	}
 
 	switch (r) {
 	case TCP_OK:
+		return CT_PASS;
+	case TCP_IGNORED:
+		/* Not stamped either: a SYN nobody answers must not keep
+		 * the old flow alive. */
+		count(WARD_CNT_TCP_IGNORED);
 		return CT_PASS;
 	case TCP_RST_INEXACT:
 		/* The endpoint answers it with a challenge ACK (RFC 5961). */
@@ -380,6 +460,18 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 		/* A reply to a binding whose flow is gone: no one to send it to. */
 		if (!v && (xl->flags & XL_REPLY))
 			return drop(WARD_CNT_DROP_NAT_STALE);
+		if (p->proto == IPPROTO_TCP_) {
+			ret = xdp ? ward_tcp_precheck_xdp(ctx, p, !v) :
+				    ward_tcp_precheck_tc(ctx, p, !v);
+			/* Global dry-run passes what no flow would have let in,
+			 * as it passes what the rules would drop. */
+			if (ret && !v && (lv.hdr->flags & WARD_RF_DRY_RUN)) {
+				count(WARD_CNT_WOULD_DROP);
+				return WARD_PASS;
+			}
+			if (ret)
+				return drop(ret);
+		}
 	}
 	if (v) {
 		if (v->generation != lv.hdr->generation && !(v->flags & WARD_CTF_LOCAL) &&
@@ -416,6 +508,9 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 	nat_dnat(lv.slot, p, ifc, xl);
 	if (decide(&lv, p, ifc, &d))
 		return drop(WARD_CNT_DROP_INTERNAL);
+	/* The one test a policy without dry-run rules pays for them. */
+	if (lv.hdr->n_dry_tuples)
+		dry_run_count(&lv, p, ifc, d.rule, ifindex, pkt_len, now);
 	/* Over the rule's rate for its source: a drop, whatever the action
 	 * (in dry-run, a would-drop). */
 	if (d.rate && rate_over(p, d.stat, d.rate, ifindex, now)) {

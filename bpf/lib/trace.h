@@ -5,7 +5,8 @@
  * stage path_ingress asks a new flow's first packet, and the NAT it would
  * get (port forward, then masquerade/snat by the route's out link).
  * Lookups only: no flow or binding is made, no counter moves, nothing is
- * logged. Only bpf/path.bpf.c
+ * logged. It also names the dry-run rules that match before the deciding
+ * rule (dryrun.h). Only bpf/path.bpf.c
  * includes it; bpf/trace.bpf.c is the entry point wardd test-runs.
  */
 #ifndef WARD_BPF_TRACE_H
@@ -15,6 +16,26 @@
 
 #define TRACE_ND_FIRST	133	/* as entry.h: router solicitation ... */
 #define TRACE_ND_LAST	137	/* ... redirect pass before the rules */
+
+/* The dry-run rules the flow's first packet counts and logs for. */
+static __always_inline void trace_dry_run(struct live *lv, struct packet *p,
+					  struct ward_iface *ifc, __u32 bound, struct ward_trace *t)
+{
+	struct ward_rule *rule;
+	struct dry_match *m;
+	__u32 i, n = 0;
+
+	m = dry_classify(lv->hdr, lv->slot, p, ifc, bound);
+	for (i = 0; m && i < WARD_DRY_MATCH_MAX && i < m->n; i++) {
+		rule = dry_rule(m, i, lv->slot);
+		if (!rule || n >= WARD_DRY_MATCH_MAX)
+			continue;
+		t->dry_stat[n] = rule->stat;
+		t->dry_action[n] = rule->action;
+		n++;
+	}
+	t->n_dry = n;
+}
 
 static __always_inline int trace_flow(struct xdp_md *ctx, struct ward_trace *t)
 {
@@ -64,6 +85,8 @@ static __always_inline int trace_flow(struct xdp_md *ctx, struct ward_trace *t)
 	t->action = d.action;
 	t->flags = d.flags;
 	t->rate = d.rate;
+	if (lv.hdr->n_dry_tuples)
+		trace_dry_run(&lv, &p, &ifc, d.rule, t);
 	/* As path_ingress binds an admitted first packet that opens a flow;
 	 * the route is looked up from the traced ingress link. */
 	if (admitted(&d) && ct_trackable(&p) && ct_can_open(&p))

@@ -35,13 +35,16 @@
 #define WARD_ACT_REJECT		3	/* drop, and answer: TCP RST / ICMP unreachable */
 
 /* ward_rule.flags and ward_policy_hdr.flags */
-#define WARD_RF_DRY_RUN		(1 << 0)	/* decide and count, then pass */
+#define WARD_RF_DRY_RUN		(1 << 0)	/* rule: counted and logged, never decides;
+						 * policy: decide and count, then pass */
 #define WARD_RF_LOG		(1 << 1)
 
 /* ward_tuple.flags: which optional key fields the shape matches on. */
 #define WARD_TF_PROTO		(1 << 0)
 #define WARD_TF_IN_ZONE		(1 << 1)
 #define WARD_TF_IN_IF		(1 << 2)
+#define WARD_TF_ONE_PROTO	(1 << 3)	/* every entry has protocol ward_tuple.proto:
+						 * a packet of another needs no lookup */
 
 /* Address family codes used in keys (not AF_*: BPF has no libc). */
 #define WARD_FAM_V4		4
@@ -71,6 +74,8 @@ enum ward_counter {
 	WARD_CNT_DROP_NAT_INVALID,		/* port-forwarded but cannot open a flow, or a
 						 * binding's reply tuple the wrong way round */
 	WARD_CNT_DROP_NAT_NO_ROUTE,		/* source NAT due but the route lookup failed */
+	WARD_CNT_DROP_BAD_CHECKSUM,		/* TCP checksum wrong on a segment that would
+						 * open or change a flow */
 	WARD_CNT_DROP_BAD_FRAGMENT,		/* TCP fragment at offset 8: it would rewrite the
 						 * first fragment's flags (RFC 1858) */
 	WARD_CNT_DROP_FRAG_DENIED,		/* later fragment of a datagram whose first
@@ -113,6 +118,8 @@ enum ward_counter {
 	WARD_CNT_REJECT_SKIPPED,		/* rejects no RFC lets us answer (ICMP error,
 						 * multicast, later fragment, RST) */
 	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
+	WARD_CNT_TCP_IGNORED,			/* TCP segment passed without changing its flow
+						 * (a SYN on a live flow, a second SYN-ACK) */
 	WARD_CNT_MAX
 };
 
@@ -132,9 +139,10 @@ struct ward_tuple {
 	__u8	family;		/* WARD_FAM_V4 or WARD_FAM_V6 */
 	__u8	flags;		/* WARD_TF_* */
 	__u8	fqdn;		/* FQDN set id + 1: dst is a learned address of it */
-	__u8	pad;
+	__u8	ranks;		/* dry-run tuples: keys hold rank 0..ranks-1 */
 	__u32	min_rule;	/* lowest rule index in this tuple */
-	__u32	pad2;
+	__u8	proto;		/* WARD_TF_ONE_PROTO: the protocol of all its entries */
+	__u8	pad2[3];
 };
 _Static_assert(sizeof(struct ward_tuple) == 48, "ward_tuple is ABI");
 
@@ -144,7 +152,7 @@ struct ward_cls_key {
 	__u8	proto;
 	__u16	in_if;		/* interface name id, 0 when not matched */
 	__u8	in_zone;	/* zone id, 0 when not matched */
-	__u8	pad;
+	__u8	rank;		/* dry-run tuples: the rank-th rule of this key */
 	__be16	sport;
 	__be16	dport;
 	__u32	pad2;
@@ -154,6 +162,17 @@ struct ward_cls_key {
 _Static_assert(sizeof(struct ward_cls_key) == 48, "ward_cls_key is ABI");
 
 #define WARD_CLS_SLOT_SHIFT	15
+
+/*
+ * Dry-run rules (a rule's dry_run: true) never decide: they are counted and
+ * logged when they match before the deciding rule, and classification goes
+ * on as if they were not there. They sit in a classifier of their own, the
+ * last n_dry_tuples tuples of the policy, walked only when there are any.
+ * There, one key may hold several rules, by rank (lowest rule first), so
+ * that two dry-run rules with the very same match are both counted.
+ */
+#define WARD_DRY_RANKS		4	/* dry-run rules one key holds */
+#define WARD_DRY_MATCH_MAX	4	/* dry-run rules one packet is counted for */
 
 /* Value of ward_cls: the first (lowest) rule index with this key. */
 struct ward_cls_val {
@@ -187,7 +206,7 @@ struct ward_policy_hdr {
 	__u8	default_action;	/* WARD_ACT_* */
 	__u8	flags;		/* WARD_RF_DRY_RUN: global dry-run */
 	__u8	log_mode;	/* WARD_LOG_*: defaults.log */
-	__u8	pad;
+	__u8	n_dry_tuples;	/* the last n_dry_tuples of tuples[]: dry-run rules */
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* seconds, by WARD_CT_TO_* */
 	__u32	log_rate;	/* flow log events a second, per rule and CPU */
 	__u32	scan_ports;	/* port scan: distinct ports (0: off) ... */
@@ -290,6 +309,8 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CT_TCPF_FIN	(1 << 2)	/* sent FIN */
 #define WARD_CT_TCPF_FIN_ACKED	(1 << 3)	/* its FIN was acknowledged */
 #define WARD_CT_TCPF_SYNACK	(1 << 4)	/* sent a SYN-ACK */
+#define WARD_CT_TCPF_SYN_PASSED	(1 << 5)	/* sent a SYN on a live flow, passed untracked:
+						 * fin_end holds its end (no FIN sent yet) */
 
 /* ward_ct_val.flags */
 #define WARD_CTF_REPLIED	(1 << 0)	/* the responder has sent something */
@@ -297,6 +318,7 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CTF_DRY_RUN	(1 << 2)	/* a dry-run drop admitted it: would-drop */
 #define WARD_CTF_LIBERAL	(1 << 3)	/* picked up mid-stream: no window checks */
 #define WARD_CTF_NAT		(1 << 4)	/* translated: its binding is in ward_nat */
+#define WARD_CTF_STREAM		(1 << 5)	/* UDP: kept exchanging past WARD_UDP_STREAM_NS */
 
 struct ward_ct_val {
 	struct bpf_spin_lock lock;	/* TCP tracking and counters */
@@ -316,6 +338,31 @@ struct ward_ct_val {
 	struct ward_ct_tcp tcp[2];	/* by endpoint index */
 };
 _Static_assert(sizeof(struct ward_ct_val) == 120, "ward_ct_val is ABI");
+
+/* A UDP flow that keeps exchanging this long after its first packet is a
+ * stream (Linux's nf_conntrack_udp: 2 s); a query and its answer are not. */
+#define WARD_UDP_STREAM_NS	2000000000ULL
+
+/*
+ * Which timeout (WARD_CT_TO_*) a flow lives by: the data plane and wardd's
+ * sweeper must agree, so both call this. A TCP flow picked up mid-stream
+ * (LIBERAL) keeps the handshake timeout until the other side answers.
+ */
+static inline __attribute__((always_inline)) __u32
+ward_ct_timeout_idx(__u8 proto, const struct ward_ct_val *v)
+{
+	if (proto == 6) {					/* TCP */
+		if (v->state == WARD_TCP_ESTABLISHED &&
+		    (v->flags & (WARD_CTF_LIBERAL | WARD_CTF_REPLIED)) != WARD_CTF_LIBERAL)
+			return WARD_CT_TO_TCP_EST;
+		if (v->state <= WARD_TCP_ESTABLISHED)
+			return WARD_CT_TO_TCP_HANDSHAKE;
+		return WARD_CT_TO_TCP_CLOSE;
+	}
+	if (proto == 1 || proto == 58)				/* ICMP, ICMPv6 */
+		return WARD_CT_TO_ICMP;
+	return v->flags & WARD_CTF_STREAM ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
+}
 
 
 /* Fragments: the verdict of a first fragment, for the ones that follow. */
@@ -349,6 +396,7 @@ _Static_assert(sizeof(struct ward_frag_val) == 16, "ward_frag_val is ABI");
 #define WARD_EVA_WOULD_DROP	3
 #define WARD_EVA_REJECT		4
 #define WARD_EVA_WOULD_REJECT	5
+#define WARD_EVA_WOULD_ACCEPT	6	/* a dry-run accept rule matched */
 
 /* ward_event.alert */
 #define WARD_ALERT_PORT_SCAN	1
@@ -498,8 +546,14 @@ struct ward_trace {
 	__u16	snat_port_lo;	/* and its port range (host order) */
 	__u16	snat_port_hi;
 	__u32	pad4;
+	/* The dry-run rules that matched before the deciding rule, lowest
+	 * first: what a first packet of the flow counts and logs for them. */
+	__u32	dry_stat[WARD_DRY_MATCH_MAX];	/* stat (name) indices */
+	__u8	dry_action[WARD_DRY_MATCH_MAX];	/* WARD_ACT_* */
+	__u8	n_dry;
+	__u8	pad5[3];
 };
-_Static_assert(sizeof(struct ward_trace) == 96, "ward_trace is ABI");
+_Static_assert(sizeof(struct ward_trace) == 120, "ward_trace is ABI");
 
 #define WARD_TRACE_OK		0
 #define WARD_TRACE_NO_POLICY	1	/* no live policy: the data plane drops */

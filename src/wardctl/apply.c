@@ -121,11 +121,44 @@ static void print_names(const char *mark, char **v, size_t n)
 		printf("%s %s\n", mark, v[i]);
 }
 
+/* "N rule(s) added with wardctl rule add VERB[ on top of FILE]: a, b" */
+static void print_added(char **v, size_t n, const char *verb, const char *on_top_of)
+{
+	size_t i;
+
+	printf("%zu rule%s added with wardctl rule add %s", n, n == 1 ? "" : "s", verb);
+	if (on_top_of)
+		printf(" on top of %s", on_top_of);
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : ": ", v[i]);
+	printf("\n");
+}
+
+/*
+ * The rules added through the API that the file did not replace: apply
+ * keeps them on top, which surprises whoever expects the file to be the
+ * whole truth, so the summary names them and the ways to drop them.
+ */
+static void print_kept_dropped(const Ward__V1__ApplyResponse *m, const char *file)
+{
+	if (m->n_kept) {
+		print_added(m->kept, m->n_kept,
+			    m->applied ? "kept" : "would be kept", file);
+		printf("  to drop %s: wardctl apply -f %s --replace (the file becomes the whole policy), or wardctl rule clear\n",
+		       m->n_kept == 1 ? "it" : "them", file);
+	}
+	if (m->n_dropped) {
+		print_added(m->dropped, m->n_dropped, m->applied ? "dropped" : "would be dropped", NULL);
+		printf("  %s %s the whole policy\n", file, m->applied ? "is" : "would be");
+	}
+}
+
 int cmd_apply(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "diff", no_argument, NULL, 'D' },
+		{ "replace", no_argument, NULL, 'R' },
 		{ "output", required_argument, NULL, 'o' },
 		{ 0 }
 	};
@@ -143,6 +176,8 @@ int cmd_apply(struct ctl *c, int argc, char **argv)
 			file = optarg;
 		else if (o == 'D')
 			req.dry_run = true;
+		else if (o == 'R')
+			req.replace = true;
 		else if (o == 'o') {
 			if ((ret = parse_output(c, optarg)))
 				return ret;
@@ -178,6 +213,8 @@ int cmd_apply(struct ctl *c, int argc, char **argv)
 			json_u64(&j, "unchanged", d->unchanged);
 			json_strs(&j, "settings", d->settings, d->n_settings);
 		}
+		json_strs(&j, "kept", m->kept, m->n_kept);
+		json_strs(&j, "dropped", m->dropped, m->n_dropped);
 		json_obj_end(&j);
 		json_done(&j);
 	} else if (d) {
@@ -197,6 +234,7 @@ int cmd_apply(struct ctl *c, int argc, char **argv)
 			       "; generation %" PRIu64 " live\n", m->generation);
 		else
 			printf("; not applied (--diff)\n");
+		print_kept_dropped(m, file);
 	}
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return 0;

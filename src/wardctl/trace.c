@@ -32,6 +32,7 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 	Ward__V1__TraceResponse *m;
 	ProtobufCMessage *resp;
 	struct json j;
+	size_t i;
 	int o, ret;
 
 	while ((o = ctl_getopt(c, "trace", argc, argv, "o:", opts, &ret)) != -1) {
@@ -90,6 +91,16 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 			json_str(&j, "out", m->source_nat->out);
 			json_obj_end(&j);
 		}
+		json_arr(&j, "dry_run_rules");
+		for (i = 0; i < m->n_dry_run_rules; i++) {
+			json_obj(&j, NULL);
+			json_str(&j, "rule", m->dry_run_rules[i]->rule);
+			json_str(&j, "action", m->dry_run_rules[i]->action);
+			json_str(&j, "event", m->dry_run_rules[i]->event);
+			json_bool(&j, "log", m->dry_run_rules[i]->log);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
 		json_obj_end(&j);
 		json_done(&j);
 	} else if (m->before_rules[0]) {
@@ -114,6 +125,12 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 			printf("nat %s to %s ports %u-%u, out %s\n", m->source_nat->kind,
 			       m->source_nat->ip, m->source_nat->port_lo, m->source_nat->port_hi,
 			       m->source_nat->out[0] ? m->source_nat->out : "-");
+		/* They count and log, and the verdict above stays. */
+		for (i = 0; i < m->n_dry_run_rules; i++)
+			printf("dry-run rule %s: %s, counts it%s%s (decides nothing)\n",
+			       m->dry_run_rules[i]->rule, m->dry_run_rules[i]->action,
+			       m->dry_run_rules[i]->log ? " and logs " : "",
+			       m->dry_run_rules[i]->log ? m->dry_run_rules[i]->event : "");
 	}
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return 0;

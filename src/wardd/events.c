@@ -160,7 +160,7 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 	static const char *const actions[] = {
 		[WARD_EVA_ACCEPT] = "accept", [WARD_EVA_DROP] = "drop",
 		[WARD_EVA_WOULD_DROP] = "would-drop", [WARD_EVA_REJECT] = "reject",
-		[WARD_EVA_WOULD_REJECT] = "would-reject",
+		[WARD_EVA_WOULD_REJECT] = "would-reject", [WARD_EVA_WOULD_ACCEPT] = "would-accept",
 	};
 	const char *rule = ev->stat < WARD_MAX_RULES ? w->dp.names[ev->stat].name : "";
 	struct feed_event fe = {};
@@ -169,11 +169,11 @@ static void on_flow(struct wardd *w, const struct ward_event *ev)
 
 	event_parts(ev, &fe);
 	snprintf(fe.action, sizeof(fe.action), "%s",
-		 ev->action <= WARD_EVA_WOULD_REJECT && actions[ev->action] ?
+		 ev->action <= WARD_EVA_WOULD_ACCEPT && actions[ev->action] ?
 		 actions[ev->action] : "unknown");
 	snprintf(fe.rule, sizeof(fe.rule), "%s", rule);
 	n = snprintf(line, sizeof(line), "{\"event\":{\"action\":\"%s\"", fe.action);
-	if (ev->action != WARD_EVA_ACCEPT) {
+	if (ev->action != WARD_EVA_ACCEPT && ev->action != WARD_EVA_WOULD_ACCEPT) {
 		snprintf(fe.reason, sizeof(fe.reason), "%s",
 			 ev->reason == WARD_CNT_DROP_RATE_LIMIT ? "rate_limit" :
 			 ev->stat == WARD_STAT_DEFAULT ? "policy" : "rule");

@@ -191,7 +191,7 @@ static void put_rejects(struct buf *b, const __u64 *cnt)
 	bprintf(b, "ward_rejects_total{result=\"skipped\"} %llu\n",
 		(unsigned long long)cnt[WARD_CNT_REJECT_SKIPPED]);
 	header(b, "ward_would_reject_total", "counter",
-	       "First packets a dry-run reject rule would have rejected (they passed).");
+	       "First packets the global dry-run passed that a reject rule decided.");
 	bprintf(b, "ward_would_reject_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_REJECT]);
 }
 
@@ -219,7 +219,7 @@ static void render(struct wardd *w, struct buf *b)
 			(unsigned long long)cnt[i]);
 
 	header(b, "ward_would_drop_total", "counter",
-	       "Packets a dry-run rule or policy would have dropped (they passed).");
+	       "Packets the global dry-run passed that the policy would have dropped.");
 	bprintf(b, "ward_would_drop_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_DROP]);
 	put_rejects(b, cnt);
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <linux/types.h>
+#include "pkt.h"
 
 /* ------------------------------------------------------------------ */
 /* DNS messages */
@@ -97,6 +98,12 @@ static inline __u16 csum_fold(__u32 s)
 	return ~s;
 }
 
+/* The TCP checksum of the segment of len bytes in the IP packet at ip. */
+static inline void frame_tcp_csum(__u8 *ip, bool v6, size_t len)
+{
+	pkt_tcp_sum(ip, v6 ? 6 : 4, ip + (v6 ? 40 : 20), (__u32)len, false);
+}
+
 /* Ethernet + IPv4/IPv6 + UDP or TCP (one segment, PSH|ACK) + payload. */
 static inline void frame(struct frame *f, bool tcp, const char *src, const char *dst, __u16 sport,
 		  __u16 dport, const __u8 *pl, size_t pln, __u16 frag)
@@ -151,16 +158,20 @@ static inline void frame(struct frame *f, bool tcp, const char *src, const char 
 		p[4] = (8 + pln) >> 8;
 		p[5] = (8 + pln) & 0xff;
 	}
-	p += l4;
-	memcpy(p, pl, pln);
+	memcpy(p + l4, pl, pln);
+	if (tcp)
+		frame_tcp_csum(f->b + 14, v6, l4 + pln);
 	f->n = 14 + ip + l4 + pln;
 }
 
 /* A SYN, for the classifier cases. */
 static inline void syn(struct frame *f, const char *src, const char *dst, __u16 dport)
 {
+	bool v6 = strchr(src, ':');
+
 	frame(f, true, src, dst, 50000, dport, NULL, 0, 0);
-	f->b[14 + (strchr(src, ':') ? 40 : 20) + 13] = 0x02;
+	f->b[14 + (v6 ? 40 : 20) + 13] = 0x02;
+	frame_tcp_csum(f->b + 14, v6, 20);
 }
 
 #endif /* WARD_TEST_DNS_PKT_H */

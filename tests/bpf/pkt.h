@@ -110,6 +110,9 @@ struct pkt_desc {
 	const __u8 *payload_data;	/* payload bytes; NULL: a 0xa0, 0xa1... pattern */
 	__u32	frag_id;	/* 0: 0x4242 (IPv4), 0x77 (IPv6 fragment header) */
 	__u16	icmp_id;	/* echo identifier; 0: 0x1234 */
+	bool	bad_l4sum;	/* TCP: a wrong checksum (else it is right) */
+	bool	partial_l4sum;	/* TCP: the pseudo header's sum only, as a local
+				 * sender leaves it for offload (CHECKSUM_PARTIAL) */
 };
 
 struct pkt {
@@ -237,6 +240,69 @@ static inline void pkt_patch(struct pkt *k, const struct pkt_patch *pt)
 	}
 }
 
+/* Writes the pseudo header of an L4 segment of len bytes in the IP packet
+ * at ip (RFC 9293 3.1, RFC 8200 8.1) to buf; returns its length. */
+static inline __u32 pkt_pseudo(__u8 *buf, int family, const __u8 *ip, __u32 len, __u8 proto)
+{
+	memset(buf, 0, 40);
+	if (family == 4) {
+		memcpy(buf, ip + 12, 8);
+		buf[9] = proto;
+		pkt_put16(buf + 10, (__u16)len);
+		return 12;
+	}
+	memcpy(buf, ip + 8, 32);
+	pkt_put32(buf + 32, len);
+	buf[39] = proto;
+	return 40;
+}
+
+/* The checksum over the pseudo header and the L4 bytes as they are: 0 when
+ * the segment's checksum is right. */
+static inline __u16 pkt_l4_csum(int family, const __u8 *ip, const __u8 *l4, __u32 len, __u8 proto)
+{
+	__u8 buf[PKT_MAX + 1200];
+	__u32 n;
+
+	if (len + 40 > sizeof(buf))
+		return 0xffff;
+	n = pkt_pseudo(buf, family, ip, len, proto);
+	memcpy(buf + n, l4, len);
+	return pkt_csum(buf, n + len);
+}
+
+/*
+ * Writes the TCP checksum of the segment at l4 (len bytes) in the IP packet
+ * at ip; partial: the pseudo header's sum alone, as a local sender leaves it
+ * for offload (CHECKSUM_PARTIAL). The data plane verifies it on segments
+ * that open or change a flow.
+ */
+static inline void pkt_tcp_sum(__u8 *ip, int family, __u8 *l4, __u32 len, bool partial)
+{
+	__u8 buf[40];
+	__u16 sum;
+
+	if (len < 18)
+		return;
+	pkt_put16(l4 + 16, 0);
+	if (partial)
+		sum = (__u16)~pkt_csum(buf, pkt_pseudo(buf, family, ip, len, P_TCP));
+	else
+		sum = pkt_l4_csum(family, ip, l4, len, P_TCP);
+	pkt_put16(l4 + 16, sum);
+}
+
+static inline void pkt_tcp_csum(struct pkt *k, int family, bool bad, bool partial)
+{
+	__u8 *l4 = k->data + k->l4;
+
+	if (k->l4 + 18 > k->len)
+		return;
+	pkt_tcp_sum(k->data + k->l3, family, l4, k->len - k->l4, partial);
+	if (bad)
+		pkt_put16(l4 + 16, pkt_get16(l4 + 16) ^ 0x5555);
+}
+
 /*
  * Lays out d in k. Returns 0, or -1 on a bad description (a test bug, not a
  * data plane one).
@@ -353,6 +419,8 @@ static inline int pkt_build(const struct pkt_desc *d, struct pkt *k)
 
 	for (i = 0; i < PKT_PATCHES && d->patch[i].at; i++)
 		pkt_patch(k, &d->patch[i]);
+	if (d->proto == P_TCP && (d->family == 4 || d->family == 6))
+		pkt_tcp_csum(k, d->family, d->bad_l4sum, d->partial_l4sum);
 	if (d->cut_at) {
 		__u32 base = d->cut_at == PKT_AT_L2 ? 0 : d->cut_at == PKT_AT_L3 ? k->l3 : k->l4;
 

@@ -1190,12 +1190,6 @@ static const char rules_policy[] =
 	"            in: wan\n"
 	"            port: 8081\n"
 	"            action: accept\n"
-	"  - name: nest-dry\n"
-	"    to: 10.74.0.0/16\n"
-	"    dry_run: true\n"
-	"    rules:\n"
-	"      - name: nest-dry-drop\n"
-	"        action: drop\n"
 	/* Zones and interface names */
 	"  - name: z-lan\n"
 	"    in: lan\n"
@@ -1211,17 +1205,6 @@ static const char rules_policy[] =
 	"    in: lo\n"
 	"    proto: tcp\n"
 	"    port: 7102\n"
-	"    action: accept\n"
-	/* Dry run */
-	"  - name: dry-drop\n"
-	"    proto: tcp\n"
-	"    port: 7200\n"
-	"    dry_run: true\n"
-	"    action: drop\n"
-	"  - name: dry-accept\n"
-	"    proto: tcp\n"
-	"    port: 7201\n"
-	"    dry_run: true\n"
 	"    action: accept\n"
 	"  - name: counted\n"
 	"    proto: udp\n"
@@ -1413,8 +1396,6 @@ static const struct pkt_case rules_cases[] = {
 	  PASS(ACCEPT, "deep-wan") },
 	{ "two levels deep, in: wan child, on lan", TCP4(8081, .dst = "10.72.3.4"),
 	  DROP(POLICY, "default") },
-	{ "dry_run inherited from the branch", TCP4(1, .dst = "10.74.0.1"),
-	  PASS(WOULD_DROP, "nest-dry-drop") },
 
 	/* Zones and interfaces */
 	{ "in: lan, on lo (lan)", TCP4(7100), PASS(ACCEPT, "z-lan") },
@@ -1427,12 +1408,7 @@ static const struct pkt_case rules_cases[] = {
 	{ "in: lo (an interface name), on lo", TCP4(7102), PASS(ACCEPT, "z-if-lo") },
 	{ "in: lo (an interface name), on wan", TCP4(7102), ON(L_WAN), DROP(POLICY, "default") },
 	{ "a rule without in: on an unlisted link", TCP4(7003), ON(L_NONE), PASS(ACCEPT, "fam-both") },
-
-	/* Dry run, per rule */
-	{ "dry_run drop: passes, counted as would_drop and to the rule", TCP4(7200),
-	  PASS(WOULD_DROP, "dry-drop") },
-	{ "dry_run drop, ipv6", TCP6(7200), PASS(WOULD_DROP, "dry-drop") },
-	{ "dry_run accept: an accept", TCP4(7201), PASS(ACCEPT, "dry-accept") },
+	/* A rule's dry_run (it counts, and never decides): tests/bpf/test_dryrun.c. */
 };
 
 /* IPv4 classifier entries of a rule and the distinct dport masks they use. */

@@ -43,7 +43,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
-#include "test_commit.h"
+#include "commit_yaml.h"
 #include "test_main.h"
 #include "test_run.h"
 

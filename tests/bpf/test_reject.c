@@ -36,9 +36,9 @@
 #include "log.h"
 #include "pkt.h"
 #include "test_assert.h"
-#include "test_commit.h"
 #include "test_main.h"
 #include "test_run.h"
+#include "commit_yaml.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -92,7 +92,7 @@ static int run(bool xdp, const struct pkt *in, struct pkt *out, __u32 *retval)
 }
 
 /* What must become of a row. */
-enum { SENT, SKIPPED, WOULD };
+enum { SENT, SKIPPED, WOULD, INVALID };	/* WOULD: a dry-run reject, the policy accepts; INVALID: dropped before the rules */
 
 struct rej_case {
 	const char	*name;
@@ -111,14 +111,14 @@ static const struct rej_case cases[] = {
 	  TCP4(23, SEG(TH_SYN, 0xfffffff0, 0), .payload = 20), SENT },
 	{ "v4 ACK+PSH with data: RST with seq = its ack, no ACK",
 	  TCP4(23, SEG(TH_ACK | TH_PSH, 5000, 7000), .payload = 100), SENT },
-	{ "v4 FIN without ACK: ack covers the FIN",
-	  TCP4(23, SEG(TH_FIN, 42, 0)), SENT },
+	{ "v4 FIN without ACK: invalid flags, never reaches the rules",
+	  TCP4(23, SEG(TH_FIN, 42, 0)), INVALID },
 	{ "v4 SYN with IP options: the RST has none",
 	  TCP4(23, SEG(TH_SYN, 1, 0), .ip4_opts = 2), SENT },
 	{ "v4 SYN behind two VLAN tags: tags kept",
 	  TCP4(23, SEG(TH_SYN, 1, 0), .tags = { ETH_8021AD, ETH_8021Q }), SENT },
-	{ "v4 RST: never answered",
-	  TCP4(23, SEG(TH_RST | TH_ACK, 1, 1)), SKIPPED },
+	{ "v4 RST: no flow to belong to, never answered",
+	  TCP4(23, SEG(TH_RST | TH_ACK, 1, 1)), INVALID },
 	{ "v6 SYN: RST+ACK",
 	  TCP6(23, SEG(TH_SYN, 77, 0)), SENT },
 	{ "v6 SYN after extension headers: the RST has none",
@@ -163,7 +163,7 @@ static const struct rej_case cases[] = {
 	{ "v6 later fragment: never answered",
 	  { .family = 6, .proto = P_UDP, .dport = 9, .src = "2001:db8::99", .payload = 64,
 	    .ext = "f", .ip6_frag = IP6_FRAG_OFF(1448) }, SKIPPED },
-	{ "v4 dry-run reject: passes untouched, would_reject",
+	{ "v4 dry-run reject: never decides, the policy (accept) does: passes untouched",
 	  TCP4(24, SEG(TH_SYN, 1, 0)), WOULD },
 };
 
@@ -173,29 +173,6 @@ static const struct rej_case cases[] = {
 static __u32 get32(const __u8 *p)
 {
 	return (__u32)pkt_get16(p) << 16 | pkt_get16(p + 2);
-}
-
-/* The checksum over a pseudo-header and the L4 bytes: 0 when it is right. */
-static __u16 l4_csum(int family, const __u8 *ip, const __u8 *l4, __u32 len, __u8 proto)
-{
-	__u8 buf[PKT_MAX + 40];
-	__u32 n = 0;
-
-	if (family == 4) {
-		memcpy(buf, ip + 12, 8);
-		buf[8] = 0;
-		buf[9] = proto;
-		pkt_put16(buf + 10, (__u16)len);
-		n = 12;
-	} else {
-		memcpy(buf, ip + 8, 32);
-		pkt_put32(buf + 32, len);
-		memset(buf + 36, 0, 3);
-		buf[39] = proto;
-		n = 40;
-	}
-	memcpy(buf + n, l4, len);
-	return pkt_csum(buf, n + len);
 }
 
 /* The answer is the input's L2 header with the MACs swapped, then IP from
@@ -249,7 +226,7 @@ static void check_rst(const struct rej_case *c, const struct pkt *in, const stru
 		ASSERT_EQ(get32(th + 4), 0, "seq 0");
 		ASSERT_EQ(get32(th + 8), (__u32)(c->d.seq + len), "ack = seq + length");
 	}
-	ASSERT_EQ(l4_csum(c->d.family, out->data + in->l3, th, 20, P_TCP), 0, "TCP checksum");
+	ASSERT_EQ(pkt_l4_csum(c->d.family, out->data + in->l3, th, 20, P_TCP), 0, "TCP checksum");
 }
 
 static void check_unreach(const struct rej_case *c, const struct pkt *in, const struct pkt *out)
@@ -271,7 +248,7 @@ static void check_unreach(const struct rej_case *c, const struct pkt *in, const 
 	if (c->d.family == 4)
 		ASSERT_EQ(pkt_csum(ih, 8 + quote), 0, "ICMP checksum");
 	else
-		ASSERT_EQ(l4_csum(6, out->data + in->l3, ih, 8 + quote, P_ICMP6), 0,
+		ASSERT_EQ(pkt_l4_csum(6, out->data + in->l3, ih, 8 + quote, P_ICMP6), 0,
 			  "ICMPv6 checksum (with pseudo-header)");
 }
 
@@ -311,9 +288,14 @@ static void run_case(const struct rej_case *c, bool xdp)
 		ASSERT_EQ(MOVED(REJECT_SENT), 0, "nothing sent");
 		ASSERT_EQ(MOVED(DROP_RULE), 1, "drop reason rule");
 		break;
+	case INVALID:
+		ASSERT_EQ(retval, xdp ? XDP_DROP : TC_ACT_SHOT, "dropped");
+		ASSERT_EQ(MOVED(DROP_TCP_INVALID), 1, "tcp_invalid");
+		ASSERT_EQ(MOVED(REJECT_SENT) + MOVED(REJECT_SKIPPED), 0, "no reject decided");
+		break;
 	case WOULD:
 		ASSERT_EQ(retval, xdp ? XDP_PASS : TC_ACT_OK, "passed");
-		ASSERT_EQ(MOVED(WOULD_REJECT), 1, "would_reject");
+		ASSERT_EQ(MOVED(ACCEPT), 1, "accepted by the policy");
 		ASSERT_EQ(MOVED(REJECT_SENT) + MOVED(DROP_RULE), 0, "nothing sent or dropped");
 		ASSERT_TRUE(out.len == in.len && !memcmp(out.data, in.data, in.len),
 			    "frame untouched");

@@ -293,12 +293,13 @@ run_mode() { # MODE
 	ok "$mode: wardctl trace: port forward to 192.168.1.10:80, decided by web-in"
 
 	# A TCP packet to the forwarded port that cannot open a flow (FIN,
-	# RST, SYN|ACK, no flags) gets no binding: dropped, never sent to the
-	# address the last translated packet on that CPU had (.11, whose
-	# replies are translated just before).
+	# RST, SYN|ACK, no flags) gets no binding: dropped (by conntrack, as
+	# tcp_invalid, before NAT), never sent to the address the last
+	# translated packet on that CPU had (.11, whose replies are translated
+	# just before).
 	local gwmac pkts
 	gwmac=$(ip -n "$NS_B" -o link show gww | sed 's/.*link\/ether \([^ ]*\).*/\1/')
-	n=$(counter nat_invalid)
+	n=$(counter tcp_invalid)
 	sniff "$NS_L1" "tcp and src host $WAN and src portrange 7200-7299" 6 >"$TMP/sniff-l1" &
 	a=$!
 	sniff "$NS_L2" "tcp and src host $WAN and src portrange 7200-7299" 6 >"$TMP/sniff-l2" &
@@ -315,9 +316,9 @@ run_mode() { # MODE
 	wait $a $b
 	[ "$(cat "$TMP/sniff-l1")" = 0 ] && [ "$(cat "$TMP/sniff-l2")" = 0 ] ||
 		fail "$mode: FIN/RST/SYN|ACK to 8080 reached a LAN host: lan1 $(cat "$TMP/sniff-l1"), lan2 $(cat "$TMP/sniff-l2")"
-	got=$(counter nat_invalid)
-	[ "$((got - ${n:-0}))" -ge 18 ] || fail "$mode: nat_invalid $n -> $got after 18 forged packets"
-	ok "$mode: FIN, RST, SYN|ACK, no flags to the forwarded port: dropped (nat_invalid $n -> $got)"
+	got=$(counter tcp_invalid)
+	[ "$((got - ${n:-0}))" -ge 18 ] || fail "$mode: tcp_invalid $n -> $got after 18 forged packets"
+	ok "$mode: FIN, RST, SYN|ACK, no flags to the forwarded port: dropped (tcp_invalid $n -> $got)"
 
 	# The reply tuple of a binding the wrong way round (the WAN host sends
 	# as the gateway's address to itself) is no reply: not sent to the LAN.

@@ -118,21 +118,26 @@ case_ block-a drop "tcp_ok 9005" -- --in lan --src $IP_A --dst $IP_B --proto tcp
 case_ default drop "tcp_ok 8081" -- --in lan --src $IP_A --dst $IP_B --proto tcp --dport 8081
 case_ dns pass "udp_ok 53" -- --in lan --src $IP_A --dst $IP_B --proto udp --dport 53
 case_ default drop "udp_ok 54" -- --in lan --src $IP_A --dst $IP_B --proto udp --dport 54
-case_ try pass "tcp_ok 7000" -- --in lan --src $IP_A --dst $IP_B --proto tcp --dport 7000
+# try is a dry-run drop: it never decides, the policy (drop) does.
+case_ default drop "tcp_ok 7000" -- --in lan --src $IP_A --dst $IP_B --proto tcp --dport 7000
 case_ v6-web pass "tcp_ok 8443 $IP6_B" -- --in lan --src $IP6_A --dst $IP6_B --proto tcp --dport 8443
 case_ default drop "tcp_ok 8081 $IP6_B" -- --in lan --src $IP6_A --dst $IP6_B --proto tcp --dport 8081
 case_ no-telnet reject "tcp_ok 2323" -- --in lan --src $IP_A --dst $IP_B --dport 2323
 case_ limited pass "tcp_ok 8088" -- --in lan --src $IP_A --dst $IP_B --dport 8088
 ok "$n cases: trace agrees with real traffic, verdict and deciding rule"
 
-# Trace only: a zone no link has (the rules' zone id), and the dry-run flag.
+# Trace only: a zone no link has (the rules' zone id), and a dry-run rule.
 ctl trace --in wan --src 192.0.2.1 --dst $IP_B --dport 8081 -o json >"$TMP/t.json"
 [ "$(json 'd["rule"], d["zone"], d["verdict"]' <"$TMP/t.json")" = "web-wan wan pass" ] ||
 	fail "trace --in wan: $(cat "$TMP/t.json")"
-[ "$(ctl trace --in lan --src $IP_A --dst $IP_B --dport 7000 -o json | json 'd["dry_run"]')" = True ] ||
-	fail "trace of rule try: not dry-run"
-ctl trace --in lan --src $IP_A --dst $IP_B --dport 7000 | grep -q "rule try: drop (dry-run: would-drop, passes)" ||
-	fail "trace (text) of a dry-run rule"
+ctl trace --in lan --src $IP_A --dst $IP_B --dport 7000 -o json >"$TMP/t.json"
+[ "$(json '" ".join([str(d["dry_run"]), d["rule"] or "default"] + ["%s/%s/%s" % (x["rule"], x["event"], x["log"]) for x in d["dry_run_rules"]])' <"$TMP/t.json")" = \
+  "False default try/would-drop/True" ] ||
+	fail "trace of the dry-run rule try: $(cat "$TMP/t.json")"
+ctl trace --in lan --src $IP_A --dst $IP_B --dport 7000 >"$TMP/t.txt"
+grep -q "^default policy: drop" "$TMP/t.txt" &&
+	grep -q "^dry-run rule try: drop, counts it and logs would-drop (decides nothing)" "$TMP/t.txt" ||
+	fail "trace (text) of a dry-run rule: $(cat "$TMP/t.txt")"
 ctl trace --src $IP6_A --dst $IP6_B --proto icmpv6 --icmp-type neighbor-solicitation | grep -q "neighbour discovery" ||
 	fail "trace of neighbour discovery"
 [ "$(ctl trace --in lan --src $IP_A --dst $IP_B --dport 8088 -o json | json 'd["rate"]')" = 50 ] ||

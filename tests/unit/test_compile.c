@@ -327,6 +327,62 @@ static void test_interface_ids(void **state)
 	assert_null(compiled_iface(&fx.c, &fx.pol, "wlan0", &info));
 }
 
+/*
+ * Dry-run leaves go to a classifier of their own, after the main one: the
+ * main tuples hold no dry-run rule, the dry-run tuples nothing else, rules
+ * keep their places in the whole policy, and two dry-run rules with the
+ * same key are both kept, by rank.
+ */
+static void test_dry_run_classifier(void **state)
+{
+	const struct ward_policy_hdr *h;
+	__u32 n_main, i;
+	size_t ranked = 0;
+
+	assert_int_equal(build("rules:\n"
+			       "  - { name: try, proto: tcp, port: 22, action: drop, dry_run: true }\n"
+			       "  - { name: ssh, proto: tcp, port: 22, action: accept }\n"
+			       "  - { name: try2, proto: tcp, port: 22, action: reject, dry_run: true }\n"
+			       "  - { name: net, from: 10.0.0.0/8, action: drop, dry_run: true }\n"), 0);
+	h = &fx.c.hdr;
+	assert_int_equal(fx.c.n_rules, 4);
+	assert_int_equal(h->n_dry_tuples, 3);	/* tcp/22 v4, v6; from /8 */
+	n_main = h->n_tuples - h->n_dry_tuples;
+	assert_int_equal(n_main, 2);		/* tcp/22 v4, v6 */
+	for (i = 1; i < h->n_tuples; i++)
+		if (i != n_main)
+			assert_true(h->tuples[i - 1].min_rule <= h->tuples[i].min_rule);
+	for (i = 0; i < fx.c.n_entries; i++) {
+		const struct cls_entry *e = &fx.c.entries[i];
+		bool dry = e->key.tuple >= n_main;
+
+		assert_int_equal(dry, e->rule != 1);
+		if (e->rule == 2) {
+			assert_int_equal(e->key.rank, 1);
+			assert_int_equal(h->tuples[e->key.tuple].ranks, 2);
+			ranked++;
+		} else {
+			assert_int_equal(e->key.rank, 0);
+		}
+	}
+	assert_int_equal(ranked, 2);
+	/* tcp/22 shapes hold only TCP: other protocols skip them unlooked. */
+	for (i = 0; i < h->n_tuples; i++) {
+		bool tcp = h->tuples[i].flags & WARD_TF_PROTO;
+
+		assert_int_equal(!!(h->tuples[i].flags & WARD_TF_ONE_PROTO), tcp);
+		if (tcp)
+			assert_int_equal(h->tuples[i].proto, 6);
+	}
+	assert_int_equal(entries_of(0), 2);
+	assert_int_equal(entries_of(3), 1);
+
+	/* Without dry-run rules: nothing of it. */
+	teardown(state);
+	assert_int_equal(build("rules:\n  - { name: a, proto: tcp, port: 22, action: drop }\n"), 0);
+	assert_int_equal(fx.c.hdr.n_dry_tuples, 0);
+}
+
 int run_compile_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +399,7 @@ int run_compile_tests(void)
 		cmocka_unit_test_teardown(test_too_many_shapes_is_refused, teardown),
 		cmocka_unit_test_teardown(test_interface_ids, teardown),
 		cmocka_unit_test_teardown(test_to_fqdn_shapes, teardown),
+		cmocka_unit_test_teardown(test_dry_run_classifier, teardown),
 	};
 
 	return cmocka_run_group_tests_name("compile", tests, NULL, NULL);

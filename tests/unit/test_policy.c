@@ -4,7 +4,8 @@
  * on policies read by the real config parser: the diff an Apply answers
  * with (added, removed, changed, moved, settings), and the merge of rules
  * added at run time (placed before their anchor or at the end; a taken
- * name, a lost anchor or a bad field refused, naming the rule).
+ * name, a lost anchor or a bad field refused, naming the rule), and an
+ * Apply that keeps them on top of a new file or drops them (--replace).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 #include "config.h"
 #include "pol_edit.h"
+#include "ward/abi.h"
 
 /* The rules of base_yaml, to write variants of it line by line. */
 #define IFACES	"interfaces:\n  - { match: eth0, role: lan }\n"
@@ -205,6 +207,78 @@ static void merge_refused(void **state)
 		  "rule b (added with wardctl rule add): in: unknown zone or interface 'nosuch'");
 }
 
+/* Apply: the API's rules kept on top of a new file, or dropped (--replace) */
+
+static void apply_keeps_or_replaces(void **state)
+{
+	struct pol_added v[] = {
+		added("block", "web", "  - { name: block, in: lan, proto: tcp, port: 81, action: drop }\n"),
+		added("tail", NULL, "  - { name: tail, action: accept }\n"),
+	};
+	struct pol_policy live, kept, replaced;
+	struct pol_diff d;
+	char err[512];
+
+	/* Live: the file with the API's rules merged in. */
+	parse(base_yaml, &live);
+	assert_int_equal(pol_merge_added(&live, v, 2, cfg_parse_added, err, sizeof(err)), 0);
+
+	/* The same file applied again keeps them: nothing differs. */
+	parse(base_yaml, &kept);
+	assert_int_equal(pol_apply_added(&kept, v, 2, false, cfg_parse_added, err, sizeof(err)), 0);
+	assert_string_equal(top_names(&kept), "ping block web admin dns tail");
+	assert_int_equal(pol_diff(&live, &kept, &d), 0);
+	assert_true(pol_diff_empty(&d));
+	pol_diff_free(&d);
+
+	/* Replaced: the file alone, the API's rules are what the diff removes. */
+	parse(base_yaml, &replaced);
+	assert_int_equal(pol_apply_added(&replaced, v, 2, true, cfg_parse_added, err, sizeof(err)), 0);
+	assert_string_equal(top_names(&replaced), "ping web admin dns");
+	assert_int_equal(pol_diff(&live, &replaced, &d), 0);
+	assert_string_equal(joined(d.removed, d.n_removed), "block tail");
+	assert_int_equal(d.n_added + d.n_changed + d.n_settings, 0);
+	assert_int_equal(d.unchanged, 5);
+	pol_diff_free(&d);
+
+	pol_free(&live);
+	pol_free(&kept);
+	pol_free(&replaced);
+}
+
+/* A new file that takes an API rule's name, or loses its anchor: refused
+ * with the way out (--replace), and taken with --replace. */
+static void apply_clash_points_to_replace(void **state)
+{
+	static const char clash_yaml[] = IFACES "rules:\n" PING
+		"  - { name: tail, proto: udp, action: drop }\n";
+	struct pol_added dup = added("tail", NULL, "  - { name: tail, action: accept }\n");
+	struct pol_added lost = added("block", "web", "  - { name: block, action: drop }\n");
+	struct pol_policy pol;
+	char err[512];
+
+	parse(clash_yaml, &pol);
+	assert_int_equal(pol_apply_added(&pol, &dup, 1, false, cfg_parse_added, err, sizeof(err)),
+			 -EEXIST);
+	assert_string_equal(err,
+			    "rule tail (added with wardctl rule add): test.yaml:5 has a rule of that name; delete one (wardctl rule delete tail); or apply with --replace: the file becomes the whole policy, the rules added with wardctl rule add are dropped");
+	pol_free(&pol);
+
+	parse(clash_yaml, &pol);
+	assert_int_equal(pol_apply_added(&pol, &lost, 1, false, cfg_parse_added, err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "goes before web, which test.yaml does not have"));
+	assert_non_null(strstr(err, "; or apply with --replace"));
+	pol_free(&pol);
+
+	parse(clash_yaml, &pol);
+	assert_int_equal(pol_apply_added(&pol, &dup, 1, true, cfg_parse_added, err, sizeof(err)), 0);
+	assert_int_equal(pol_apply_added(&pol, &lost, 1, true, cfg_parse_added, err, sizeof(err)), 0);
+	assert_string_equal(top_names(&pol), "ping tail");
+	assert_int_equal(pol.rules[1].action, WARD_ACT_DROP);	/* the file's tail */
+	pol_free(&pol);
+}
+
 /* Writer and parser */
 
 static const char sets_yaml[] = IFACES
@@ -308,6 +382,8 @@ int run_policy_tests(void)
 		cmocka_unit_test(diff_settings),
 		cmocka_unit_test(merge_places),
 		cmocka_unit_test(merge_refused),
+		cmocka_unit_test(apply_keeps_or_replaces),
+		cmocka_unit_test(apply_clash_points_to_replace),
 		cmocka_unit_test(added_copy_find),
 		cmocka_unit_test(words_round_trip),
 	};

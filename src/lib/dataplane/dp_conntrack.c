@@ -16,21 +16,7 @@
 static __u64 ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key *k,
 			   const struct ward_ct_val *v)
 {
-	__u32 idx;
-
-	if (k->proto == IPPROTO_TCP) {
-		if (v->state == WARD_TCP_ESTABLISHED)
-			idx = WARD_CT_TO_TCP_EST;
-		else if (v->state <= WARD_TCP_SYN_RECV)
-			idx = WARD_CT_TO_TCP_HANDSHAKE;
-		else
-			idx = WARD_CT_TO_TCP_CLOSE;
-	} else if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		idx = WARD_CT_TO_ICMP;
-	} else {
-		idx = v->flags & WARD_CTF_REPLIED ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
-	}
-	return (__u64)dp->ct_timeout[idx] * 1000000000ULL;
+	return (__u64)dp->ct_timeout[ward_ct_timeout_idx(k->proto, v)] * 1000000000ULL;
 }
 
 bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,

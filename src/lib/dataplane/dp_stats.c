@@ -27,6 +27,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_DROP_RATE_LIMIT]	= "rate_limit",
 	[WARD_CNT_DROP_NAT_INVALID]	= "nat_invalid",
 	[WARD_CNT_DROP_NAT_NO_ROUTE]	= "nat_no_route",
+	[WARD_CNT_DROP_BAD_CHECKSUM]	= "bad_checksum",
 	[WARD_CNT_DROP_BAD_FRAGMENT]	= "bad_fragment",
 	[WARD_CNT_DROP_FRAG_DENIED]	= "frag_denied",
 	[WARD_CNT_DROP_ND_INVALID]	= "nd_invalid",
@@ -62,6 +63,7 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_REJECT_LIMITED]	= "reject_limited",
 	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
 	[WARD_CNT_WOULD_REJECT]		= "would_reject",
+	[WARD_CNT_TCP_IGNORED]		= "tcp_ignored",
 };
 
 const char *dp_counter_name(int counter)

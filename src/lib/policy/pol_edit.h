@@ -93,4 +93,15 @@ typedef int pol_read_added_fn(const struct pol_policy *base, const struct pol_ad
 int pol_merge_added(struct pol_policy *pol, const struct pol_added *v, size_t n,
 		    pol_read_added_fn *read, char *err, size_t errlen);
 
+/*
+ * An Apply's policy from the new file's (pol) and the rules added at run
+ * time v[0..n): kept on top, merged as pol_merge_added() does, or, with
+ * replace, left out, so that the file is the whole policy (the caller
+ * drops them in the same swap). A merge the new file refuses (a name it
+ * takes, an anchor or a zone it lost) also says that --replace would drop
+ * them. 0 or -errno with err set; on error the caller frees pol.
+ */
+int pol_apply_added(struct pol_policy *pol, const struct pol_added *v, size_t n, bool replace,
+		    pol_read_added_fn *read, char *err, size_t errlen);
+
 #endif /* WARD_POL_EDIT_H */

@@ -113,3 +113,20 @@ out:
 	free(line);
 	return ret;
 }
+
+int pol_apply_added(struct pol_policy *pol, const struct pol_added *v, size_t n, bool replace,
+		    pol_read_added_fn *read, char *err, size_t errlen)
+{
+	size_t len;
+	int ret;
+
+	if (replace || !n)
+		return 0;
+	ret = pol_merge_added(pol, v, n, read, err, errlen);
+	if (ret && ret != -ENOMEM) {
+		len = strlen(err);
+		snprintf(err + len, errlen - len,
+			 "; or apply with --replace: the file becomes the whole policy, the rules added with wardctl rule add are dropped");
+	}
+	return ret;
+}

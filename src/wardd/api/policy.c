@@ -119,6 +119,37 @@ static char **names_copy(struct api_arena *ar, const char **v, size_t n, size_t 
 	return c;
 }
 
+/* The names of the rules added with RuleAdd, as Apply keeps or drops them. */
+static char **added_names(struct api_arena *ar, const struct pol_added *v, size_t n,
+			  size_t *n_out)
+{
+	char **c = ar_alloc(ar, n, sizeof(*c));
+	size_t i;
+
+	for (i = 0; c && i < n; i++)
+		c[i] = ar_strdup(ar, v[i].name);
+	*n_out = c ? n : 0;
+	return c;
+}
+
+/*
+ * The text of an Apply as a policy: the API's rules on top of it, or, with
+ * replace, the text alone (pol_apply_added). 0 or -errno with err set.
+ */
+static int apply_parse(struct api *a, const struct wardd_src *src, bool replace,
+		       struct pol_policy *pol, char *err, size_t errlen)
+{
+	int ret;
+
+	ret = cfg_parse_string(src->name, src->text, src->len, pol, err, errlen);
+	if (ret)
+		return ret;
+	ret = pol_apply_added(pol, a->rules, a->n_rules, replace, cfg_parse_added, err, errlen);
+	if (ret)
+		pol_free(pol);
+	return ret;
+}
+
 /* The diff of pol_edit.h as the API's Diff message. 0 or -ENOMEM. */
 static int diff_msg(const struct pol_policy *old, const struct pol_policy *new,
 		    struct api_arena *ar, Ward__V1__Diff *d)
@@ -166,11 +197,16 @@ void m_apply(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 	ward__v1__apply_response__init(m);
 	ward__v1__diff__init(d);
 	m->diff = d;
-	if (api_parse(w, &src, &pol, err, sizeof(err))) {
+	if (apply_parse(a, &src, q->replace, &pol, err, sizeof(err))) {
 		reply_err(r, GRPC_STATUS_INVALID_ARGUMENT, "%s", err);
 		return;
 	}
-	if (diff_msg(&w->pol, &pol, ar, d)) {
+	/* Named before a replace frees them. */
+	if (q->replace)
+		m->dropped = added_names(ar, a->rules, a->n_rules, &m->n_dropped);
+	else
+		m->kept = added_names(ar, a->rules, a->n_rules, &m->n_kept);
+	if (ar->oom || diff_msg(&w->pol, &pol, ar, d)) {
 		pol_free(&pol);
 		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 		return;
@@ -200,11 +236,13 @@ void m_apply(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 		r->out = &m->base;
 		return;
 	}
-	if (api_change(a, &src, NULL, 0, false, r))
+	/* replace: the API's rules go in the same swap, as rule clear's do. */
+	if (api_change(a, &src, NULL, 0, q->replace, r))
 		return;
 	m->applied = true;
 	m->generation = w->dp.generation;
-	pr_info("api: applied %s: generation %llu, %zu added, %zu removed, %zu changed\n", name,
-		(unsigned long long)m->generation, d->n_added, d->n_removed, d->n_changed);
+	pr_info("api: applied %s: generation %llu, %zu added, %zu removed, %zu changed; %zu API rules %s\n",
+		name, (unsigned long long)m->generation, d->n_added, d->n_removed, d->n_changed,
+		q->replace ? m->n_dropped : m->n_kept, q->replace ? "dropped" : "kept");
 	r->out = &m->base;
 }

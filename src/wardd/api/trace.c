@@ -74,6 +74,62 @@ static Ward__V1__TraceNat *trace_nat(struct api_reply *r, char *kind, __be32 add
 	return n;
 }
 
+/* A rule's place in the live policy, by its stat (name) index. */
+static size_t rule_index(const struct wardd *w, __u32 stat)
+{
+	const char *name = stat < WARD_MAX_RULES && w->dp.names ? w->dp.names[stat].name : "";
+	size_t i;
+
+	for (i = 0; i < w->comp.n_rules; i++)
+		if (!strcmp(w->comp.names[i], name))
+			return i;
+	return w->comp.n_rules;
+}
+
+/* The dry-run rules the data plane met before the deciding rule, in the
+ * policy's order (the data plane lists them as its walk met them). */
+static int trace_dry_run(struct api_reply *r, const struct wardd *w, const struct ward_trace *t,
+			 Ward__V1__TraceResponse *m)
+{
+	size_t n = t->n_dry < WARD_DRY_MATCH_MAX ? t->n_dry : WARD_DRY_MATCH_MAX, i, j, at[WARD_DRY_MATCH_MAX];
+	Ward__V1__TraceDryRun *d;
+
+	if (!n)
+		return 0;
+	m->dry_run_rules = ar_alloc(&r->ar, n, sizeof(*m->dry_run_rules));
+	if (!m->dry_run_rules)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		at[i] = i;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && rule_index(w, t->dry_stat[at[j]]) <
+				     rule_index(w, t->dry_stat[at[j - 1]]); j--) {
+			size_t x = at[j];
+
+			at[j] = at[j - 1];
+			at[j - 1] = x;
+		}
+	for (i = 0; i < n; i++) {
+		__u8 act = t->dry_action[at[i]];
+		size_t idx = rule_index(w, t->dry_stat[at[i]]);
+
+		d = ar_alloc(&r->ar, 1, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		ward__v1__trace_dry_run__init(d);
+		d->rule = ar_strdup(&r->ar, w->dp.names[t->dry_stat[at[i]]].name);
+		d->action = (char *)api_action_name(act);
+		d->event = act == WARD_ACT_ACCEPT ? "would-accept" :
+			   act == WARD_ACT_REJECT ? "would-reject" : "would-drop";
+		/* As the data plane decides it (dry_run_count() in bpf/lib/path.h). */
+		d->log = (idx < w->comp.n_rules && (w->comp.rules[idx].flags & WARD_RF_LOG)) ||
+			 w->pol.log == POL_LOG_ALL ||
+			 (w->pol.log == POL_LOG_DROPS && act != WARD_ACT_ACCEPT);
+		m->dry_run_rules[m->n_dry_run_rules++] = d;
+	}
+	return 0;
+}
+
 void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 {
 	const Ward__V1__TraceRequest *q = (const Ward__V1__TraceRequest *)in;
@@ -121,11 +177,16 @@ void m_trace(struct api *a, const ProtobufCMessage *in, struct api_reply *r)
 	if (t.matched && t.stat < WARD_MAX_RULES && w->dp.names)
 		m->rule = ar_strdup(&r->ar, w->dp.names[t.stat].name);
 	m->action = (char *)api_action_name(t.action);
+	/* A dry-run rule never decides: the flag is defaults.dry_run's. */
 	m->dry_run = t.flags & WARD_RF_DRY_RUN;
 	m->log = (t.flags & WARD_RF_LOG) || w->pol.log == POL_LOG_ALL ||
 		 (w->pol.log == POL_LOG_DROPS && t.action != WARD_ACT_ACCEPT);
 	m->verdict = t.action == WARD_ACT_ACCEPT || m->dry_run ? "pass" :
 		     t.action == WARD_ACT_REJECT ? "reject" : "drop";
+	if (w->dp.names && trace_dry_run(r, w, &t, m)) {
+		reply_err(r, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
 	/* Whether this flow's source is over the rate now is the bucket's
 	 * state, not the policy's: trace says the limit. */
 	m->rate = t.rate;

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/compile.h: policy model -> map contents.
+ * src/lib/compile/compile.h: policy model -> map contents.
  *
  * The rule tree is flattened (a child's match is its own intersected with
  * its ancestors'), every leaf is expanded into classifier entries (lists and
  * port ranges multiply out), entries are grouped into tuples by match shape,
  * and tuples are ordered by the first rule they hold. The result is plain
- * data; dataplane.c writes it into a policy slot.
+ * data; dp_commit() (src/lib/dataplane/) writes it into a policy slot.
+ *
+ * Dry-run leaves never decide, so they get a classifier of their own, built
+ * the same way: its tuples follow the main ones in hdr.tuples (the last
+ * hdr.n_dry_tuples of them) and its entries follow in entries. Rule indices
+ * are the leaves' places in the whole policy, so the data plane can tell a
+ * dry-run rule that comes before the deciding rule from one after it.
  */
 #ifndef WARD_COMPILE_H
 #define WARD_COMPILE_H
@@ -28,6 +34,10 @@
 struct cls_entry {
 	struct ward_cls_key key;	/* key.tuple: tuple index, no slot bit */
 	__u32	rule;
+	/* Prefix expansion's note to itself (compile_cpe.c): the side (1 src,
+	 * 2 dst) whose prefix length became cpe_plen. 0 once done. */
+	__u8	cpe_side;
+	__u8	cpe_plen;
 };
 
 struct compiled {
@@ -43,7 +53,7 @@ struct compiled {
 	size_t	n_if_names;
 	struct ward_nat_policy nat;	/* the nat: section */
 	/* to_fqdn: tuple.fqdn and an entry's dst[0] hold the set's index + 1
-	 * in fqdn.sets; dataplane.c turns that into the set's pinned id. */
+	 * in fqdn.sets; dp_commit() turns that into the set's pinned id. */
 	struct pol_fqdn fqdn;			/* a copy of the policy's */
 };
 

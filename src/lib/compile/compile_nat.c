@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * src/lib/compile_nat.c: the nat: section -> struct ward_nat_policy, the
+ * src/lib/compile/compile_nat.c: the nat: section -> struct ward_nat_policy, the
  * contents of one slot of ward_nat_policy. Rules keep their order:
  * masquerade and snat rules are tried in it for each new flow's out link,
  * port forwards for its in link.

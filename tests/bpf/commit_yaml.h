@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * tests/bpf/test_commit.h: a policy in YAML made live the way wardd does
- * it (parse -> compile -> commit), with the error printed under the test.
- * Only tests/bpf/ includes it, after test_assert.h.
+ * tests/bpf/commit_yaml.h: a policy from YAML text into a data plane, the
+ * way wardd does it (parse, compile, commit). Include after test_assert.h,
+ * config.h, compile.h and dataplane.h.
  */
-#ifndef WARD_TEST_COMMIT_H
-#define WARD_TEST_COMMIT_H
+#ifndef WARD_TEST_COMMIT_YAML_H
+#define WARD_TEST_COMMIT_YAML_H
 
 #include <stdio.h>
 #include <string.h>
-#include "config.h"
-#include "compile.h"
-#include "dataplane.h"
 
-/* Returns 0, or the failing step's error (already asserted). */
+/* 0, or the first step's error (asserted, with its message). */
 static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
 {
 	struct pol_policy pol;
@@ -31,9 +28,11 @@ static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
 		ret = dp_commit(dp, &comp, NULL, 0);
 		ASSERT_OK(ret, "dp_commit");
 		compiled_free(&comp);
+	} else {
+		printf("  %s\n", err);
 	}
 	pol_free(&pol);
 	return ret;
 }
 
-#endif /* WARD_TEST_COMMIT_H */
+#endif /* WARD_TEST_COMMIT_YAML_H */
