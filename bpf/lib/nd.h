@@ -6,9 +6,10 @@
  * Without neighbour discovery IPv6 stops working altogether, so valid ND
  * passes whatever the policy says. Valid is what RFC 4861 lets a host
  * accept: hop limit 255 (so it was sent on this link), no fragment header
- * (RFC 6980), and, because a router never forwards ND, a destination on
- * this link: link-local unicast, link-scope multicast, or an address of
- * this host. Anything else of those types could only be a message for a
+ * (RFC 6980; a first fragment has one too), no routing header (its
+ * destination is a waypoint), and, because a router never forwards ND, a
+ * destination on this link: link-local unicast, link-scope multicast, or an
+ * address of this host. Anything else of those types could only be a message for a
  * host further on, which no receiver may accept: a covert channel through
  * `policy: drop`. It is dropped under nd_invalid, never decided by rules.
  */
@@ -74,8 +75,7 @@ static __always_inline bool nd_forwarded(void *ctx, const struct packet *p, __u3
 /* An ND-typed packet (nd_type): WARD_PASS (counted pass_nd) or a drop. */
 static __always_inline int nd_settle(void *ctx, const struct packet *p, __u32 ifindex)
 {
-	if (p->ttl != ND_HOP_LIMIT || p->first_frag ||
-	    (p->ip6_ext & (WARD_IP6_SAW_FRAG | WARD_IP6_SAW_ROUTING)))
+	if (p->ttl != ND_HOP_LIMIT || (p->ip6_ext & (WARD_IP6_SAW_FRAG | WARD_IP6_SAW_ROUTING)))
 		return drop(WARD_CNT_DROP_ND_INVALID);
 	if (!nd_on_link(p) && nd_forwarded(ctx, p, ifindex))
 		return drop(WARD_CNT_DROP_ND_INVALID);
