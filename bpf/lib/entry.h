@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * bpf/lib/entry.h: what every entry point does first: parse, settle what
- * needs no policy (non-IP, neighbour discovery, malformed), then hand the
- * parsed packet to the decision stages in bpf/path.bpf.c.
+ * needs no policy (non-IP, neighbour discovery, malformed, later fragments
+ * of a datagram seen), then hand the parsed packet to the decision stages
+ * in bpf/path.bpf.c.
  *
  * The split is for the verifier: the decision stages are global functions,
  * verified once on their own over a struct packet, instead of once for
@@ -17,9 +18,7 @@
 #include "counters.h"
 #include "xlate.h"
 #include "fqdn_maps.h"
-
-#define ICMPV6_ND_FIRST	133	/* router solicitation */
-#define ICMPV6_ND_LAST	137	/* redirect */
+#include "nd.h"
 
 /* Defined in bpf/path.bpf.c; joined by bpftool's static linker. One
  * decision function per hook: they take the hook's context, which the
@@ -29,6 +28,9 @@ extern int ward_decide_tc(struct __sk_buff *ctx, struct packet *p, __u32 pkt_len
 extern int ward_apply_xdp(struct xdp_md *ctx);
 extern int ward_apply_tc(struct __sk_buff *ctx);
 extern int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex);
+/* Defined in bpf/frag.bpf.c (bpf/lib/frag.h). */
+extern int ward_frag_follow(struct packet *p);
+extern int ward_frag_denied(struct packet *p);
 
 /* The parsed packet of the ingress entry points lives here, not on their
  * stack: the call chain below them (decision, NAT, a bpf_loop callback)
@@ -76,17 +78,21 @@ static __always_inline int ward_ingress(void *ctx, int hook, struct packet *p, v
 	if (ret != WARD_CONTINUE)
 		return drop(ret);
 
-	/* Without neighbour discovery IPv6 stops working altogether; a
-	 * firewall that breaks it by default is one nobody keeps. */
-	if (p->family == WARD_FAM_V6 && p->proto == IPPROTO_ICMPV6_ && p->l4 &&
-	    p->icmp_type >= ICMPV6_ND_FIRST && p->icmp_type <= ICMPV6_ND_LAST) {
-		count(WARD_CNT_PASS_ND);
-		return WARD_PASS;
+	if (nd_type(p))
+		return nd_settle(ctx, p, ctx_ifindex(ctx, hook));
+	if (p->fragment) {
+		ret = ward_frag_follow(p);
+		if (ret != WARD_CONTINUE)
+			return ret;
 	}
 	if (hook == FQDN_HOOK_XDP)
 		ret = ward_decide_xdp(ctx, p, pkt_len, ctx_ifindex(ctx, hook));
 	else
 		ret = ward_decide_tc(ctx, p, pkt_len, ctx_ifindex(ctx, hook));
+	/* Whichever stage dropped a first fragment, the rest of its datagram
+	 * goes the same way (an admitted one was remembered by path.h). */
+	if (p->first_frag && (ret & ~WARD_XLATE) != WARD_PASS)
+		ward_frag_denied(p);
 	/* Only what passes may teach: learn before the answer goes on. */
 	if ((ret & ~WARD_XLATE) != WARD_PASS ||
 	    (p->sport != DNS_PORT_BE && p->dport != DNS_PORT_BE))

@@ -82,8 +82,15 @@ struct packet {
 	} inner;
 	__u8	df;		/* IPv4 don't fragment */
 	__u8	ttl;		/* IPv4 TTL, IPv6 hop limit */
-	__u8	pad2[2];
+	__u8	ip6_ext;	/* WARD_IP6_SAW_*: extension headers met */
+	__u8	pad2;
 };
+
+/* Extension headers that make an ICMPv6 packet no neighbour discovery a
+ * host would accept (RFC 6980: never fragmented) or one meant for a hop
+ * further on (a routing header). */
+#define WARD_IP6_SAW_FRAG	0x01
+#define WARD_IP6_SAW_ROUTING	0x02
 
 struct vlan_hdr_ {
 	__be16	tci;
@@ -265,7 +272,11 @@ static __always_inline int parse_l4(void *data, void *data_end, struct packet *p
 		if ((void *)(uh + 1) > data_end || off + sizeof(*uh) > end)
 			return WARD_CNT_DROP_BAD_L4;
 		ulen = bpf_ntohs(uh->len);
-		if (ulen < sizeof(*uh) || off + ulen > end)
+		/* The length is the whole datagram's: a first fragment holds
+		 * only its start, so it may claim more than is here (but not
+		 * less). IPv6 jumbograms (length 0, RFC 2675) stay refused. */
+		if (ulen < sizeof(*uh) || (!p->first_frag && off + ulen > end) ||
+		    (p->first_frag && off + ulen < end))
 			return WARD_CNT_DROP_BAD_L4;
 		p->sport = uh->source;
 		p->dport = uh->dest;
@@ -304,6 +315,21 @@ static __always_inline int parse_l4(void *data, void *data_end, struct packet *p
 	return WARD_CONTINUE;
 }
 
+/*
+ * A later fragment at offset 1 (8 bytes) of a TCP datagram overlaps the
+ * first fragment's TCP header from its sequence number on: a receiver that
+ * lets the later copy win gets flags (a SYN, a RST) the first fragment was
+ * classified without (RFC 1858, the overlapping fragment attack). Nothing
+ * legitimate sends it: the first fragment holds the whole TCP header.
+ * off8: the fragment offset in 8-byte units.
+ */
+static __always_inline int frag_offset_check(const struct packet *p, __u32 off8)
+{
+	if (off8 == 1 && p->proto == IPPROTO_TCP_)
+		return WARD_CNT_DROP_BAD_FRAGMENT;
+	return WARD_CONTINUE;
+}
+
 static __always_inline int parse_ipv4(void *data, void *data_end, struct packet *p,
 				      __u32 off, __u32 pkt_len)
 {
@@ -332,7 +358,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, struct packet 
 	p->ip_id = bpf_ntohs(iph->id);
 	if (iph->frag_off & bpf_htons(0x1fff)) {
 		p->fragment = 1;
-		return WARD_CONTINUE;
+		return frag_offset_check(p, bpf_ntohs(iph->frag_off) & 0x1fff);
 	}
 	if (iph->frag_off & bpf_htons(0x2000))
 		p->first_frag = 1;
@@ -369,6 +395,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet 
 		if (off > WARD_L4_OFF_MAX)
 			return WARD_CNT_DROP_BAD_IP6_EXT;
 		ext = data + off;
+		if (nh == IPPROTO_ROUTING_)
+			p->ip6_ext |= WARD_IP6_SAW_ROUTING;
 		switch (nh) {
 		case IPPROTO_HOPOPTS_:
 		case IPPROTO_ROUTING_:
@@ -392,6 +420,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet 
 			nh = fh->nexthdr;
 			off += sizeof(*fh);
 			p->ip_id = bpf_ntohl(fh->id);
+			p->ip6_ext |= WARD_IP6_SAW_FRAG;
 			if (fh->frag_off & bpf_htons(1))
 				p->first_frag = 1;
 			if (fh->frag_off & bpf_htons(0xfff8)) {
@@ -400,7 +429,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct packet 
 				p->fragment = 1;
 				if (off > end)
 					return WARD_CNT_DROP_BAD_IP6_EXT;
-				return WARD_CONTINUE;
+				return frag_offset_check(p, bpf_ntohs(fh->frag_off) >> 3);
 			}
 			break;
 		}

@@ -430,13 +430,8 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 	if (!xl)
 		return drop(WARD_CNT_DROP_INTERNAL);
 
-	if (p->fragment) {
-		if (frag_known(p, now)) {
-			count(WARD_CNT_FRAG_PASS);
-			return WARD_PASS;
-		}
-		count(WARD_CNT_FRAGMENT);
-	}
+	/* A later fragment of a datagram seen here: settled by entry.h
+	 * (frag_follow); the rest are decided on addresses and protocol. */
 	if ((p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_) && p->l4 &&
 	    icmp_is_error(p)) {
 		if (nat_related(p, xl) || ct_related(p)) {

@@ -76,6 +76,13 @@ enum ward_counter {
 	WARD_CNT_DROP_NAT_NO_ROUTE,		/* source NAT due but the route lookup failed */
 	WARD_CNT_DROP_BAD_CHECKSUM,		/* TCP checksum wrong on a segment that would
 						 * open or change a flow */
+	WARD_CNT_DROP_BAD_FRAGMENT,		/* TCP fragment at offset 8: it would rewrite the
+						 * first fragment's flags (RFC 1858) */
+	WARD_CNT_DROP_FRAG_DENIED,		/* later fragment of a datagram whose first
+						 * fragment was dropped */
+	WARD_CNT_DROP_ND_INVALID,		/* ICMPv6 133-137 that is no valid neighbour
+						 * discovery (hop limit, fragment, routing
+						 * header) or would be forwarded */
 	WARD_CNT_DROP_MAX,			/* first non-drop counter */
 	WARD_CNT_PASS_NON_IP = WARD_CNT_DROP_MAX,	/* ARP, LLDP...: not ours to decide */
 	WARD_CNT_PASS_ND,			/* IPv6 neighbour discovery */
@@ -371,8 +378,10 @@ _Static_assert(sizeof(struct ward_frag_key) == 40, "ward_frag_key is ABI");
 
 struct ward_frag_val {
 	__u64	expires;	/* CLOCK_MONOTONIC ns */
+	__u32	denied;		/* 1: the first fragment was dropped, so are the rest */
+	__u32	pad;
 };
-_Static_assert(sizeof(struct ward_frag_val) == 8, "ward_frag_val is ABI");
+_Static_assert(sizeof(struct ward_frag_val) == 16, "ward_frag_val is ABI");
 
 /*
  * Events, data plane -> daemon, through the ward_events ring buffer: flow

@@ -64,6 +64,11 @@ struct pkt_patch {
 
 #define PKT_PATCHES	3
 
+/* Patches the builder's fixed fields: IPv6 hop limit (it writes 64), UDP
+ * length (it writes 8 + payload, as an unfragmented datagram has). */
+#define PKT_IP6_HOPS(n)		{ PKT_AT_L3, PKT_SET8, 7, (n) }
+#define PKT_UDP_LEN(n)		{ PKT_AT_L4, PKT_SET16, 4, (n) }
+
 struct pkt_desc {
 	__u16	tags[4];	/* TPIDs of VLAN tags, outermost first; 0 ends */
 	__u16	ethertype;	/* 0: IPv4/IPv6 from family */

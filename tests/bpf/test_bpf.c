@@ -335,6 +335,10 @@ struct pkt_case {
 #define FRAG		.frag = true
 #define ON(l)		.link = (l)
 #define SHORT_L3	.short_l3 = true
+/* Neighbour discovery as RFC 4861 sends it: hop limit 255, to a destination
+ * on the link (tests/bpf/test_frag.c has what is not). */
+#define ND(type, to)	.family = 6, .proto = P_ICMP6, .icmp_type = (type), .dst = (to), \
+			.patch = { PKT_IP6_HOPS(255) }
 
 #define V_REFUSED	(-1)	/* run_hook: test_run refused the input */
 
@@ -519,7 +523,7 @@ static const struct pkt_case before_commit_cases[] = {
 	{ "arp passes",
 	  { .ethertype = ETH_ARP, .payload = 28 }, PASS(PASS_NON_IP, NULL) },
 	{ "ipv6 neighbour solicitation passes",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 135, .payload = 16 }, PASS(PASS_ND, NULL) },
+	  { ND(135, "ff02::1:ff00:2"), .payload = 16 }, PASS(PASS_ND, NULL) },
 };
 
 static void test_before_commit(void)
@@ -728,7 +732,7 @@ static const struct pkt_case parser_cases[] = {
 	{ "lldp passes",
 	  { .ethertype = ETH_LLDP, .payload = 40 }, PASS(PASS_NON_IP, NULL) },
 	{ "ipv6 neighbour solicitation passes under policy drop",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 135, .payload = 16 }, PASS(PASS_ND, NULL) },
+	  { ND(135, "ff02::1:ff00:2"), .payload = 16 }, PASS(PASS_ND, NULL) },
 };
 
 /* Everything is dropped by a rule, and still the link layer works. */
@@ -749,20 +753,20 @@ static const struct pkt_case drop_all_cases[] = {
 	{ "arp passes",
 	  { .ethertype = ETH_ARP, .payload = 28 }, PASS(PASS_NON_IP, NULL) },
 	{ "router solicitation (133) passes",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 133 }, PASS(PASS_ND, NULL) },
+	  { ND(133, "ff02::2") }, PASS(PASS_ND, NULL) },
 	{ "router advertisement (134) passes",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 134, .payload = 8 }, PASS(PASS_ND, NULL) },
+	  { ND(134, "ff02::1"), .payload = 8 }, PASS(PASS_ND, NULL) },
 	{ "neighbour solicitation (135) passes",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 135, .payload = 16 }, PASS(PASS_ND, NULL) },
+	  { ND(135, "ff02::1:ff00:2"), .payload = 16 }, PASS(PASS_ND, NULL) },
 	{ "neighbour advertisement (136) passes",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 136, .payload = 16 }, PASS(PASS_ND, NULL) },
+	  { ND(136, "fe80::2"), .payload = 16 }, PASS(PASS_ND, NULL) },
 	{ "redirect (137) passes",
-	  { .family = 6, .proto = P_ICMP6, .icmp_type = 137, .payload = 32 }, PASS(PASS_ND, NULL) },
+	  { ND(137, "fe80::2"), .payload = 32 }, PASS(PASS_ND, NULL) },
 	{ "802.1Q neighbour solicitation passes",
-	  { .tags = QTAG, .family = 6, .proto = P_ICMP6, .icmp_type = 135, .payload = 16 },
+	  { .tags = QTAG, ND(135, "ff02::1:ff00:2"), .payload = 16 },
 	  PASS(PASS_ND, NULL) },
 	{ "neighbour solicitation after hop-by-hop passes",
-	  { .family = 6, .ext = "h", .proto = P_ICMP6, .icmp_type = 135, .payload = 16 },
+	  { .ext = "h", ND(135, "ff02::1:ff00:2"), .payload = 16 },
 	  PASS(PASS_ND, NULL) },
 	{ "icmpv6 echo-request is dropped by the rule",
 	  { .family = 6, .proto = P_ICMP6, .icmp_type = 128 }, DROP(RULE, "drop-all") },

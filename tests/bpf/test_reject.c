@@ -155,9 +155,11 @@ static const struct rej_case cases[] = {
 	{ "v4 first fragment: answered",
 	  { .family = 4, .proto = P_UDP, .dport = 9, .src = "192.0.2.99", .payload = 64,
 	    .ip4_frag = IP4_MF }, SENT },
+	/* Of another datagram than the row above: a later fragment of a
+	 * rejected first fragment is dropped as such (test_frag.c). */
 	{ "v4 later fragment: never answered",
 	  { .family = 4, .proto = P_UDP, .dport = 9, .src = "192.0.2.99", .payload = 64,
-	    .ip4_frag = IP4_FRAG_OFF(1480) }, SKIPPED },
+	    .ip4_frag = IP4_FRAG_OFF(1480), .frag_id = 0x4343 }, SKIPPED },
 	{ "v6 later fragment: never answered",
 	  { .family = 6, .proto = P_UDP, .dport = 9, .src = "2001:db8::99", .payload = 64,
 	    .ext = "f", .ip6_frag = IP6_FRAG_OFF(1448) }, SKIPPED },
