@@ -82,7 +82,9 @@ $(BUILD)/wardd: $(WARDD_SRC) $(BUILD)/libward.a $(PB_O)
 $(BUILD)/wardctl: $(WARDCTL_SRC) $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@
 
-$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c tests/bpf/bpf_harness.c tests/bpf/test_bpf_parser.c \
+		tests/bpf/test_bpf_malformed.c tests/bpf/test_bpf_rules.c tests/bpf/test_bpf_commit.c \
+		$(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c tests/bpf/test_fqdn_track.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
