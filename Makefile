@@ -90,10 +90,12 @@ $(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c tests/bpf/bpf_harness.c tests/bpf/t
 $(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c tests/bpf/test_fqdn_track.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_test: tests/bpf/test_ct.c tests/bpf/ct_harness.c tests/bpf/test_ct_tcp.c \
+		tests/bpf/test_ct_tcp_close.c tests/bpf/test_ct_udp_icmp.c tests/bpf/test_ct_policy.c \
+		tests/bpf/test_ct_table.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_nat_test: tests/bpf/test_nat.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
