@@ -22,16 +22,15 @@
 #include "test_assert.h"
 #include "test_run.h"
 #include "read_maps.h"
+#include "commit_yaml.h"
 #include "bpf_harness.h"
 
 struct test_link tlinks[L_N];
 struct dataplane dp;
-struct compiled cur_comp;
+struct live_policy live;
 int ncpus;
 bool run_bugs;
 
-static struct pol_policy cur_pol;
-static bool have_policy;
 
 /* Stat indices that have a name in the live policy (0 is "default"). */
 static __u32 *named;
@@ -39,11 +38,6 @@ static size_t n_named;
 
 /* ------------------------------------------------------------------ */
 /* Maps */
-
-static void read_counters(__u64 out[WARD_CNT_MAX])
-{
-	CHECK_(!dp_read_counters(&dp, out), "reading ward_counters: %s", strerror(errno));
-}
 
 void read_stat(__u32 idx, __u64 *packets, __u64 *bytes)
 {
@@ -91,35 +85,25 @@ int live_hdr(__u32 slot, struct ward_policy_hdr *hdr)
 	return bpf_map_lookup_elem(bpf_map__fd(dp.skel->maps.ward_policy), &slot, hdr) ? -errno : 0;
 }
 
-/* Classifier keys of a slot, found by walking the map. */
+static bool cls_in_slot(const void *key, const void *slot)
+{
+	return ((const struct ward_cls_key *)key)->tuple >> WARD_CLS_SLOT_SHIFT ==
+	       *(const __u32 *)slot;
+}
+
+static bool iface_in_slot(const void *key, const void *slot)
+{
+	return ((const struct ward_iface_key *)key)->slot == *(const __u32 *)slot;
+}
+
 size_t cls_keys_of_slot(__u32 slot)
 {
-	int fd = bpf_map__fd(dp.skel->maps.ward_cls);
-	struct ward_cls_key key, next, *prev = NULL;
-	size_t n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if ((next.tuple >> WARD_CLS_SLOT_SHIFT) == slot)
-			n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
+	return count_keys(dp.skel->maps.ward_cls, cls_in_slot, &slot);
 }
 
 size_t iface_keys_of_slot(__u32 slot)
 {
-	int fd = bpf_map__fd(dp.skel->maps.ward_ifaces);
-	struct ward_iface_key key, next, *prev = NULL;
-	size_t n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.slot == slot)
-			n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
+	return count_keys(dp.skel->maps.ward_ifaces, iface_in_slot, &slot);
 }
 
 /*
@@ -131,22 +115,13 @@ size_t iface_keys_of_slot(__u32 slot)
 static void flush_flow_state(void)
 {
 	static const char *const maps[] = { "ward_ct", "ward_frags" };
-	char next[256];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(maps); i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(dp.skel->obj, maps[i]);
-		int fd;
 
-		if (!m)
-			continue;
-		if (!CHECK_(bpf_map__key_size(m) <= sizeof(next), "%s: key too big", maps[i]))
-			continue;
-		fd = bpf_map__fd(m);
-		while (!bpf_map_get_next_key(fd, NULL, next))
-			if (!CHECK_(!bpf_map_delete_elem(fd, next), "flushing %s: %s",
-				    maps[i], strerror(errno)))
-				break;
+		if (m)
+			flush_map(m);
 	}
 }
 
@@ -212,32 +187,24 @@ static char *subst_links(const char *yaml)
 /*
  * parse -> compile -> commit, the way wardd does it, with every known link
  * described to the data plane as compiled_iface() sees it. On success the
- * policy is live and kept in cur_pol/cur_comp.
+ * policy is live and kept in live.
  */
 int commit_yaml(const char *what, const char *yaml)
 {
 	struct pol_policy pol;
 	struct compiled comp;
 	struct dp_link links[L_N];
-	char err[CFG_ERR_MAX] = "", *text;
+	char *text;
 	size_t n = 0, i;
 	int ret;
 
 	text = subst_links(yaml);
 	if (!ASSERT_OK_PTR(text, "subst_links"))
 		return -ENOMEM;
-	ret = cfg_parse_string(what, text, strlen(text), &pol, err, sizeof(err));
+	ret = test_compile_yaml(what, text, &pol, &comp);
 	free(text);
-	if (!ASSERT_OK(ret, "cfg_parse_string")) {
-		printf("  %s\n", err);
+	if (ret)
 		return ret;
-	}
-	ret = compile_policy(&pol, &comp, err, sizeof(err));
-	if (!ASSERT_OK(ret, "compile_policy")) {
-		printf("  %s: %s\n", what, err);
-		pol_free(&pol);
-		return ret;
-	}
 	memset(links, 0, sizeof(links));
 	for (i = 0; i < L_N; i++) {
 		if (!tlinks[i].ifindex)
@@ -248,21 +215,10 @@ int commit_yaml(const char *what, const char *yaml)
 		memcpy(links[n].name, tlinks[i].name, sizeof(links[n].name));
 		n++;
 	}
-	ret = dp_commit(&dp, &comp, links, n);
-	if (!ASSERT_OK(ret, "dp_commit")) {
-		compiled_free(&comp);
-		pol_free(&pol);
-		return ret;
-	}
-	if (have_policy) {
-		compiled_free(&cur_comp);
-		pol_free(&cur_pol);
-	}
-	cur_pol = pol;
-	cur_comp = comp;
-	have_policy = true;
-	refresh_named();
-	return 0;
+	ret = test_commit_live(&dp, &live, &pol, &comp, links, n);
+	if (!ret)
+		refresh_named();
+	return ret;
 }
 
 /* A commit as a test of its own, so that a policy that fails to load shows. */
@@ -317,7 +273,7 @@ int run_hook(const struct pkt_case *c, const struct pkt *k, bool xdp, __u32 repe
 			goto out;
 	}
 	flush_flow_state();
-	read_counters(before);
+	read_counters(&dp, before);
 	for (i = 0; i < n_named; i++)
 		read_stat(named[i], &pk0[i], &by0[i]);
 
@@ -325,7 +281,7 @@ int run_hook(const struct pkt_case *c, const struct pkt *k, bool xdp, __u32 repe
 	snprintf(what, sizeof(what), "%s test_run", hook);
 	if (err == -EINVAL && c->short_l3 && !xdp) {
 		/* Refused before the program ran: nothing may have moved. */
-		read_counters(after);
+		read_counters(&dp, after);
 		for (i = 0; i < WARD_CNT_MAX; i++) {
 			if (!counter_checked(i))
 				continue;
@@ -345,7 +301,7 @@ int run_hook(const struct pkt_case *c, const struct pkt *k, bool xdp, __u32 repe
 	else if (retval == hook_verdict(xdp, V_DROP))
 		got = V_DROP;
 
-	read_counters(after);
+	read_counters(&dp, after);
 	for (i = 0; i < WARD_CNT_MAX; i++) {
 		__u64 want = ((int)i == c->counter) + (c->frag && i == WARD_CNT_FRAGMENT);
 
@@ -449,11 +405,7 @@ void find_links(void)
 
 void harness_close(void)
 {
-	if (have_policy) {
-		compiled_free(&cur_comp);
-		pol_free(&cur_pol);
-		have_policy = false;
-	}
+	live_policy_free(&live);
 	free(named);
 	named = NULL;
 	dp_close(&dp, false);

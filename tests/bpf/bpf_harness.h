@@ -18,6 +18,7 @@
 #include "compile.h"
 #include "dataplane.h"
 #include "pkt.h"
+#include "commit_yaml.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -32,8 +33,8 @@ struct test_link {
 
 extern struct test_link tlinks[L_N];
 extern struct dataplane dp;
-/* The live policy, compiled, after the last commit_yaml() that worked. */
-extern struct compiled cur_comp;
+/* The live policy after the last commit_yaml() that worked. */
+extern struct live_policy live;
 extern int ncpus;
 /* -b: run the rows disabled because of a known bug. */
 extern bool run_bugs;
@@ -63,7 +64,7 @@ size_t iface_keys_of_slot(__u32 slot);
  * parse -> compile -> commit, the way wardd does it, with every known link
  * described to the data plane as compiled_iface() sees it; @WAN@ and
  * @NONE@ in yaml name the second and third links. On success the policy
- * is live and kept in cur_comp.
+ * is live and kept in live.
  */
 int commit_yaml(const char *what, const char *yaml);
 /* A commit as a test of its own, so that a policy that fails to load shows. */

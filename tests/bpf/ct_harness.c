@@ -11,12 +11,11 @@
 #include "test_main.h"
 #include "test_run.h"
 #include "read_maps.h"
+#include "commit_yaml.h"
 
 struct dataplane dp;
 static bool dp_up;
-static struct pol_policy cur_pol;
-static struct compiled cur_comp;
-static bool have_policy;
+static struct live_policy live;
 static int ncpus;
 static int lo_ifindex;
 static bool run_bugs;
@@ -27,11 +26,6 @@ __u32 last_len;
 
 /* ------------------------------------------------------------------ */
 /* Maps */
-
-static void read_counters(__u64 out[WARD_CNT_MAX])
-{
-	CHECK_(!dp_read_counters(&dp, out), "reading ward_counters: %s", strerror(errno));
-}
 
 void read_stat(__u32 idx, __u64 *packets, __u64 *bytes)
 {
@@ -59,19 +53,6 @@ __u64 live_generation(void)
 	return st.generation;
 }
 
-static void flush_map(struct bpf_map *m)
-{
-	char key[256];
-	int fd = bpf_map__fd(m);
-
-	if (!CHECK_(bpf_map__key_size(m) <= sizeof(key), "%s: key too big", bpf_map__name(m)))
-		return;
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (!CHECK_(!bpf_map_delete_elem(fd, key), "flushing %s: %s",
-			    bpf_map__name(m), strerror(errno)))
-			break;
-}
-
 /* Each test starts with no flows and no remembered fragments. */
 static void flush_flows(void)
 {
@@ -81,16 +62,7 @@ static void flush_flows(void)
 
 size_t count_flows(void)
 {
-	int fd = bpf_map__fd(dp.skel->maps.ward_ct);
-	struct ward_ct_key key, next, *prev = NULL;
-	size_t n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
+	return count_keys(dp.skel->maps.ward_ct, NULL, NULL);
 }
 
 static __u64 mono_ns(void)
@@ -106,89 +78,51 @@ static __u64 mono_ns(void)
 
 /*
  * parse -> compile -> commit, the way wardd does it. On success the policy
- * is live and kept in cur_pol/cur_comp.
+ * is live and kept in live.
  */
 int commit_yaml(const char *what, const char *yaml)
 {
 	struct pol_policy pol;
 	struct compiled comp;
-	char err[CFG_ERR_MAX] = "";
 	int ret;
 
-	ret = cfg_parse_string(what, yaml, strlen(yaml), &pol, err, sizeof(err));
-	if (!ASSERT_OK(ret, "cfg_parse_string")) {
-		printf("  %s\n", err);
+	ret = test_compile_yaml(what, yaml, &pol, &comp);
+	if (ret)
 		return ret;
-	}
-	ret = compile_policy(&pol, &comp, err, sizeof(err));
-	if (!ASSERT_OK(ret, "compile_policy")) {
-		printf("  %s: %s\n", what, err);
-		pol_free(&pol);
-		return ret;
-	}
-	ret = dp_commit(&dp, &comp, NULL, 0);
-	if (!ASSERT_OK(ret, "dp_commit")) {
-		compiled_free(&comp);
-		pol_free(&pol);
-		return ret;
-	}
-	if (have_policy) {
-		compiled_free(&cur_comp);
-		pol_free(&cur_pol);
-	}
-	cur_pol = pol;
-	cur_comp = comp;
-	have_policy = true;
-	return 0;
+	return test_commit_live(&dp, &live, &pol, &comp, NULL, 0);
 }
 
-/* Default drop: only these open flows inbound. */
-const char main_policy[] =
-	"defaults:\n"
-	"  policy: drop\n"
+/* Default drop: only these open flows inbound. no_web_policy leaves out
+ * "web", so that its flows are revoked. */
+#define POLICY_HEAD							\
+	"defaults:\n"							\
+	"  policy: drop\n"						\
 	"rules:\n"
-	"  - name: web\n"
-	"    proto: tcp\n"
-	"    port: 80\n"
+#define RULE_WEB							\
+	"  - name: web\n"						\
+	"    proto: tcp\n"						\
+	"    port: 80\n"							\
 	"    action: accept\n"
-	"  - name: alt\n"
-	"    proto: tcp\n"
-	"    port: 8080\n"
+#define RULES_REST							\
+	"  - name: alt\n"						\
+	"    proto: tcp\n"						\
+	"    port: 8080\n"						\
+	"    action: accept\n"						\
+	"  - name: dns\n"						\
+	"    proto: udp\n"						\
+	"    port: 53\n"							\
+	"    action: accept\n"						\
+	"  - name: ping\n"						\
+	"    proto: icmp\n"						\
+	"    icmp_type: echo-request\n"					\
+	"    action: accept\n"						\
+	"  - name: ping6\n"						\
+	"    proto: icmpv6\n"						\
+	"    icmp_type: echo-request\n"					\
 	"    action: accept\n"
-	"  - name: dns\n"
-	"    proto: udp\n"
-	"    port: 53\n"
-	"    action: accept\n"
-	"  - name: ping\n"
-	"    proto: icmp\n"
-	"    icmp_type: echo-request\n"
-	"    action: accept\n"
-	"  - name: ping6\n"
-	"    proto: icmpv6\n"
-	"    icmp_type: echo-request\n"
-	"    action: accept\n";
 
-/* main_policy without "web": its flows are revoked. */
-const char no_web_policy[] =
-	"defaults:\n"
-	"  policy: drop\n"
-	"rules:\n"
-	"  - name: alt\n"
-	"    proto: tcp\n"
-	"    port: 8080\n"
-	"    action: accept\n"
-	"  - name: dns\n"
-	"    proto: udp\n"
-	"    port: 53\n"
-	"    action: accept\n"
-	"  - name: ping\n"
-	"    proto: icmp\n"
-	"    icmp_type: echo-request\n"
-	"    action: accept\n"
-	"  - name: ping6\n"
-	"    proto: icmpv6\n"
-	"    icmp_type: echo-request\n"
-	"    action: accept\n";
+const char main_policy[] = POLICY_HEAD RULE_WEB RULES_REST;
+const char no_web_policy[] = POLICY_HEAD RULES_REST;
 
 /* main_policy with short timeouts (seconds) for the expiry tests. */
 const char short_timeouts[] =
@@ -378,9 +312,9 @@ static int run_frame(const struct pkt *k, int dir)
 		prog = dp.skel->progs.ward_tc_egress;
 	else
 		prog = tc_in ? dp.skel->progs.ward_tc_ingress : dp.skel->progs.ward_xdp_ingress;
-	read_counters(before);
+	read_counters(&dp, before);
 	err = run_prog(prog, xdp, k->data, k->len, dir == IN ? lo_ifindex : 0, &retval);
-	read_counters(after);
+	read_counters(&dp, after);
 	for (i = 0; i < WARD_CNT_MAX; i++) {
 		last_delta[i] = after[i] - before[i];
 		if (i < WARD_CNT_DROP_MAX)
@@ -524,28 +458,37 @@ int icmp_error(__u8 type, const struct conv *q, int qdir)
 	return icmp_error_to(type, q, qdir, HOST);
 }
 
+/*
+ * A handshake opened from side `from` (IN: the peer, OUT: this host) with
+ * ISN si, answered with ISN ai; name labels its assertions.
+ */
+static bool handshake(const struct conv *c, int from, __u32 si, __u32 ai, const char *name)
+{
+	int to = from == IN ? OUT : IN;
+	char what[64];
+	bool ok = true;
+
+	snprintf(what, sizeof(what), "%s: SYN", name);
+	ok &= EXPECT_PASS(seg(c, from, TH_SYN, si, 0, 0), what);
+	snprintf(what, sizeof(what), "%s: SYN-ACK", name);
+	ok &= EXPECT_PASS(seg(c, to, TH_SYN | TH_ACK, ai, si + 1, 0), what);
+	snprintf(what, sizeof(what), "%s: ACK", name);
+	ok &= EXPECT_PASS(seg(c, from, TH_ACK, si + 1, ai + 1, 0), what);
+	snprintf(what, sizeof(what), "%s: established", name);
+	ok &= EXPECT_STATE(c, ESTABLISHED, what);
+	return ok;
+}
+
 /* The peer opens to this host: SYN in, SYN-ACK out, ACK in. */
 bool open_in(const struct conv *c, __u32 ri, __u32 li)
 {
-	bool ok = true;
-
-	ok &= EXPECT_PASS(seg(c, IN, TH_SYN, ri, 0, 0), "open_in: SYN");
-	ok &= EXPECT_PASS(seg(c, OUT, TH_SYN | TH_ACK, li, ri + 1, 0), "open_in: SYN-ACK");
-	ok &= EXPECT_PASS(seg(c, IN, TH_ACK, ri + 1, li + 1, 0), "open_in: ACK");
-	ok &= EXPECT_STATE(c, ESTABLISHED, "open_in: established");
-	return ok;
+	return handshake(c, IN, ri, li, "open_in");
 }
 
 /* This host opens to the peer: SYN out, SYN-ACK in, ACK out. */
 bool open_out(const struct conv *c, __u32 li, __u32 ri)
 {
-	bool ok = true;
-
-	ok &= EXPECT_PASS(seg(c, OUT, TH_SYN, li, 0, 0), "open_out: SYN");
-	ok &= EXPECT_PASS(seg(c, IN, TH_SYN | TH_ACK, ri, li + 1, 0), "open_out: SYN-ACK");
-	ok &= EXPECT_PASS(seg(c, OUT, TH_ACK, li + 1, ri + 1, 0), "open_out: ACK");
-	ok &= EXPECT_STATE(c, ESTABLISHED, "open_out: established");
-	return ok;
+	return handshake(c, OUT, li, ri, "open_out");
 }
 
 /* ------------------------------------------------------------------ */
@@ -580,11 +523,7 @@ bool open_dp(__u32 max_flows)
 	int err;
 
 	if (dp_up) {
-		if (have_policy) {
-			compiled_free(&cur_comp);
-			pol_free(&cur_pol);
-			have_policy = false;
-		}
+		live_policy_free(&live);
 		dp_close(&dp, false);
 		dp_up = false;
 	}
@@ -595,7 +534,7 @@ bool open_dp(__u32 max_flows)
 	if (dp_up)
 		ASSERT_OK(commit_yaml("main", main_policy), "commit main policy");
 	test_end();
-	return dp_up && have_policy;
+	return dp_up && live.have;
 }
 
 /* What every suite's main() does first: the command line, lo and the CPU
@@ -631,10 +570,7 @@ void ct_each_hook(void (*suite)(void))
 /* Closes what is open and prints the tally; returns the exit status. */
 int ct_main_end(const char *name)
 {
-	if (have_policy) {
-		compiled_free(&cur_comp);
-		pol_free(&cur_pol);
-	}
+	live_policy_free(&live);
 	if (dp_up)
 		dp_close(&dp, false);
 	if (test_env.skipped)

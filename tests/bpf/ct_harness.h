@@ -75,7 +75,7 @@ size_t count_flows(void);
 
 /*
  * parse -> compile -> commit, the way wardd does it. On success the policy
- * is live and kept in cur_pol/cur_comp.
+ * is live until the next commit.
  */
 int commit_yaml(const char *what, const char *yaml);
 

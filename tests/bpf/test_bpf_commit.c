@@ -231,7 +231,7 @@ void test_swap(void)
 
 	test_start("swap: the old slot is emptied after the swap");
 	ASSERT_EQ(cls_keys_of_slot(old), 0, "classifier keys of the old slot");
-	ASSERT_EQ(cls_keys_of_slot(st1.active_slot), cur_comp.n_entries,
+	ASSERT_EQ(cls_keys_of_slot(st1.active_slot), live.comp.n_entries,
 		  "classifier keys of the live slot");
 	ASSERT_EQ(iface_keys_of_slot(old), 0, "interface keys of the old slot");
 	test_end();
@@ -335,10 +335,10 @@ void test_many_rules(void)
 		       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 
 	test_start("many rules: the match shapes stay few");
-	ASSERT_EQ(cur_comp.n_rules, MANY_RULES + 1, "n_rules");
-	ASSERT_EQ(cur_comp.n_entries, MANY_RULES + 2, "classifier entries");
+	ASSERT_EQ(live.comp.n_rules, MANY_RULES + 1, "n_rules");
+	ASSERT_EQ(live.comp.n_entries, MANY_RULES + 2, "classifier entries");
 	/* One shape for every /32 drop, one each for the catch-all's families. */
-	ASSERT_EQ(cur_comp.hdr.n_tuples, 3, "n_tuples compiled");
+	ASSERT_EQ(live.comp.hdr.n_tuples, 3, "n_tuples compiled");
 	h = calloc(1, sizeof(*h));
 	if (ASSERT_OK_PTR(h, "calloc") &&
 	    ASSERT_OK(live_hdr(live_state().active_slot, h), "read ward_policy"))

@@ -461,18 +461,18 @@ static size_t rule_entries_v4(const char *name, size_t *n_exact)
 	long idx = -1;
 
 	*n_exact = 0;
-	for (i = 0; i < cur_comp.n_rules; i++)
-		if (!strcmp(cur_comp.names[i], name))
+	for (i = 0; i < live.comp.n_rules; i++)
+		if (!strcmp(live.comp.names[i], name))
 			idx = (long)i;
 	if (idx < 0)
 		return 0;
-	for (i = 0; i < cur_comp.n_entries; i++) {
-		const struct cls_entry *e = &cur_comp.entries[i];
+	for (i = 0; i < live.comp.n_entries; i++) {
+		const struct cls_entry *e = &live.comp.entries[i];
 
 		if ((long)e->rule != idx || e->key.family != WARD_FAM_V4)
 			continue;
 		n++;
-		if (cur_comp.hdr.tuples[e->key.tuple].dport_mask == 0xffff)
+		if (live.comp.hdr.tuples[e->key.tuple].dport_mask == 0xffff)
 			(*n_exact)++;
 	}
 	return n;
