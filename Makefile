@@ -29,7 +29,7 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test demo bench clean
+.PHONY: all deps prereqs check unit bpftest e2e config-test demo bench clean
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/xdp_pass.bpf.o \
@@ -105,6 +105,11 @@ $(BUILD)/test_unit: $(wildcard tests/unit/*.c) $(BUILD)/libward.a
 deps:
 	./tools/install-deps.sh
 
+# What the suites need of this machine (BTF, bpffs, netns, every tool, a
+# scapy send+sniff), in seconds: a missing piece stops here, named.
+prereqs:
+	./tools/check-prereqs
+
 unit: $(BUILD)/test_unit
 	$(BUILD)/test_unit
 
@@ -122,13 +127,16 @@ bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_fqdn_test $(
 e2e: all
 	./tests/e2e/run.sh
 
+# The order matters: packages, then the probe, then the long part.
 check: deps
+	$(MAKE) prereqs
 	$(MAKE) all
 	$(MAKE) unit config-test bpftest e2e
 	QUICK=1 BUILD=$(BUILD) ./bench/run.sh >/dev/null
 	@echo "make check: all suites passed"
 
 demo: deps
+	$(MAKE) prereqs
 	$(MAKE) all
 	./examples/demo.sh
 
