@@ -295,11 +295,13 @@ run_mode() { # MODE
 	# replies are translated just before).
 	local gwmac pkts
 	gwmac=$(ip -n "$NS_B" -o link show gww | sed 's/.*link\/ether \([^ ]*\).*/\1/')
-	# Each LAN host's own whoami asks are the sniffers' control: a capture
-	# that did not even see those saw nothing (a test error, no verdict).
+	# The sniffers' controls, packets the hosts send themselves: L2's whoami
+	# asks, L1's broadcasts to the discard port (no NAT binding, so the
+	# translations around the forged packets stay as they were). A capture
+	# that did not even see those saw nothing: a test error, no verdict.
 	n=$(counter nat_invalid)
 	e2e_sniff "$NS_L1" lan0 6 "tcp and src host $WAN and src portrange 7200-7299" \
-		"udp and dst host $WAN and dst port 7" "$TMP/sniff-l1"
+		"udp and dst port 9" "$TMP/sniff-l1"
 	a=$SNIFF_PID
 	e2e_sniff "$NS_L2" lan0 6 "tcp and src host $WAN and src portrange 7200-7299" \
 		"udp and dst host $WAN and dst port 7" "$TMP/sniff-l2"
@@ -309,7 +311,11 @@ run_mode() { # MODE
 		pkts+="IP(src='$WAN', dst='$GW_WAN') / TCP(sport=7200 + len(\"$f\"), dport=8080, flags='$f'),"
 	done
 	for i in 1 2 3; do
-		ask "$NS_L1" $WAN 7 $((40110 + i)) >/dev/null
+		in_ns "$NS_L1" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b'control', ('192.168.1.255', 9))"
 		ask "$NS_L2" $WAN 7 $((40100 + i)) >/dev/null
 		forge "$NS_W" wan0 "$gwmac" "$pkts"
 	done
