@@ -283,11 +283,12 @@ e2e_sniff() {
 		kill -0 "$SNIFF_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	e2e_error "sniffer on $1 $2 did not start: $(cat "$6.err")"
+	e2e_error "sniffer on $1 $2 did not start: $(sniff_why "$6")"
 }
 e2e_sniffed() {
 	local rc=0
 	wait "$1" || rc=$?
 	[ "$rc" = 0 ] && grep -qx '[0-9][0-9]*' "$2" ||
-		e2e_error "sniffer (exit $rc): $(grep -v '^WARNING' "$2.err" | sed 's/^test error: //')"
+		e2e_error "sniffer (exit $rc): $(sniff_why "$2")"
 }
+sniff_why() { grep -v '^WARNING' "$1.err" | sed 's/^test error: //'; }
