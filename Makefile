@@ -29,7 +29,7 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test difftest demo bench clean layout-check
+.PHONY: all deps prereqs check unit bpftest e2e config-test difftest demo bench clean layout-check
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
 	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
@@ -123,6 +123,11 @@ $(BUILD)/test_unit: $(wildcard tests/unit/*.c) $(BUILD)/libward.a
 deps:
 	./tools/install-deps.sh
 
+# What the suites need of this machine (BTF, bpffs, netns, every tool, a
+# scapy send+sniff), in seconds: a missing piece stops here, named.
+prereqs:
+	./tools/check-prereqs
+
 unit: $(BUILD)/test_unit
 	$(BUILD)/test_unit
 
@@ -154,13 +159,16 @@ e2e: all
 difftest: $(BUILD)/wardd
 	./tests/diff/run.sh scripted
 
+# The order matters: packages, then the probe, then the long part.
 check: deps
+	$(MAKE) prereqs
 	$(MAKE) all
-	$(MAKE) unit config-test bpftest e2e difftest
+	$(MAKE) layout-check unit config-test bpftest e2e difftest
 	QUICK=1 BUILD=$(BUILD) ./bench/run.sh >/dev/null
 	@echo "make check: all suites passed"
 
 demo: deps
+	$(MAKE) prereqs
 	$(MAKE) all
 	./examples/demo.sh
 
