@@ -31,7 +31,6 @@ struct live_policy live;
 int ncpus;
 bool run_bugs;
 
-
 /* Stat indices that have a name in the live policy (0 is "default"). */
 static __u32 *named;
 static size_t n_named;
