@@ -152,7 +152,8 @@ static inline void frame(struct frame *f, bool tcp, const char *src, const char 
 		p[5] = (8 + pln) & 0xff;
 	}
 	p += l4;
-	memcpy(p, pl, pln);
+	if (pln)	/* syn() has no payload: memcpy from NULL is undefined */
+		memcpy(p, pl, pln);
 	f->n = 14 + ip + l4 + pln;
 }
 
