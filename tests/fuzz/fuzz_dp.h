@@ -76,7 +76,15 @@ static inline bool fuzz_passed(int hook, __u32 ret)
 	return hook == FUZZ_XDP ? ret != XDP_DROP && ret != XDP_ABORTED : ret != TC_ACT_SHOT;
 }
 
-/* One frame through one hook, arriving on ifindex; the hook's verdict. */
+/* What fuzz_run returns when the kernel would not run the frame at all. */
+#define FUZZ_NOT_RUN	0xffffffffu
+
+/*
+ * One frame through one hook, arriving on ifindex; the hook's verdict, or
+ * FUZZ_NOT_RUN: test_run refuses (-EINVAL) frames shorter than Ethernet,
+ * and for tc also an IPv4 or IPv6 frame shorter than its fixed header
+ * (the skb setup reads it), before any of ward runs.
+ */
 static inline __u32 fuzz_run(int hook, int ifindex, const void *frame, size_t len)
 {
 	struct bpf_program *prog = hook == FUZZ_XDP ? fuzz_dp.skel->progs.ward_xdp_ingress :
@@ -86,12 +94,10 @@ static inline __u32 fuzz_run(int hook, int ifindex, const void *frame, size_t le
 
 	err = test_run_frame(prog, hook == FUZZ_XDP, ifindex, frame, (__u32)len, NULL, 0, NULL,
 			     1, &ret);
-	if (err) {
-		/* The kernel refuses frames shorter than Ethernet, or too long. */
-		if (err == -EINVAL)
-			return hook == FUZZ_XDP ? XDP_DROP : TC_ACT_SHOT;
+	if (err == -EINVAL)
+		return FUZZ_NOT_RUN;
+	if (err)
 		fuzz_die("BPF_PROG_TEST_RUN", strerror(-err));
-	}
 	return ret;
 }
 
