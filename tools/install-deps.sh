@@ -8,7 +8,7 @@ set -eu
 # nothing that is not asked for (tools/check-prereqs checks the result).
 pkgs=(
 	# build: compilers, BPF toolchain, libraries, the gRPC C core, protobuf-c
-	make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+	make gcc libc6-dev clang llvm libclang-rt-14-dev pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 	libyaml-dev libcmocka-dev libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
 	# bench/run.sh records the commit it measured
 	git
