@@ -56,6 +56,9 @@ struct dataplane {
 	bool	nat_on;			/* the live policy has a nat: section */
 	struct ward_ct_key nat_cursor;	/* dp_nat_sweep's */
 	bool	nat_cursor_valid;
+	struct ward_ct_ctl *ct_ctl;	/* mmap of ward_ct_ctl (ct_pressure.h) */
+	struct ward_ct_fifo_ent *ct_fifo;	/* mmap of ward_ct_fifo */
+	__u32	ct_fifo_size;
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the

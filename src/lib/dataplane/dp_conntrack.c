@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "ct_pressure.h"
 #include "dataplane_nat.h"
 #include "log.h"
 
@@ -61,6 +62,7 @@ int dp_ct_flush(struct dataplane *dp, __u64 *flushed)
 		err = bpf_map_lookup_and_delete_batch(fd, started ? &in_batch : NULL, &out_batch,
 						      keys, vals, &count, NULL);
 		*flushed += count;
+		dp_ct_pressure_flushed(dp, vals, count);
 		if (err && errno == ENOENT) {
 			err = 0;
 			break;
