@@ -3,6 +3,9 @@
  * bpf/lib/ct_pressure.h: a full flow table must not lock users out, and a
  * flow that saw both directions is never evicted (docs/conntrack.md).
  *
+ * Answered means WARD_CTF_ASSURED: the responder sent something and, for
+ * TCP, the handshake completed (path.h ct_stamp).
+ *
  * - Early drop: every new flow's key goes into a ring (ward_ct_fifo) in the
  *   order flows are made. When the table is full, the oldest ring entries
  *   are looked at, up to WARD_CT_EVICT_TRIES of them, and the first whose
@@ -55,7 +58,7 @@ static __always_inline bool ct_remove(struct ward_ct_key *k)
  * for ward_conntrack_flows{answered}. */
 static __always_inline void ct_remove_flow(struct ward_ct_key *k, const struct ward_ct_val *v)
 {
-	bool answered = v->flags & WARD_CTF_REPLIED;
+	bool answered = v->flags & WARD_CTF_ASSURED;
 
 	if (ct_remove(k) && answered)
 		count(WARD_CNT_CT_GONE_ANSWERED);
@@ -74,7 +77,7 @@ static __always_inline int ct_expiry(const struct ward_policy_hdr *hdr,
 
 	if (ct_expired(hdr, v, proto, now))
 		return CT_TIMED_OUT;
-	if (v->flags & WARD_CTF_REPLIED)
+	if (v->flags & WARD_CTF_ASSURED)
 		return CT_LIVE;
 	ctl = ct_ctl();
 	if (!ctl || ctl->scale >= WARD_CT_SCALE_ONE || seen >= now)
@@ -149,7 +152,7 @@ static __always_inline bool ct_early_drop(void)
 		if (!e)
 			continue;
 		v = bpf_map_lookup_elem(&ward_ct, &e->key);
-		if (!v || v->created != e->created || (v->flags & WARD_CTF_REPLIED))
+		if (!v || v->created != e->created || (v->flags & WARD_CTF_ASSURED))
 			continue;
 		if (ct_remove(&e->key)) {
 			count(WARD_CNT_CT_EARLY_DROP);

@@ -341,15 +341,13 @@ static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 
 #define CT_NEW		2
 
 /* A packet of the flow went through: stamp and count it. May run under the
- * flow's lock (no helpers): true when this is the flow's first answer, for
- * the caller to count (ward_conntrack_flows{answered}). */
-static __always_inline bool ct_stamp(struct ward_ct_val *v, __u8 dir, __u64 now, __u32 len)
+ * flow's lock (no helpers): true when this packet made the flow answered
+ * (WARD_CTF_ASSURED), for the caller to count. */
+static __always_inline bool ct_stamp(struct ward_ct_val *v, __u8 dir, __u64 now, __u32 len,
+				     bool tcp)
 {
-	bool first = false;
-
 	v->last_seen = now;
 	if (dir) {
-		first = !(v->flags & WARD_CTF_REPLIED);
 		v->flags |= WARD_CTF_REPLIED;
 		v->packets[1]++;
 		v->bytes[1] += len;
@@ -357,7 +355,14 @@ static __always_inline bool ct_stamp(struct ward_ct_val *v, __u8 dir, __u64 now,
 		v->packets[0]++;
 		v->bytes[0] += len;
 	}
-	return first;
+	/* One flag test for an answered flow. TCP: a SYN-ACK is no answer
+	 * until the handshake completes (as nf_conntrack's ASSURED), or a SYN
+	 * flood whose SYN-ACKs the server sends would hold the table. */
+	if (v->flags & WARD_CTF_ASSURED || !(v->flags & WARD_CTF_REPLIED) ||
+	    (tcp && (v->state < WARD_TCP_ESTABLISHED || v->state == WARD_TCP_CLOSE)))
+		return false;
+	v->flags |= WARD_CTF_ASSURED;
+	return true;
 }
 
 static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __u8 from,
@@ -375,10 +380,10 @@ static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __
 		bpf_spin_lock(&v->lock);
 		r = tcp_track(v, p, from);
 		if (r == TCP_OK)
-			answered = ct_stamp(v, dir, now, len);
+			answered = ct_stamp(v, dir, now, len, true);
 		bpf_spin_unlock(&v->lock);
 	} else {
-		answered = ct_stamp(v, dir, now, len);
+		answered = ct_stamp(v, dir, now, len, false);
 		/* As Linux: a query and its answer are not a stream; a flow
 		 * still exchanging 2 s after it began is. */
 		if ((v->flags & WARD_CTF_REPLIED) && now > v->created + WARD_UDP_STREAM_NS)

@@ -324,6 +324,8 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CTF_LIBERAL	(1 << 3)	/* picked up mid-stream: no window checks */
 #define WARD_CTF_NAT		(1 << 4)	/* translated: its binding is in ward_nat */
 #define WARD_CTF_STREAM		(1 << 5)	/* UDP: kept exchanging past WARD_UDP_STREAM_NS */
+#define WARD_CTF_ASSURED	(1 << 6)	/* answered: both ways seen (TCP: handshake
+						 * done); never evicted (ct_pressure.h) */
 
 struct ward_ct_val {
 	struct bpf_spin_lock lock;	/* TCP tracking and counters */

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "wardd.h"
+#include "ct_pressure.h"
 #include "dataplane_nat.h"
 
 /* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
@@ -225,7 +226,10 @@ static void on_signal(int fd, uint32_t events, void *arg)
 static void on_tick(void *arg)
 {
 	struct wardd *w = arg;
-	size_t gone = dp_ct_sweep(&w->dp, WARDD_SWEEP_BUDGET);
+	size_t gone;
+
+	dp_ct_pressure_update(&w->dp, CT_ADAPTIVE_START_DEFAULT, CT_ADAPTIVE_END_DEFAULT);
+	gone = dp_ct_sweep(&w->dp, WARDD_SWEEP_BUDGET);
 
 	if (gone)
 		pr_debug("expired %zu flows\n", gone);

@@ -952,6 +952,7 @@ static void test_table_full(void)
 	struct conv f = mk_conv(P_UDP, RA, 20000, 53);
 	struct conv first = mk_conv(P_UDP, RA, 10000, 53);
 	struct conv second = mk_conv(P_UDP, RA, 10001, 53);
+	struct conv half = mk_conv(P_TCP, RB, 40082, 80);
 	__u32 ri = 1000, li = 5000;
 
 	ct_test("table full (max_flows 1024): a new flow takes the oldest unanswered one's place");
@@ -961,17 +962,20 @@ static void test_table_full(void)
 		goto out;
 	EXPECT_PASS(udp(&loc, OUT, 30), "a local UDP flow");
 	EXPECT_PASS(udp(&loc, IN, 300), "answered");
-	if (!ASSERT_TRUE(fill_unanswered(1022, false), "1022 unanswered flows fill the table"))
+	EXPECT_PASS(seg(&half, IN, TH_SYN, ri, 0, 0), "a SYN");
+	EXPECT_PASS(seg(&half, OUT, TH_SYN | TH_ACK, li, ri + 1, 0), "its SYN-ACK");
+	if (!ASSERT_TRUE(fill_unanswered(1021, false), "1021 unanswered flows fill the table"))
 		goto out;
 	ASSERT_EQ(count_flows(), 1024, "the table is full");
 
 	EXPECT_PASS(udp(&f, IN, 20), "a new flow passes");
 	ASSERT_EQ(MOVED(CT_EARLY_DROP), 1, "by early drop");
 	ASSERT_EQ(MOVED(CT_NEW), 1, "and has its flow");
-	ASSERT_FALSE(flow_exists(&first), "the oldest unanswered flow made room");
-	ASSERT_TRUE(flow_exists(&second), "the next oldest is still there");
+	ASSERT_FALSE(flow_exists(&half), "of the oldest unanswered flow: a handshake never done");
+	ASSERT_TRUE(flow_exists(&first), "the next oldest is still there");
 	EXPECT_PASS(seg(&syn, IN, TH_SYN, 1, 0, 0), "a new TCP flow passes too");
-	ASSERT_FALSE(flow_exists(&second), "in place of the next oldest");
+	ASSERT_FALSE(flow_exists(&first), "in place of the next oldest");
+	ASSERT_TRUE(flow_exists(&second), "and only that one");
 
 	EXPECT_PASS(seg(&est, IN, TH_ACK, ri + 1, li + 1, 100), "established TCP passes");
 	ASSERT_EQ(MOVED(CT_ESTABLISHED), 1, "on its flow");

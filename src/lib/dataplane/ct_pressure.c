@@ -81,7 +81,7 @@ void dp_ct_pressure_flushed(struct dataplane *dp, const struct ward_ct_val *vals
 	if (!dp->ct_ctl)
 		return;
 	for (i = 0; i < n; i++)
-		if (vals[i].flags & WARD_CTF_REPLIED)
+		if (vals[i].flags & WARD_CTF_ASSURED)
 			dp->ct_ctl->swept_answered++;
 	head = __atomic_load_n(&dp->ct_ctl->head, __ATOMIC_RELAXED);
 	if (dp->ct_ctl->evict < head)
