@@ -228,7 +228,7 @@ static void on_tick(void *arg)
 	struct wardd *w = arg;
 	size_t gone;
 
-	dp_ct_pressure_update(&w->dp, CT_ADAPTIVE_START_DEFAULT, CT_ADAPTIVE_END_DEFAULT);
+	dp_ct_pressure_update(&w->dp, &w->pol.conntrack);
 	gone = dp_ct_sweep(&w->dp, WARDD_SWEEP_BUDGET);
 
 	if (gone)

@@ -15,6 +15,7 @@
 #include "dataplane.h"
 #include "ct_pressure.h"
 #include "log.h"
+#include "policy.h"
 
 static __u32 pow2_at_least(__u32 n)
 {
@@ -100,13 +101,17 @@ __u32 ct_adaptive_scale(size_t flows, __u32 max, __u32 start_pct, __u32 end_pct)
 	return (__u32)((end - flows) * WARD_CT_SCALE_ONE / (end - start));
 }
 
-__u32 dp_ct_pressure_update(struct dataplane *dp, __u32 start_pct, __u32 end_pct)
+__u32 dp_ct_pressure_update(struct dataplane *dp, const struct pol_conntrack *ct)
 {
+	__u32 start = ct->adaptive_start ? ct->adaptive_start : CT_ADAPTIVE_START_DEFAULT;
+	__u32 end = ct->adaptive_end ? ct->adaptive_end : CT_ADAPTIVE_END_DEFAULT;
 	__u32 scale;
 
 	if (!dp->ct_ctl)
 		return WARD_CT_SCALE_ONE;
-	scale = ct_adaptive_scale(dp_ct_count(dp), dp->max_flows, start_pct, end_pct);
+	if (start == POL_CT_ADAPTIVE_OFF)
+		start = 0;
+	scale = ct_adaptive_scale(dp_ct_count(dp), dp->max_flows, start, end);
 	__atomic_store_n(&dp->ct_ctl->scale, scale, __ATOMIC_RELAXED);
 	return scale;
 }

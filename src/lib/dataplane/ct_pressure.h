@@ -12,6 +12,7 @@
 #include "ward/abi.h"
 
 struct dataplane;
+struct pol_conntrack;
 
 /* Default adaptive timeout thresholds, percent of max_flows (pf's
  * adaptive.start 60% and adaptive.end 120% of its state limit). */
@@ -31,8 +32,9 @@ void dp_ct_pressure_flushed(struct dataplane *dp, const struct ward_ct_val *vals
 /* The unanswered-flow timeout scale (of WARD_CT_SCALE_ONE) for this many
  * flows of max: 1 below start percent, falling linearly to 0 at end. */
 __u32 ct_adaptive_scale(size_t flows, __u32 max, __u32 start_pct, __u32 end_pct);
-/* Writes the scale for the table's fill now; returns it. */
-__u32 dp_ct_pressure_update(struct dataplane *dp, __u32 start_pct, __u32 end_pct);
+/* Writes the scale for the table's fill now, with the thresholds of
+ * conntrack: (adaptive_start, adaptive_end); returns it. */
+__u32 dp_ct_pressure_update(struct dataplane *dp, const struct pol_conntrack *ct);
 
 /* Live flows split by whether they were answered. */
 void dp_ct_answered(struct dataplane *dp, size_t *answered, size_t *unanswered);
