@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "wardd.h"
 #include "ct_pressure.h"
+#include "ct_sweep.h"
 #include "dataplane_nat.h"
 
 /* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
@@ -229,7 +230,7 @@ static void on_tick(void *arg)
 	size_t gone;
 
 	dp_ct_pressure_update(&w->dp, &w->pol.conntrack);
-	gone = dp_ct_sweep(&w->dp, WARDD_SWEEP_BUDGET);
+	gone = dp_ct_expire(&w->dp);
 
 	if (gone)
 		pr_debug("expired %zu flows\n", gone);

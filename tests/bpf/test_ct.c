@@ -18,6 +18,7 @@
  *   -b  also run the tests that are disabled because of a known bug
  */
 #include "ct_harness.h"
+#include "ct_sweep.h"
 
 /* ------------------------------------------------------------------ */
 /* TCP */
@@ -857,7 +858,7 @@ static void test_expiry_sleep(void)
 	char yaml[2048];
 	size_t n;
 
-	ct_test("timeouts: a real 1.2 s wait, and the sweeper");
+	ct_test("timeouts: real waits, and the sweeper (its ring, then its walk)");
 	snprintf(yaml, sizeof(yaml), "%s%s", main_policy, short_timeouts);
 	if (!ASSERT_OK(commit_yaml("timeouts", yaml), "commit short timeouts"))
 		goto out;
@@ -868,11 +869,17 @@ static void test_expiry_sleep(void)
 	EXPECT_PASS(udp(&a, IN, 30), "still exchanging: a stream");
 	usleep(1200 * 1000);
 	EXPECT_PASS(udp(&a, IN, 30), "replied flow after 1.2 s (udp_stream 3 s)");
-	n = dp_ct_sweep(&dp, 1000);
+	n = dp_ct_expire(&dp);
 	ASSERT_EQ(n, 1, "the sweeper expires the unreplied flow");
 	ASSERT_FALSE(flow_exists(&b), "it is gone");
 	ASSERT_TRUE(flow_exists(&a), "the replied one stays");
+	ASSERT_EQ(dp.ct_ctl->swept, dp.ct_ctl->head, "both ring entries were looked at");
 	EXPECT_DROP(udp(&b, IN, 30), POLICY, "late reply meets the rules");
+	usleep(3100 * 1000);
+	dp.walk_next = 0;	/* the walk's next step is due now, not in a minute */
+	n = dp_ct_expire(&dp);
+	ASSERT_EQ(n, 1, "the walk expires the replied flow past udp_stream");
+	ASSERT_FALSE(flow_exists(&a), "it is gone");
 	commit_main();
 out:
 	test_end();

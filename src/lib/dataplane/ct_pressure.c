@@ -14,6 +14,7 @@
 #include "ward.skel.h"
 #include "dataplane.h"
 #include "ct_pressure.h"
+#include "ct_sweep.h"
 #include "log.h"
 #include "policy.h"
 
@@ -72,6 +73,7 @@ void dp_ct_pressure_close(struct dataplane *dp)
 		munmap(dp->ct_fifo, (size_t)dp->ct_fifo_size * sizeof(struct ward_ct_fifo_ent));
 	dp->ct_ctl = NULL;
 	dp->ct_fifo = NULL;
+	dp_ct_sweep_free(dp);
 }
 
 void dp_ct_pressure_flushed(struct dataplane *dp, const struct ward_ct_val *vals, __u32 n)
