@@ -62,6 +62,7 @@ fill() {
 		[ "$n" -ge "$((want * 98 / 100))" ] && break
 	done
 	wb_gen_stop
+	wb_log "max_flows $3: $n flows after ${i}s of generator"
 	echo "$n"
 }
 

@@ -127,8 +127,9 @@ void dp_ct_answered(struct dataplane *dp, size_t *answered, size_t *unanswered)
 	*unanswered = total;
 	if (dp_read_counters(dp, cnt))
 		return;
+	/* Modulo 2^64, as dp_ct_count: an upgrade seeds swept_answered. */
 	gone = cnt[WARD_CNT_CT_GONE_ANSWERED] + (dp->ct_ctl ? dp->ct_ctl->swept_answered : 0);
-	if (cnt[WARD_CNT_CT_ANSWERED] > gone)
+	if ((__s64)(cnt[WARD_CNT_CT_ANSWERED] - gone) > 0)
 		*answered = cnt[WARD_CNT_CT_ANSWERED] - gone;
 	/* The two counts are read at different instants: keep them summing up. */
 	if (*answered > total)

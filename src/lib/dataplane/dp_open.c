@@ -18,6 +18,7 @@
 #include "ward.skel.h"
 #include "dataplane.h"
 #include "ct_pressure.h"
+#include "dp_upgrade.h"
 #include "dataplane_int.h"
 #include "log.h"
 #include "dataplane_nat.h"
@@ -164,6 +165,7 @@ static void size_flow_table(struct dataplane *dp, const char *pin_dir, __u32 max
 
 int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 {
+	struct dp_upgrade up;
 	struct ward_state st = {};
 	struct bpf_map *map;
 	__u32 zero = 0;
@@ -203,6 +205,9 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
+	err = dp_upgrade_pins(dp, &up);
+	if (err)
+		goto err_destroy;
 
 	err = ward_bpf__load(dp->skel);
 	if (err) {
@@ -236,6 +241,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	err = dp_ct_pressure_open(dp);
 	if (err)
 		goto err_unmap;
+	dp_upgrade_adopt(dp, &up);
 	/* Where named counters end, so that a scrape reads no further. */
 	for (dp->stat_hi = WARD_MAX_RULES - 1; dp->stat_hi && !dp->names[dp->stat_hi].name[0];
 	     dp->stat_hi--)
