@@ -16,9 +16,7 @@
  *
  * With nflows > 1 the UDP source port walks over nflows values, one per
  * frame. The UDP checksum is 0 (none, legal for IPv4), so rewriting the port
- * needs no checksum fix-up. Past 65,536 flows the source address moves up
- * by one every 65,536 (and the IP checksum is made again): a flow table
- * of millions can be filled.
+ * needs no checksum fix-up.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -53,31 +51,13 @@ struct {
 	__type(value, __u64);
 } bench_gen_seq SEC(".maps");
 
-/* The source address plus n, and the header checksum made again. */
-static __always_inline void src_up(void *data, __u32 n)
-{
-	struct iphdr *ip = data + ETH_HLEN_;
-	__u16 *h = (__u16 *)ip;
-	__u32 sum = 0;
-	int i;
-
-	ip->saddr = bpf_htonl(bpf_ntohl(ip->saddr) + n);
-	ip->check = 0;
-#pragma unroll
-	for (i = 0; i < 10; i++)
-		sum += h[i];
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->check = ~sum;
-}
-
 SEC("xdp")
 int bench_gen(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct udphdr *udp;
-	__u32 zero = 0, idx;
+	__u32 zero = 0;
 	__u64 *seq;
 
 	__u64 *w = data;
@@ -94,11 +74,8 @@ int bench_gen(struct xdp_md *ctx)
 		seq = bpf_map_lookup_elem(&bench_gen_seq, &zero);
 		if (!seq)
 			return XDP_ABORTED;
-		idx = *seq % cfg_nflows;
-		udp->source = bpf_htons(cfg_sport + (__u16)idx);
+		udp->source = bpf_htons(cfg_sport + (__u16)(*seq % cfg_nflows));
 		*seq += 1;
-		if (idx >> 16)
-			src_up(data, idx >> 16);
 	}
 	return bpf_redirect(cfg_ifindex, 0);
 }

@@ -178,8 +178,7 @@ static void usage(FILE *f, const char *prog)
 		"       [-f FLOWS] [-l LEN] [-t SECONDS] [-c CPU]\n"
 		"  -s, -D  IPv4 source and destination (198.18.0.1, 198.18.0.2)\n"
 		"  -P, -p  UDP source and destination port (1024, 9)\n"
-		"  -f      rotate the source port over this many flows (1); past 65536,\n"
-		"          the source address too, one up every 65536\n"
+		"  -f      rotate the source port over this many flows (1)\n"
 		"  -l      frame length without FCS, %d..%d (60: 64 B on the wire)\n"
 		"  -t      seconds to send (5)\n"
 		"  -c      pin to this CPU (-1: don't pin; the default)\n", prog, GEN_MIN_LEN,
@@ -242,7 +241,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'f':
-			if (parse_uint(optarg, 1, 1u << 24, &o.nflows))
+			if (parse_uint(optarg, 1, 65536, &o.nflows))
 				goto bad;
 			break;
 		case 'l':

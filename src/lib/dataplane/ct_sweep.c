@@ -4,8 +4,8 @@
  * expired flow as gone; this gives its memory back, in two parts:
  *
  * - The ring (ward_ct_fifo) holds every new flow in the order it was made.
- *   Each entry is looked at once, when the shortest timeout an unanswered
- *   flow can have (scaled by the pressure) has passed since the flow was
+ *   Each entry is looked at once, when the timeout of an unanswered flow of
+ *   its protocol (scaled by the pressure) has passed since the flow was
  *   made: an unanswered flow that went quiet goes then, with one lookup.
  *   Entries early drop already looked at are skipped. So the churn of a
  *   flood, or of DNS lookups, costs what it expires and nothing more.
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
@@ -68,26 +69,27 @@ static void swept(struct dataplane *dp, size_t n, size_t answered, size_t adapti
 	}
 }
 
-/* The shortest timeout an unanswered flow can have now, in ns. */
-static __u64 ring_due_ns(const struct dataplane *dp)
+/* The timeout of an unanswered flow of this protocol now, in ns. */
+static __u64 ring_due_ns(const struct dataplane *dp, __u8 proto)
 {
-	static const int idx[] = { WARD_CT_TO_UDP, WARD_CT_TO_ICMP, WARD_CT_TO_TCP_HANDSHAKE };
-	__u32 scale = dp->ct_ctl->scale, s = ~0u;
-	size_t i;
+	__u32 scale = dp->ct_ctl->scale, idx;
 
-	for (i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		if (dp->ct_timeout[idx[i]] < s)
-			s = dp->ct_timeout[idx[i]];
+	if (proto == IPPROTO_TCP)
+		idx = WARD_CT_TO_TCP_HANDSHAKE;
+	else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		idx = WARD_CT_TO_ICMP;
+	else
+		idx = WARD_CT_TO_UDP;
 	if (scale > WARD_CT_SCALE_ONE)
 		scale = WARD_CT_SCALE_ONE;
-	return (__u64)s * NSEC / WARD_CT_SCALE_ONE * scale;
+	return (__u64)dp->ct_timeout[idx] * NSEC / WARD_CT_SCALE_ONE * scale;
 }
 
 static size_t ring_sweep(struct dataplane *dp, __u64 now)
 {
 	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
 	struct ward_ct_ctl *c = dp->ct_ctl;
-	__u64 head, pos, evict, due = ring_due_ns(dp);
+	__u64 head, pos, evict;
 	size_t n = 0, gone = 0, adaptive = 0, answered = 0;
 	struct ward_ct_fifo_ent e;
 	struct ward_ct_val v;
@@ -102,8 +104,11 @@ static size_t ring_sweep(struct dataplane *dp, __u64 now)
 		pos = evict;			/* early drop looked at those */
 	for (; pos < head && n < CT_RING_BUDGET; pos++, n++) {
 		memcpy(&e, &dp->ct_fifo[pos & (dp->ct_fifo_size - 1)], sizeof(e));
-		if (e.created + due > now)
-			break;			/* made in order: the rest are younger */
+		/* Made in order: the rest are younger. A flow of a shorter
+		 * timeout behind this one waits for it: its memory comes back
+		 * later, the data plane treats it as gone on time. */
+		if (e.created + ring_due_ns(dp, e.key.proto) > now)
+			break;
 		if (bpf_map_lookup_elem(fd, &e.key, &v) || v.created != e.created)
 			continue;		/* gone, or a later flow of that key */
 		x = dp_ct_expiry(dp, &e.key, &v, now);
