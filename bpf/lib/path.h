@@ -291,6 +291,10 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 	return true;
 }
 
+/* Defined in bpf/path.bpf.c: ct_early_drop() as a global function, verified
+ * once rather than at each of ct_open's inlined call sites. */
+extern int ward_ct_early_drop(void);
+
 /* Creates the flow of an admitted first packet. A full table makes room
  * by early drop (ct_pressure.h); returns -E2BIG when none could be made,
  * 0 otherwise (a flow made meanwhile by another CPU is fine). */
@@ -324,7 +328,7 @@ static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 
 	if (p->proto == IPPROTO_TCP_)
 		tcp_init_orig(vp, p, from);
 	err = bpf_map_update_elem(&ward_ct, k, vp, BPF_NOEXIST);
-	if ((err == -E2BIG_ || err == -ENOMEM_) && ct_early_drop())
+	if ((err == -E2BIG_ || err == -ENOMEM_) && ward_ct_early_drop())
 		err = bpf_map_update_elem(&ward_ct, k, vp, BPF_NOEXIST);
 	if (err == -E2BIG_ || err == -ENOMEM_)
 		return -E2BIG_;
