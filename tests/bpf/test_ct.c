@@ -63,9 +63,5 @@ int main(int argc, char **argv)
 		ct_each_hook(run_suite);
 		test_expiry_sleep();
 	}
-	if (open_dp(1024)) {
-		for (fam = 4; fam <= 6; fam += 2)
-			test_table_full();
-	}
 	return ct_main_end("ct");
 }

@@ -37,11 +37,10 @@ void test_revocation(void);
 void test_revocation_sticks(void);
 void test_dry_run(void);
 
-/* test_ct_table.c: timeouts, fragments, a full table */
+/* test_ct_table.c: timeouts, fragments */
 void test_expiry(void);
 void test_expiry_sleep(void);
 void test_fragments(void);
 void test_fragments_on_flow(void);
-void test_table_full(void);
 
 #endif /* WARD_TEST_CT_H */

@@ -17,6 +17,8 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "ct_pressure.h"
+#include "dp_upgrade.h"
 #include "dataplane_int.h"
 #include "log.h"
 #include "dataplane_nat.h"
@@ -163,6 +165,7 @@ static void size_flow_table(struct dataplane *dp, const char *pin_dir, __u32 max
 
 int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 {
+	struct dp_upgrade up;
 	struct ward_state st = {};
 	struct bpf_map *map;
 	__u32 zero = 0;
@@ -198,9 +201,13 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 			goto err_destroy;
 	}
 	size_flow_table(dp, pin_dir, max_flows);
+	dp_ct_fifo_size(dp);
 	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
+	err = dp_upgrade_pins(dp, &up);
+	if (err)
+		goto err_destroy;
 
 	err = ward_bpf__load(dp->skel);
 	if (err) {
@@ -231,6 +238,10 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		goto err_destroy;
 	}
 	dp->names = mem;
+	err = dp_ct_pressure_open(dp);
+	if (err)
+		goto err_unmap;
+	dp_upgrade_adopt(dp, &up);
 	/* Where named counters end, so that a scrape reads no further. */
 	for (dp->stat_hi = WARD_MAX_RULES - 1; dp->stat_hi && !dp->names[dp->stat_hi].name[0];
 	     dp->stat_hi--)
@@ -255,6 +266,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	return 0;
 
 err_unmap:
+	dp_ct_pressure_close(dp);
 	munmap(dp->names, sz);
 	dp->names = NULL;
 err_destroy:
@@ -302,6 +314,7 @@ void dp_close(struct dataplane *dp, bool detach)
 	}
 	if (dp->names)
 		munmap(dp->names, (size_t)WARD_MAX_RULES * sizeof(struct ward_rule_name));
+	dp_ct_pressure_close(dp);
 	ward_bpf__destroy(dp->skel);
 	free(dp->links);
 	free(dp->live_entries);
