@@ -86,19 +86,23 @@ $(BUILD)/wardd: $(WARDD_SRC) $(BUILD)/libward.a $(PB_O)
 $(BUILD)/wardctl: $(WARDCTL_SRC) $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@
 
-$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c tests/bpf/bpf_harness.c tests/bpf/test_bpf_parser.c \
+		tests/bpf/test_bpf_malformed.c tests/bpf/test_bpf_rules.c tests/bpf/test_bpf_commit.c \
+		$(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c tests/bpf/test_fqdn_track.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_test: tests/bpf/test_ct.c tests/bpf/ct_harness.c tests/bpf/test_ct_tcp.c \
+		tests/bpf/test_ct_tcp_close.c tests/bpf/test_ct_udp_icmp.c tests/bpf/test_ct_policy.c \
+		tests/bpf/test_ct_table.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_pressure_test: tests/bpf/test_ct_pressure.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_pressure_test: tests/bpf/test_ct_pressure.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_nat_test: tests/bpf/test_nat.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
