@@ -20,6 +20,7 @@
 #include "dataplane_int.h"
 #include "log.h"
 #include "dataplane_nat.h"
+#include "dp_upgrade.h"
 
 /* 1 if dir has no entries, 0 if it has some, -errno if it can't be read. */
 static int dir_is_empty(const char *dir)
@@ -201,6 +202,18 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
+	/* Before anything changes: which pins are of an older layout, and
+	 * whether any is of one this build does not know (then it stops). */
+	if (pin_dir) {
+		dp->upgrade = calloc(1, sizeof(*dp->upgrade));
+		if (!dp->upgrade) {
+			err = -ENOMEM;
+			goto err_destroy;
+		}
+		err = dp_layout_plan(dp, dp->upgrade);
+		if (err)
+			goto err_destroy;
+	}
 
 	err = ward_bpf__load(dp->skel);
 	if (err) {
@@ -211,6 +224,11 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		else
 			pr_warn("loading the data plane failed: %s\n", strerror(-err));
 		goto err_destroy;
+	}
+	if (pin_dir) {
+		err = dp_migrate_fill(dp, dp->upgrade);
+		if (err)
+			goto err_destroy;
 	}
 	if (pin_dir)
 		err = pin_prog(dp, dp->skel->progs.ward_xdp_ingress);
@@ -258,6 +276,11 @@ err_unmap:
 	munmap(dp->names, sz);
 	dp->names = NULL;
 err_destroy:
+	if (dp->upgrade) {
+		dp_upgrade_free(dp->upgrade);
+		free(dp->upgrade);
+		dp->upgrade = NULL;
+	}
 	ward_bpf__destroy(dp->skel);
 	dp->skel = NULL;
 	free(dp->links);
@@ -278,6 +301,18 @@ static int rm_pins(const char *dir)
 		unlink(path);
 	}
 	return rmdir(dir) ? -errno : 0;
+}
+
+int dp_upgrade_finish(struct dataplane *dp)
+{
+	int err;
+
+	if (!dp->upgrade)
+		return 0;
+	err = dp_migrate_finish(dp, dp->upgrade);
+	free(dp->upgrade);
+	dp->upgrade = NULL;
+	return err;
 }
 
 void dp_close(struct dataplane *dp, bool detach)
@@ -302,6 +337,10 @@ void dp_close(struct dataplane *dp, bool detach)
 	}
 	if (dp->names)
 		munmap(dp->names, (size_t)WARD_MAX_RULES * sizeof(struct ward_rule_name));
+	if (dp->upgrade) {
+		dp_upgrade_free(dp->upgrade);
+		free(dp->upgrade);
+	}
 	ward_bpf__destroy(dp->skel);
 	free(dp->links);
 	free(dp->live_entries);
