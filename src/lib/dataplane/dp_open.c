@@ -288,16 +288,17 @@ err_destroy:
 	return err;
 }
 
+/* The pins libbpf does not know as maps: the programs, and ward_meta. */
 static int rm_pins(const char *dir)
 {
-	static const char *const progs[] = {
-		"ward_xdp_ingress", "ward_tc_ingress", "ward_tc_egress",
+	static const char *const pins[] = {
+		"ward_xdp_ingress", "ward_tc_ingress", "ward_tc_egress", WARD_META_MAP,
 	};
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pins[i]);
 		unlink(path);
 	}
 	return rmdir(dir) ? -errno : 0;
