@@ -22,7 +22,7 @@
 #include "compile.h"
 
 struct ward_bpf;
-struct dp_upgrade;
+struct dp_migration;
 
 /* A link ward runs on, or is about to. */
 struct dp_link {
@@ -57,7 +57,7 @@ struct dataplane {
 	bool	nat_on;			/* the live policy has a nat: section */
 	struct ward_ct_key nat_cursor;	/* dp_nat_sweep's */
 	bool	nat_cursor_valid;
-	struct dp_upgrade *upgrade;	/* pins of older layouts, until the swap */
+	struct dp_migration *migration;	/* pins of older layouts, until the swap */
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * src/lib/dataplane/dp_layout.c: the layout version of every pinned map,
- * and the plan an upgrade follows (see dp_upgrade.h).
+ * and the plan an upgrade follows (see dp_layout.h).
  *
  * The rule for a change to a map's layout (its key or value struct, its
  * size, or what a field means): bump its version here, keep the old struct
@@ -19,7 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
-#include "dp_upgrade.h"
+#include "dp_layout.h"
 #include "log.h"
 
 struct dp_layout_cur {
@@ -205,10 +205,10 @@ static int identify(const struct dataplane *dp, int meta_fd, const char *map,
 	return refuse(dp, map, pinned, "layout unknown");
 }
 
-static int plan_add(struct dp_upgrade *up, struct bpf_map *map, int fd, __u32 from,
+static int plan_add(struct dp_migration *up, struct bpf_map *map, int fd, __u32 from,
 		    const struct dp_layout_old *old, const char *path)
 {
-	struct dp_upgrade_map *n = realloc(up->maps, (up->n + 1) * sizeof(*n));
+	struct dp_migration_map *n = realloc(up->maps, (up->n + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
@@ -228,7 +228,7 @@ static int plan_add(struct dp_upgrade *up, struct bpf_map *map, int fd, __u32 fr
 /* The old programs read the live slot through ward_state: while any
  * policy map is replaced, they must keep their own ward_state, or the
  * new daemon's first commit would point them at a slot they cannot read. */
-static int plan_state(struct dataplane *dp, struct dp_upgrade *up)
+static int plan_state(struct dataplane *dp, struct dp_migration *up)
 {
 	struct bpf_map *st = dp->skel->maps.ward_state;
 	const char *path = bpf_map__pin_path(st);
@@ -253,7 +253,7 @@ static int plan_state(struct dataplane *dp, struct dp_upgrade *up)
 	return bpf_map__set_pin_path(st, NULL);
 }
 
-int dp_layout_plan(struct dataplane *dp, struct dp_upgrade *up)
+int dp_layout_plan(struct dataplane *dp, struct dp_migration *up)
 {
 	const struct dp_layout_old *old;
 	struct dp_shape pinned, cur;
@@ -314,6 +314,6 @@ out:
 	if (meta_fd >= 0)
 		close(meta_fd);
 	if (err)
-		dp_upgrade_free(up);
+		dp_migration_free(up);
 	return err;
 }

@@ -2,7 +2,7 @@
 /*
  * src/lib/dataplane/dp_migrate.c: a newer wardd over an older wardd's pins.
  * The older layouts a release pinned, one converter per layout of a map
- * with live state, and the carry-over itself (see dp_upgrade.h).
+ * with live state, and the carry-over itself (see dp_layout.h).
  *
  * The order keeps enforcement going: the old programs keep their old maps
  * (they hold them) while the new maps are filled; the new programs are
@@ -21,7 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
-#include "dp_upgrade.h"
+#include "dp_layout.h"
 #include "dp_layout_old.h"
 #include "log.h"
 
@@ -96,7 +96,7 @@ static bool is_array(const struct bpf_map *m)
 
 /* When the old programs may have written since the fill, which copy of a
  * flow is the newer: the one its packets last touched. */
-static bool old_is_fresher(const struct dp_upgrade_map *u, const void *nval, const void *cur)
+static bool old_is_fresher(const struct dp_migration_map *u, const void *nval, const void *cur)
 {
 	const size_t off = offsetof(struct ward_ct_val, last_seen);
 	__u64 a, b;
@@ -117,7 +117,7 @@ enum carry_pass { PASS_FILL, PASS_FINISH };
  * since; per-CPU counters are summed then (and only then), so that no
  * packet is counted twice or lost.
  */
-static int carry(struct dataplane *dp, struct dp_upgrade_map *u, enum carry_pass pass)
+static int carry(struct dataplane *dp, struct dp_migration_map *u, enum carry_pass pass)
 {
 	const struct dp_layout_old *o = u->old;
 	int nfd = bpf_map__fd(u->map), ncpus = is_percpu(u->map) ? dp->ncpus : 1;
@@ -217,13 +217,13 @@ static __u64 count_entries(int fd, size_t key_size)
 	return n;
 }
 
-int dp_migrate_fill(struct dataplane *dp, struct dp_upgrade *up)
+int dp_migrate_fill(struct dataplane *dp, struct dp_migration *up)
 {
 	size_t i;
 	int err;
 
 	for (i = 0; i < up->n; i++) {
-		struct dp_upgrade_map *u = &up->maps[i];
+		struct dp_migration_map *u = &up->maps[i];
 
 		if (u->kind != DP_KIND_STATE)
 			continue;
@@ -240,7 +240,7 @@ int dp_migrate_fill(struct dataplane *dp, struct dp_upgrade *up)
 /* The new map takes the old one's pin in one rename: whoever opens the
  * pin gets one or the other, never none. (bpffs refuses names with a dot,
  * hence no ".tmp".) */
-static int swap_pin(struct dataplane *dp, struct dp_upgrade_map *u)
+static int swap_pin(struct dataplane *dp, struct dp_migration_map *u)
 {
 	char tmp[PATH_MAX];
 
@@ -257,7 +257,7 @@ static int swap_pin(struct dataplane *dp, struct dp_upgrade_map *u)
 	return bpf_map__set_pin_path(u->map, u->path);
 }
 
-static void report(const struct dp_upgrade_map *u, __u64 short_lived)
+static void report(const struct dp_migration_map *u, __u64 short_lived)
 {
 	const char *name = bpf_map__name(u->map), *label, *noun;
 
@@ -325,7 +325,7 @@ out:
 }
 
 /* In an upgrade, the live state whose layout did not change: still there. */
-static void report_kept(struct dataplane *dp, const struct dp_upgrade *up)
+static void report_kept(struct dataplane *dp, const struct dp_migration *up)
 {
 	const char *label, *noun;
 	struct bpf_map *map;
@@ -348,14 +348,14 @@ static void report_kept(struct dataplane *dp, const struct dp_upgrade *up)
 	}
 }
 
-int dp_migrate_finish(struct dataplane *dp, struct dp_upgrade *up)
+int dp_migrate_finish(struct dataplane *dp, struct dp_migration *up)
 {
 	__u64 short_lived;
 	size_t i;
 	int err = 0;
 
 	for (i = 0; i < up->n && !err; i++) {
-		struct dp_upgrade_map *u = &up->maps[i];
+		struct dp_migration_map *u = &up->maps[i];
 		const char *name = bpf_map__name(u->map);
 
 		short_lived = 0;
@@ -384,11 +384,11 @@ int dp_migrate_finish(struct dataplane *dp, struct dp_upgrade *up)
 		err = write_meta(dp);
 	if (err)
 		pr_warn("upgrade: %s: ward_meta not written: %s\n", dp->pin_dir, strerror(-err));
-	dp_upgrade_free(up);
+	dp_migration_free(up);
 	return err;
 }
 
-void dp_upgrade_free(struct dp_upgrade *up)
+void dp_migration_free(struct dp_migration *up)
 {
 	size_t i;
 

@@ -20,7 +20,7 @@
 #include "dataplane_int.h"
 #include "log.h"
 #include "dataplane_nat.h"
-#include "dp_upgrade.h"
+#include "dp_layout.h"
 
 /* 1 if dir has no entries, 0 if it has some, -errno if it can't be read. */
 static int dir_is_empty(const char *dir)
@@ -205,12 +205,12 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	/* Before anything changes: which pins are of an older layout, and
 	 * whether any is of one this build does not know (then it stops). */
 	if (pin_dir) {
-		dp->upgrade = calloc(1, sizeof(*dp->upgrade));
-		if (!dp->upgrade) {
+		dp->migration = calloc(1, sizeof(*dp->migration));
+		if (!dp->migration) {
 			err = -ENOMEM;
 			goto err_destroy;
 		}
-		err = dp_layout_plan(dp, dp->upgrade);
+		err = dp_layout_plan(dp, dp->migration);
 		if (err)
 			goto err_destroy;
 	}
@@ -226,7 +226,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		goto err_destroy;
 	}
 	if (pin_dir) {
-		err = dp_migrate_fill(dp, dp->upgrade);
+		err = dp_migrate_fill(dp, dp->migration);
 		if (err)
 			goto err_destroy;
 	}
@@ -276,10 +276,10 @@ err_unmap:
 	munmap(dp->names, sz);
 	dp->names = NULL;
 err_destroy:
-	if (dp->upgrade) {
-		dp_upgrade_free(dp->upgrade);
-		free(dp->upgrade);
-		dp->upgrade = NULL;
+	if (dp->migration) {
+		dp_migration_free(dp->migration);
+		free(dp->migration);
+		dp->migration = NULL;
 	}
 	ward_bpf__destroy(dp->skel);
 	dp->skel = NULL;
@@ -308,11 +308,11 @@ int dp_upgrade_finish(struct dataplane *dp)
 {
 	int err;
 
-	if (!dp->upgrade)
+	if (!dp->migration)
 		return 0;
-	err = dp_migrate_finish(dp, dp->upgrade);
-	free(dp->upgrade);
-	dp->upgrade = NULL;
+	err = dp_migrate_finish(dp, dp->migration);
+	free(dp->migration);
+	dp->migration = NULL;
 	return err;
 }
 
@@ -338,9 +338,9 @@ void dp_close(struct dataplane *dp, bool detach)
 	}
 	if (dp->names)
 		munmap(dp->names, (size_t)WARD_MAX_RULES * sizeof(struct ward_rule_name));
-	if (dp->upgrade) {
-		dp_upgrade_free(dp->upgrade);
-		free(dp->upgrade);
+	if (dp->migration) {
+		dp_migration_free(dp->migration);
+		free(dp->migration);
 	}
 	ward_bpf__destroy(dp->skel);
 	free(dp->links);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * src/lib/dataplane/dp_upgrade.h: pinned maps across layout changes, for
+ * src/lib/dataplane/dp_layout.h: pinned maps across layout changes, for
  * dp_open.c. dp_layout.c knows every layout a release has pinned and
  * decides, before anything changes, which pins are reused, which are
  * replaced and which are refused; dp_migrate.c fills the replacements and
  * swaps their pins once the new programs are attached.
  */
-#ifndef WARD_DP_UPGRADE_H
-#define WARD_DP_UPGRADE_H
+#ifndef WARD_DP_LAYOUT_H
+#define WARD_DP_LAYOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,7 +48,7 @@ extern const struct dp_layout_old dp_layouts_old[];
 extern const size_t dp_n_layouts_old;
 
 /* One pinned map the upgrade replaces. */
-struct dp_upgrade_map {
+struct dp_migration_map {
 	struct bpf_map	*map;		/* the new one, unpinned until the swap */
 	int		old_fd;
 	__u32		from, to;	/* layout versions */
@@ -58,8 +58,8 @@ struct dp_upgrade_map {
 	char		path[256];	/* the pin */
 };
 
-struct dp_upgrade {
-	struct dp_upgrade_map *maps;
+struct dp_migration {
+	struct dp_migration_map *maps;
 	size_t		n;
 	bool		meta_missing;	/* no ward_meta: pins of an older wardd, or none */
 	size_t		adopted;	/* pins reused as they are */
@@ -72,16 +72,16 @@ enum dp_map_kind dp_layout_kind(const char *map);
  * Maps to replace lose their pin path (libbpf makes them new) and are
  * listed in up. A pin of a layout it does not know: one warning naming
  * the map, -EPROTO, and nothing changed. */
-int dp_layout_plan(struct dataplane *dp, struct dp_upgrade *up);
+int dp_layout_plan(struct dataplane *dp, struct dp_migration *up);
 
 /* dp_migrate.c */
 /* After the load: carries the old maps' entries into the new ones. */
-int dp_migrate_fill(struct dataplane *dp, struct dp_upgrade *up);
+int dp_migrate_fill(struct dataplane *dp, struct dp_migration *up);
 /* After the new programs are attached (the old ones no longer write):
  * carries what the old programs wrote meanwhile, pins the new maps in
  * place of the old, records every map's layout in ward_meta and says what
  * was carried and dropped. */
-int dp_migrate_finish(struct dataplane *dp, struct dp_upgrade *up);
-void dp_upgrade_free(struct dp_upgrade *up);
+int dp_migrate_finish(struct dataplane *dp, struct dp_migration *up);
+void dp_migration_free(struct dp_migration *up);
 
-#endif /* WARD_DP_UPGRADE_H */
+#endif /* WARD_DP_LAYOUT_H */
