@@ -139,9 +139,12 @@ after=$(round_trips)
 [ "$after" -ge $((before + 5)) ] || fail "the held flows stopped after the upgrade ($before -> $after)"
 ok "upgraded to this build: held TCP and UDP flows kept exchanging ($before -> $after round trips)"
 
-grep -q 'upgrade: counters: [0-9]* counters carried over (layout 1 -> 2)' "$TMP/wardd.log" ||
+# What the log says depends on which layouts changed since PREV; for
+# 651e04c: counters 1 -> 3, the policy maps 1 -> 2, conntrack 1 -> 2 (with
+# ct-flood) or kept.
+grep -q 'upgrade: counters: [0-9]* counters carried over (layout 1 -> [0-9]*)' "$TMP/wardd.log" ||
 	fail "the log does not say the counters were carried over"
-grep -q 'upgrade: conntrack: [0-9]* flows' "$TMP/wardd.log" ||
+grep -Eq 'upgrade: conntrack: [0-9]+ flows (carried over \(layout|kept in place)' "$TMP/wardd.log" ||
 	fail "the log does not say what became of the flows"
 grep -q 'upgrade: ward_policy: rebuilt from the policy (layout 1 -> 2)' "$TMP/wardd.log" ||
 	fail "the log does not say the policy maps were rebuilt"
@@ -154,6 +157,14 @@ ok "the log says what was carried over and what was rebuilt"
 [ "$(counter policy)" -ge 3 ] || fail "drops by policy not carried over: $(counter policy)"
 [ "$(counter ct_new)" -ge 2 ] || fail "ct_new not carried over: $(counter ct_new)"
 ok "counters carried by name: policy $(counter policy), ct_new $(counter ct_new)"
+
+# Flows carried over answered count as answered (where the metric exists).
+in_b curl -s -m 2 http://127.0.0.1:9669/metrics >"$TMP/metrics" || test_error "no /metrics to read"
+if grep -q '^ward_conntrack_flows{answered="yes"}' "$TMP/metrics"; then
+	yes=$(awk -F' ' '/^ward_conntrack_flows\{answered="yes"\}/ { print $2 }' "$TMP/metrics")
+	[ "${yes%.*}" -ge 2 ] || fail "carried flows not counted as answered: $(grep ward_conntrack_flows "$TMP/metrics")"
+	ok "ward_conntrack_flows{answered=\"yes\"} $yes: the carried flows count as answered"
+fi
 
 export WARD_API=unix:$TMP/api.sock
 ctl ct list --dst "$IP_A" >"$TMP/ct.txt" || fail "wardctl ct list failed"
