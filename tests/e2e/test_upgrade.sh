@@ -24,19 +24,16 @@ upgrade_cleanup() {
 	fi
 	e2e_cleanup
 }
-trap upgrade_cleanup EXIT
-
-# A test error, not a verdict on ward.
-test_error() {
-	echo "test error: $*" >&2
-	exit 2
-}
+E2E_CLEANUP=upgrade_cleanup
+e2e_need git git
+e2e_need make make
+e2e_need bpftool bpftool
 
 echo "building the previous release $PREV (in $PREV_DIR)"
 if ! git -C "$ROOT" worktree add --detach "$PREV_DIR" "$PREV" >"$TMP/prev-build.log" 2>&1 ||
    ! make -C "$PREV_DIR" -j2 build/wardd >>"$TMP/prev-build.log" 2>&1; then
 	tail -n 20 "$TMP/prev-build.log" >&2
-	test_error "could not build the previous release $PREV"
+	e2e_error "could not build the previous release $PREV"
 fi
 
 e2e_topology
@@ -122,7 +119,7 @@ held=$!
 BG_PIDS+=($held)
 round_trips() { awk '{ print $2 }' "$TMP/held" 2>/dev/null || echo 0; }
 sleep 1.5
-kill -0 $held 2>/dev/null || test_error "the held TCP/UDP client could not start: $(cat "$TMP/held.log")"
+kill -0 $held 2>/dev/null || e2e_error "the held TCP/UDP client could not start: $(cat "$TMP/held.log")"
 before=$(round_trips)
 [ "${before:-0}" -ge 3 ] || fail "the previous release did not let the held flows through ($before round trips)"
 for i in 1 2 3; do ping4 && fail "ping got in"; done
@@ -159,7 +156,7 @@ ok "the log says what was carried over and what was rebuilt"
 ok "counters carried by name: policy $(counter policy), ct_new $(counter ct_new)"
 
 # Flows carried over answered count as answered (where the metric exists).
-in_b curl -s -m 2 http://127.0.0.1:9669/metrics >"$TMP/metrics" || test_error "no /metrics to read"
+in_b curl -s -m 2 http://127.0.0.1:9669/metrics >"$TMP/metrics" || e2e_error "no /metrics to read"
 if grep -q '^ward_conntrack_flows{answered="yes"}' "$TMP/metrics"; then
 	yes=$(awk -F' ' '/^ward_conntrack_flows\{answered="yes"\}/ { print $2 }' "$TMP/metrics")
 	[ "${yes%.*}" -ge 2 ] || fail "carried flows not counted as answered: $(grep ward_conntrack_flows "$TMP/metrics")"
@@ -187,7 +184,7 @@ wardd_stop
 PIN2=$BPFFS/unknown
 mkdir -p "$PIN2"
 bpftool map create "$PIN2/ward_ct" type hash key 40 value 64 entries 1024 name ward_ct flags 1 ||
-	test_error "bpftool could not create the fake map"
+	e2e_error "bpftool could not create the fake map"
 ls -la "$PIN2" >"$TMP/pins.before"
 bpftool map show pinned "$PIN2/ward_ct" >>"$TMP/pins.before"
 rc=0
