@@ -5,6 +5,7 @@ int run_config_error_tests(void);
 int run_compile_tests(void);
 int run_api_tests(void);
 int run_policy_tests(void);
+int run_layout_tests(void);
 
 int main(void)
 {
@@ -15,5 +16,6 @@ int main(void)
 	failed += run_compile_tests();
 	failed += run_api_tests();
 	failed += run_policy_tests();
+	failed += run_layout_tests();
 	return failed ? 1 : 0;
 }

@@ -31,9 +31,10 @@ struct dp_shape {
 };
 
 /* One entry of an older layout converted to the current one: 1 keep it
- * (nkey, nval written), 0 drop it. ncpus values for per-CPU maps. */
+ * (nkey, nval written), 0 drop it. ncpus values for per-CPU maps. *marked
+ * counts what the converter found that a counter must learn of. */
 typedef int (*dp_convert_fn)(const void *okey, const void *oval, void *nkey, void *nval,
-			     int ncpus);
+			     int ncpus, __u64 *marked);
 
 struct dp_layout_old {
 	const char	*map;
@@ -55,6 +56,7 @@ struct dp_migration_map {
 	enum dp_map_kind kind;
 	const struct dp_layout_old *old;	/* NULL: from is the current layout */
 	__u64		carried, dropped;
+	__u64		marked;		/* see dp_convert_fn */
 	char		path[256];	/* the pin */
 };
 

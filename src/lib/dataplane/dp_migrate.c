@@ -28,7 +28,7 @@
 /* ward_counters 1 -> 2: four drop reasons were added before
  * WARD_CNT_DROP_MAX; every counter after them moved up by four. */
 static int convert_counters_v1(const void *okey, const void *oval, void *nkey, void *nval,
-			       int ncpus)
+			       int ncpus, __u64 *marked)
 {
 	__u32 i = *(const __u32 *)okey;
 
@@ -130,6 +130,7 @@ static int carry(struct dataplane *dp, struct dp_migration_map *u, enum carry_pa
 	int w;
 	bool first = true;
 	int err = 0;
+	__u64 mk;
 
 	if (sum != (pass == PASS_FINISH))
 		return 0;
@@ -154,8 +155,9 @@ static int carry(struct dataplane *dp, struct dp_migration_map *u, enum carry_pa
 		memcpy(prev, okey, oks);
 		if (bpf_map_lookup_elem(u->old_fd, okey, oval))
 			continue;	/* gone meanwhile */
+		mk = 0;
 		if (o && o->convert) {
-			if (!o->convert(okey, oval, nkey, nval, ncpus)) {
+			if (!o->convert(okey, oval, nkey, nval, ncpus, &mk)) {
 				u->dropped += pass == PASS_FILL || sum;
 				continue;
 			}
@@ -196,6 +198,7 @@ static int carry(struct dataplane *dp, struct dp_migration_map *u, enum carry_pa
 			break;
 		}
 		u->carried++;
+		u->marked += mk;
 	}
 	free(buf);
 	return err;
