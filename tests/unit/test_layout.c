@@ -16,16 +16,6 @@
 #include "dp_layout.h"
 #include "dp_layout_old.h"
 
-static const struct dp_layout_old *find_old(const char *map, __u32 version)
-{
-	size_t i;
-
-	for (i = 0; i < dp_n_layouts_old; i++)
-		if (!strcmp(dp_layouts_old[i].map, map) && dp_layouts_old[i].version == version)
-			return &dp_layouts_old[i];
-	return NULL;
-}
-
 static void old_layouts_are_older(void **state)
 {
 	size_t i, j;
@@ -49,7 +39,7 @@ static void old_layouts_are_older(void **state)
 /* Counter index of layout 1 -> the one it becomes, 0 dropped. */
 static int counter_v1(__u32 old, __u32 *new)
 {
-	const struct dp_layout_old *o = find_old("ward_counters", 1);
+	const struct dp_layout_old *o = dp_layout_old_find("ward_counters", 1);
 	__u64 val[4] = { 7, 8, 9, 10 }, out[4] = {}, marked = 0;
 
 	assert_non_null(o);

@@ -111,7 +111,7 @@ static const struct dp_layout_old *old_by_shape(const char *map, const struct dp
 	return best;
 }
 
-static const struct dp_layout_old *old_by_version(const char *map, __u32 version)
+const struct dp_layout_old *dp_layout_old_find(const char *map, __u32 version)
 {
 	size_t i;
 
@@ -190,7 +190,7 @@ static int identify(const struct dataplane *dp, int meta_fd, const char *map,
 				 v, lc->version);
 			return refuse(dp, map, pinned, what);
 		}
-		*old = old_by_version(map, v);
+		*old = dp_layout_old_find(map, v);
 		if (*old && !memcmp(pinned, &(*old)->shape, sizeof(*pinned)))
 			return 0;
 		snprintf(what, sizeof(what), "recorded as layout %u but not of its shape", v);

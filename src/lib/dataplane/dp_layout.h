@@ -70,6 +70,8 @@ struct dp_migration {
 /* dp_layout.c */
 __u32 dp_layout_version(const char *map);
 enum dp_map_kind dp_layout_kind(const char *map);
+/* The older layout of map with this version, or NULL. */
+const struct dp_layout_old *dp_layout_old_find(const char *map, __u32 version);
 /* Looks at every pin the skeleton's maps would reuse, before the load.
  * Maps to replace lose their pin path (libbpf makes them new) and are
  * listed in up. A pin of a layout it does not know: one warning naming
