@@ -270,6 +270,10 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	if (dp->generation)
 		pr_info("adopted pinned state: generation %llu, %zu attached links\n",
 			(unsigned long long)dp->generation, dp->n_links);
+	/* Nothing to swap: the layouts can be recorded now, so that a daemon
+	 * that stops before its first attach leaves pins the next one knows. */
+	if (dp->migration && !dp->migration->n)
+		dp_upgrade_finish(dp);
 	return 0;
 
 err_unmap:
@@ -333,6 +337,9 @@ void dp_close(struct dataplane *dp, bool detach)
 			bpf_object__for_each_map(map, dp->skel->obj)
 				if (bpf_map__pin_path(map))
 					bpf_map__unpin(map, NULL);
+			/* Old pins of an upgrade that never swapped. */
+			for (i = 0; dp->migration && i < dp->migration->n; i++)
+				unlink(dp->migration->maps[i].path);
 			rm_pins(dp->pin_dir);
 		}
 	}
