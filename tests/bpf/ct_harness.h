@@ -121,6 +121,8 @@ static inline void flush_flows(void)
 {
 	flush_map(dp.skel->maps.ward_ct);
 	flush_map(dp.skel->maps.ward_frags);
+	/* The ring's entries are of flows gone now, as after wardctl ct flush. */
+	dp.ct_ctl->evict = dp.ct_ctl->swept = dp.ct_ctl->head;
 }
 
 static inline size_t count_flows(void)

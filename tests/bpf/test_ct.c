@@ -18,6 +18,7 @@
  *   -b  also run the tests that are disabled because of a known bug
  */
 #include "ct_harness.h"
+#include "ct_sweep.h"
 
 /* ------------------------------------------------------------------ */
 /* TCP */
@@ -857,7 +858,7 @@ static void test_expiry_sleep(void)
 	char yaml[2048];
 	size_t n;
 
-	ct_test("timeouts: a real 1.2 s wait, and the sweeper");
+	ct_test("timeouts: real waits, and the sweeper (its ring, then its walk)");
 	snprintf(yaml, sizeof(yaml), "%s%s", main_policy, short_timeouts);
 	if (!ASSERT_OK(commit_yaml("timeouts", yaml), "commit short timeouts"))
 		goto out;
@@ -868,11 +869,17 @@ static void test_expiry_sleep(void)
 	EXPECT_PASS(udp(&a, IN, 30), "still exchanging: a stream");
 	usleep(1200 * 1000);
 	EXPECT_PASS(udp(&a, IN, 30), "replied flow after 1.2 s (udp_stream 3 s)");
-	n = dp_ct_sweep(&dp, 1000);
+	n = dp_ct_expire(&dp);
 	ASSERT_EQ(n, 1, "the sweeper expires the unreplied flow");
 	ASSERT_FALSE(flow_exists(&b), "it is gone");
 	ASSERT_TRUE(flow_exists(&a), "the replied one stays");
+	ASSERT_EQ(dp.ct_ctl->swept, dp.ct_ctl->head, "both ring entries were looked at");
 	EXPECT_DROP(udp(&b, IN, 30), POLICY, "late reply meets the rules");
+	usleep(3100 * 1000);
+	dp.walk_next = 0;	/* the walk's next step is due now, not in a minute */
+	n = dp_ct_expire(&dp);
+	ASSERT_EQ(n, 1, "the walk expires the replied flow past udp_stream");
+	ASSERT_FALSE(flow_exists(&a), "it is gone");
 	commit_main();
 out:
 	test_end();
@@ -927,49 +934,6 @@ static void test_fragments_on_flow(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Table pressure */
-
-static void test_table_full(void)
-{
-	struct conv est = mk_conv(P_TCP, RA, 40080, 80);
-	struct conv loc = mk_conv(P_UDP, RB, 53, 42200);
-	struct conv syn = mk_conv(P_TCP, RB, 40081, 80);
-	struct conv f;
-	__u32 ri = 1000, li = 5000, i;
-	int v = V_PASS;
-
-	ct_test("table full (max_flows 1024): new flows refused, live ones pass");
-	if (!ASSERT_EQ(bpf_map__max_entries(dp.skel->maps.ward_ct), 1024, "table size"))
-		goto out;
-	if (!open_in(&est, ri, li))
-		goto out;
-	EXPECT_PASS(udp(&loc, OUT, 30), "a local UDP flow");
-	for (i = 0; i < 2000; i++) {
-		f = mk_conv(P_UDP, RA, (__u16)(10000 + i), 53);
-		v = udp(&f, IN, 20);
-		if (v != V_PASS)
-			break;
-	}
-	if (!ASSERT_EQ(v, V_DROP, "a new flow is refused at last"))
-		goto out;
-	ASSERT_STREQ(last_drop(), "ct_full", "as ct_full");
-	ASSERT_FALSE(flow_exists(&f), "the refused flow is not there");
-	ASSERT_EQ(count_flows(), 1024, "refused when the table held max_flows flows");
-	EXPECT_DROP(seg(&syn, IN, TH_SYN, 1, 0, 0), CT_FULL,
-		    "a new TCP flow is refused too");
-
-	EXPECT_PASS(seg(&est, IN, TH_ACK, ri + 1, li + 1, 100), "established TCP passes");
-	EXPECT_PASS(seg(&est, OUT, TH_ACK, li + 1, ri + 101, 100), "and its reply");
-	EXPECT_PASS(udp(&loc, IN, 300), "the local flow's reply passes");
-	f = mk_conv(P_UDP, RA, 10000, 53);
-	EXPECT_PASS(udp(&f, IN, 20), "a flow made while filling passes");
-	ASSERT_EQ(MOVED(CT_ESTABLISHED), 1, "on its flow");
-	ASSERT_EQ(count_flows(), 1024, "nothing was evicted");
-out:
-	test_end();
-}
-
-/* ------------------------------------------------------------------ */
 
 static void run_suite(void)
 {
@@ -1009,10 +973,6 @@ int main(int argc, char **argv)
 	if (open_dp(0)) {
 		ct_each_hook(run_suite);
 		test_expiry_sleep();
-	}
-	if (open_dp(1024)) {
-		for (fam = 4; fam <= 6; fam += 2)
-			test_table_full();
 	}
 	return ct_main_end("ct");
 }

@@ -6,6 +6,7 @@ int run_compile_tests(void);
 int run_api_tests(void);
 int run_policy_tests(void);
 int run_layout_tests(void);
+int run_ct_pressure_tests(void);
 
 int main(void)
 {
@@ -17,5 +18,6 @@ int main(void)
 	failed += run_api_tests();
 	failed += run_policy_tests();
 	failed += run_layout_tests();
+	failed += run_ct_pressure_tests();
 	return failed ? 1 : 0;
 }

@@ -68,11 +68,45 @@ static void counters_keep_their_names(void **state)
 	assert_int_equal(counter_v1(WARD_CNT_V1_MAX, &n), 0);
 }
 
+/* ward_ct 1 -> 2: answered flows come over assured, the rest as they were. */
+static void ct_answered_become_assured(void **state)
+{
+	const struct dp_layout_old *o = dp_layout_old_find("ward_ct", 1);
+	struct ward_ct_key k = { .proto = 6 }, nk;
+	struct ward_ct_val_v1 v = {};
+	struct ward_ct_val nv;
+	__u64 marked = 0;
+
+	assert_non_null(o);
+	v.state = WARD_TCP_ESTABLISHED;
+	v.flags = WARD_CTF_REPLIED;
+	v.last_seen = 42;
+	v.tcp[1].td_end = 1000;
+	assert_int_equal(o->convert(&k, &v, &nk, &nv, 1, &marked), 1);
+	assert_memory_equal(&k, &nk, sizeof(k));
+	assert_int_equal(nv.flags, WARD_CTF_REPLIED | WARD_CTF_ASSURED);
+	assert_int_equal(nv.last_seen, 42);
+	assert_int_equal(nv.tcp[1].td_end, 1000);
+	assert_int_equal(marked, 1);
+
+	v.state = WARD_TCP_SYN_SENT;	/* not answered: stays expendable */
+	v.flags = 0;
+	assert_int_equal(o->convert(&k, &v, &nk, &nv, 1, &marked), 1);
+	assert_int_equal(nv.flags, 0);
+	k.proto = 17;			/* UDP: any answer counts */
+	v.state = 0;
+	v.flags = WARD_CTF_REPLIED | WARD_CTF_STREAM;
+	assert_int_equal(o->convert(&k, &v, &nk, &nv, 1, &marked), 1);
+	assert_int_equal(nv.flags, WARD_CTF_REPLIED | WARD_CTF_STREAM | WARD_CTF_ASSURED);
+	assert_int_equal(marked, 2);
+}
+
 int run_layout_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(old_layouts_are_older),
 		cmocka_unit_test(counters_keep_their_names),
+		cmocka_unit_test(ct_answered_become_assured),
 	};
 
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);

@@ -38,8 +38,10 @@ static const struct dp_layout_cur dp_layouts[] = {
 	{ "ward_rules",		 DP_KIND_POLICY,  1, 1 },
 	{ "ward_ifaces",	 DP_KIND_STATE,	  1, 1 },	/* the attached links */
 	{ "ward_rule_stats",	 DP_KIND_STATE,	  1, 1 },
-	{ "ward_counters",	 DP_KIND_STATE,	  2, 2 },	/* 2: 54 counters */
-	{ "ward_ct",		 DP_KIND_STATE,	  1, 1 },
+	{ "ward_counters",	 DP_KIND_STATE,	  3, 3 },	/* 2: 54, 3: 58 counters */
+	{ "ward_ct",		 DP_KIND_STATE,	  2, 1 },	/* 2: WARD_CTF_ASSURED */
+	{ "ward_ct_fifo",	 DP_KIND_SHORT,	  1, 1 },	/* the ring of new flows */
+	{ "ward_ct_ctl",	 DP_KIND_STATE,	  1, 1 },
 	{ "ward_frags",		 DP_KIND_SHORT,	  2, 2 },	/* 2: ward_frag_val.denied */
 	{ "ward_ct_gc",		 DP_KIND_STATE,	  1, 1 },
 	{ "ward_rule_names",	 DP_KIND_POLICY,  1, 1 },
@@ -93,6 +95,14 @@ enum dp_map_kind dp_layout_kind(const char *map)
 	return c ? c->kind : DP_KIND_STATE;
 }
 
+/* A pinned shape is of a layout; a layout's max_entries 0 is any size. */
+static bool shape_is(const struct dp_shape *pinned, const struct dp_shape *l)
+{
+	return pinned->type == l->type && pinned->key_size == l->key_size &&
+	       pinned->value_size == l->value_size && pinned->flags == l->flags &&
+	       (!l->max_entries || pinned->max_entries == l->max_entries);
+}
+
 /* The oldest known layout of map with this shape, up to version max. */
 static const struct dp_layout_old *old_by_shape(const char *map, const struct dp_shape *s,
 						__u32 max)
@@ -103,7 +113,7 @@ static const struct dp_layout_old *old_by_shape(const char *map, const struct dp
 	for (i = 0; i < dp_n_layouts_old; i++) {
 		const struct dp_layout_old *o = &dp_layouts_old[i];
 
-		if (strcmp(o->map, map) || o->version > max || memcmp(&o->shape, s, sizeof(*s)))
+		if (strcmp(o->map, map) || o->version > max || !shape_is(s, &o->shape))
 			continue;
 		if (!best || o->version < best->version)
 			best = o;
@@ -191,7 +201,7 @@ static int identify(const struct dataplane *dp, int meta_fd, const char *map,
 			return refuse(dp, map, pinned, what);
 		}
 		*old = dp_layout_old_find(map, v);
-		if (*old && !memcmp(pinned, &(*old)->shape, sizeof(*pinned)))
+		if (*old && shape_is(pinned, &(*old)->shape))
 			return 0;
 		snprintf(what, sizeof(what), "recorded as layout %u but not of its shape", v);
 		return refuse(dp, map, pinned, what);

@@ -32,7 +32,8 @@ struct dp_shape {
 
 /* One entry of an older layout converted to the current one: 1 keep it
  * (nkey, nval written), 0 drop it. ncpus values for per-CPU maps. *marked
- * counts what the converter found that a counter must learn of. */
+ * counts what the converter found that a counter must learn of (ward_ct:
+ * flows it marked answered). */
 typedef int (*dp_convert_fn)(const void *okey, const void *oval, void *nkey, void *nval,
 			     int ncpus, __u64 *marked);
 
@@ -56,7 +57,7 @@ struct dp_migration_map {
 	enum dp_map_kind kind;
 	const struct dp_layout_old *old;	/* NULL: from is the current layout */
 	__u64		carried, dropped;
-	__u64		marked;		/* see dp_convert_fn */
+	__u64		marked, marked_seen;	/* see dp_convert_fn */
 	char		path[256];	/* the pin */
 };
 
@@ -81,6 +82,9 @@ int dp_layout_plan(struct dataplane *dp, struct dp_migration *up);
 /* dp_migrate.c */
 /* After the load: carries the old maps' entries into the new ones. */
 int dp_migrate_fill(struct dataplane *dp, struct dp_migration *up);
+/* After ct_pressure's maps are open: flows carried answered are counted
+ * as answered flows that are already there (ward_conntrack_flows). */
+void dp_migrate_adopt(struct dataplane *dp, struct dp_migration *up);
 /* After the new programs are attached (the old ones no longer write):
  * carries what the old programs wrote meanwhile, pins the new maps in
  * place of the old, records every map's layout in ward_meta and says what

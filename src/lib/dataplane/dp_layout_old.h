@@ -9,6 +9,7 @@
 #define WARD_DP_LAYOUT_OLD_H
 
 #include <linux/types.h>
+#include "ward/abi.h"
 
 /* ward_counters layout 1 (up to 651e04c): 17 drop reasons, then the rest.
  * Layout 2 added bad_checksum, bad_fragment, frag_denied and nd_invalid
@@ -16,11 +17,42 @@
 #define WARD_CNT_V1_DROP_MAX	17
 #define WARD_CNT_V1_MAX		49
 
+/* ward_counters layout 2 (up to the merge of ct-flood): the counters of
+ * layout 3 up to tcp_ignored, at the same indexes; layout 3 appended
+ * ct_answered, ct_gone_answered, ct_early_drop and ct_adaptive. */
+#define WARD_CNT_V2_MAX		54
+
 /* ward_frags layout 1 (up to 651e04c). */
 struct ward_frag_val_v1 {
 	__u64	expires;
 };
 _Static_assert(sizeof(struct ward_frag_val_v1) == 8, "ward_frag_val_v1 is ABI");
+
+/*
+ * ward_ct layout 1 (up to the merge of ct-flood): the same bytes as layout
+ * 2, but no flow had WARD_CTF_ASSURED (bit 6 was unused) and none was in
+ * the ring of new flows (ward_ct_fifo). Layout 2 evicts unanswered flows
+ * when the table is full: an answered flow of layout 1 read as it is would
+ * look unanswered, and be evicted.
+ */
+struct ward_ct_val_v1 {
+	struct bpf_spin_lock lock;
+	__u8	state;
+	__u8	orig;
+	__u8	flags;		/* WARD_CTF_REPLIED .. WARD_CTF_STREAM */
+	__u8	icmp_type;
+	__u16	in_if;
+	__u8	in_zone;
+	__u8	pad;
+	__u32	stat;
+	__u64	generation;
+	__u64	created;
+	__u64	last_seen;
+	__u64	packets[2];
+	__u64	bytes[2];
+	struct ward_ct_tcp tcp[2];
+};
+_Static_assert(sizeof(struct ward_ct_val_v1) == 120, "ward_ct_val_v1 is ABI");
 
 /*
  * ward_policy and ward_cls layout 1 (up to 651e04c): the same sizes as

@@ -25,8 +25,9 @@
 #include "dp_layout_old.h"
 #include "log.h"
 
-/* ward_counters 1 -> 2: four drop reasons were added before
- * WARD_CNT_DROP_MAX; every counter after them moved up by four. */
+/* ward_counters 1 -> 3: four drop reasons were added before
+ * WARD_CNT_DROP_MAX; every counter after them moved up by four. The ones
+ * layouts 2 and 3 appended start at zero. */
 static int convert_counters_v1(const void *okey, const void *oval, void *nkey, void *nval,
 			       int ncpus, __u64 *marked)
 {
@@ -40,9 +41,60 @@ static int convert_counters_v1(const void *okey, const void *oval, void *nkey, v
 	return 1;
 }
 
+/* ward_counters 2 -> 3: the same indexes; layout 3 appended four. */
+static int convert_counters_v2(const void *okey, const void *oval, void *nkey, void *nval,
+			       int ncpus, __u64 *marked)
+{
+	if (*(const __u32 *)okey >= WARD_CNT_V2_MAX)
+		return 0;
+	*(__u32 *)nkey = *(const __u32 *)okey;
+	memcpy(nval, oval, (size_t)ncpus * sizeof(__u64));
+	return 1;
+}
+
+/* ward_ct 1 -> 2: a flow that was answered (TCP: handshake done, and not
+ * closed) is marked assured, as layout 2 would have marked it, so that
+ * early drop and adaptive timeouts never take it for a flood's. */
+static int convert_ct_v1(const void *okey, const void *oval, void *nkey, void *nval,
+			 int ncpus, __u64 *marked)
+{
+	const struct ward_ct_key *k = okey;
+	const struct ward_ct_val_v1 *o = oval;
+	struct ward_ct_val *v = nval;
+
+	memcpy(nkey, okey, sizeof(*k));
+	memset(v, 0, sizeof(*v));
+	v->state = o->state;
+	v->orig = o->orig;
+	v->flags = o->flags;
+	v->icmp_type = o->icmp_type;
+	v->in_if = o->in_if;
+	v->in_zone = o->in_zone;
+	v->stat = o->stat;
+	v->generation = o->generation;
+	v->created = o->created;
+	v->last_seen = o->last_seen;
+	memcpy(v->packets, o->packets, sizeof(v->packets));
+	memcpy(v->bytes, o->bytes, sizeof(v->bytes));
+	memcpy(v->tcp, o->tcp, sizeof(v->tcp));
+	if ((o->flags & WARD_CTF_REPLIED) &&
+	    (k->proto != 6 || (o->state >= WARD_TCP_ESTABLISHED && o->state != WARD_TCP_CLOSE)) &&
+	    !(o->flags & WARD_CTF_ASSURED)) {
+		v->flags |= WARD_CTF_ASSURED;
+		(*marked)++;
+	}
+	return 1;
+}
+
 const struct dp_layout_old dp_layouts_old[] = {
 	{ "ward_counters", 1, { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, WARD_CNT_V1_MAX, 0 },
 	  convert_counters_v1, NULL },
+	{ "ward_counters", 2, { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, WARD_CNT_V2_MAX, 0 },
+	  convert_counters_v2, NULL },
+	/* max_entries 0: any, conntrack.max_flows sizes it (dp_layout.c). */
+	{ "ward_ct", 1, { BPF_MAP_TYPE_HASH, sizeof(struct ward_ct_key),
+			  sizeof(struct ward_ct_val_v1), 0, BPF_F_NO_PREALLOC },
+	  convert_ct_v1, NULL },
 	{ "ward_frags", 1, { BPF_MAP_TYPE_LRU_HASH, 40, sizeof(struct ward_frag_val_v1),
 			     16384, 0 }, NULL, NULL },
 	{ "ward_policy", 1, { BPF_MAP_TYPE_ARRAY, 4, sizeof(struct ward_policy_hdr),
@@ -220,6 +272,28 @@ static __u64 count_entries(int fd, size_t key_size)
 	return n;
 }
 
+/*
+ * ct_answered counts the answers the data plane saw: flows carried over
+ * answered were never counted there. They are paid for in advance, as if
+ * swept (modulo 2^64, as dp_ct_count), so that ward_conntrack_flows
+ * {answered="yes"} counts them while they live and not after.
+ */
+static void seed_answered(struct dataplane *dp, struct dp_migration_map *u)
+{
+	if (!dp->ct_ctl || u->map != dp->skel->maps.ward_ct)
+		return;
+	dp->ct_ctl->swept_answered -= u->marked - u->marked_seen;
+	u->marked_seen = u->marked;
+}
+
+void dp_migrate_adopt(struct dataplane *dp, struct dp_migration *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->n; i++)
+		seed_answered(dp, &up->maps[i]);
+}
+
 int dp_migrate_fill(struct dataplane *dp, struct dp_migration *up)
 {
 	size_t i;
@@ -260,7 +334,7 @@ static int swap_pin(struct dataplane *dp, struct dp_migration_map *u)
 	return bpf_map__set_pin_path(u->map, u->path);
 }
 
-static void report(const struct dp_migration_map *u, __u64 short_lived)
+static void report(struct dataplane *dp, const struct dp_migration_map *u, __u64 short_lived)
 {
 	const char *name = bpf_map__name(u->map), *label, *noun;
 
@@ -269,6 +343,9 @@ static void report(const struct dp_migration_map *u, __u64 short_lived)
 	case DP_KIND_STATE:
 		pr_info("upgrade: %s: %llu %s carried over (layout %u -> %u)\n", label,
 			(unsigned long long)u->carried, noun, u->from, u->to);
+		if (u->marked && u->map == dp->skel->maps.ward_ct)
+			pr_info("upgrade: conntrack: %llu of them answered, marked assured: "
+				"never evicted for a new flow\n", (unsigned long long)u->marked);
 		if (u->dropped)
 			pr_warn("upgrade: %s: %llu %s dropped (%s)\n", label,
 				(unsigned long long)u->dropped, noun,
@@ -367,6 +444,7 @@ int dp_migrate_finish(struct dataplane *dp, struct dp_migration *up)
 		if (u->kind == DP_KIND_STATE && strcmp(name, "ward_state") &&
 		    strcmp(name, "ward_ifaces"))
 			err = carry(dp, u, PASS_FINISH);
+		seed_answered(dp, u);
 		if (u->kind == DP_KIND_SHORT)
 			short_lived = count_entries(u->old_fd, u->old->shape.key_size);
 		if (!err)
@@ -377,7 +455,7 @@ int dp_migrate_finish(struct dataplane *dp, struct dp_migration *up)
 			break;
 		}
 		if (strcmp(name, "ward_state"))
-			report(u, short_lived);
+			report(dp, u, short_lived);
 		close(u->old_fd);
 		u->old_fd = -1;
 	}

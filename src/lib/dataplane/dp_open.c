@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "ct_pressure.h"
 #include "dataplane_int.h"
 #include "log.h"
 #include "dataplane_nat.h"
@@ -199,6 +200,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 			goto err_destroy;
 	}
 	size_flow_table(dp, pin_dir, max_flows);
+	dp_ct_fifo_size(dp);
 	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
@@ -249,6 +251,11 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		goto err_destroy;
 	}
 	dp->names = mem;
+	err = dp_ct_pressure_open(dp);
+	if (err)
+		goto err_unmap;
+	if (dp->migration)
+		dp_migrate_adopt(dp, dp->migration);
 	/* Where named counters end, so that a scrape reads no further. */
 	for (dp->stat_hi = WARD_MAX_RULES - 1; dp->stat_hi && !dp->names[dp->stat_hi].name[0];
 	     dp->stat_hi--)
@@ -277,6 +284,7 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	return 0;
 
 err_unmap:
+	dp_ct_pressure_close(dp);
 	munmap(dp->names, sz);
 	dp->names = NULL;
 err_destroy:
@@ -349,6 +357,7 @@ void dp_close(struct dataplane *dp, bool detach)
 		dp_migration_free(dp->migration);
 		free(dp->migration);
 	}
+	dp_ct_pressure_close(dp);
 	ward_bpf__destroy(dp->skel);
 	free(dp->links);
 	free(dp->live_entries);
