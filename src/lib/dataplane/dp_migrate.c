@@ -116,7 +116,7 @@ static bool label_of(const char *map, const char **label, const char **noun)
 		{ "ward_frags",		"ward_frags",	"fragment entries" },
 		{ "ward_counters",	"counters",	"counters" },
 		{ "ward_rule_stats",	"rule counters", "rules' counters" },
-		{ "ward_ifaces",	"links",	"link entries" },
+		{ "ward_ifaces",	"links",	"attached links" },
 	};
 	size_t i;
 
