@@ -16,8 +16,29 @@
 
 #define WARD_PIN_DIR		"/sys/fs/bpf/ward"
 
-/* Limits. Changing one changes map layouts: pinned maps of an older build
- * are then refused at load and must be removed (wardd --reset). */
+/*
+ * Pinned map layouts. Every pinned map has a layout version (the table in
+ * src/lib/dataplane/dp_layout.c); wardd records it in ward_meta and never
+ * reuses a pin of another layout: it carries the entries over into a new
+ * map or says why it drops them (docs/datapath.md, "Upgrades and pinned
+ * maps"). Changing a struct below that a map holds, its key, a limit, or
+ * the meaning of a field: bump the map's version there, keep the old
+ * struct in dp_layout_old.h and add a converter in dp_migrate.c.
+ */
+#define WARD_META_MAP		"ward_meta"	/* pin name; its layout never changes */
+
+struct ward_meta_key {
+	char	name[32];	/* the pinned map's name, NUL padded */
+};
+_Static_assert(sizeof(struct ward_meta_key) == 32, "ward_meta_key is ABI");
+
+struct ward_meta_val {
+	__u32	layout;		/* the map's layout version */
+	__u32	pad;
+};
+_Static_assert(sizeof(struct ward_meta_val) == 8, "ward_meta_val is ABI");
+
+/* Limits. Changing one changes map layouts (see above). */
 #define WARD_MAX_TUPLES		128	/* distinct match shapes per policy */
 #define WARD_MAX_RULES		131072	/* leaf rules per policy slot */
 #define WARD_MAX_CLS		(1 << 20)	/* classifier entries, both slots: the

@@ -424,6 +424,10 @@ int main(int argc, char **argv)
 		log_fatal("no policy could be applied");
 		goto out_api;
 	}
+	/* The new programs are on their links: pins of an older layout can
+	 * now give way to the new maps (a failure leaves the old pins, and
+	 * this daemon enforcing with its own maps). */
+	dp_upgrade_finish(&w.dp);
 	log_release();
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);

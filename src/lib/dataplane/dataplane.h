@@ -22,6 +22,7 @@
 #include "compile.h"
 
 struct ward_bpf;
+struct dp_migration;
 
 /* A link ward runs on, or is about to. */
 struct dp_link {
@@ -63,12 +64,19 @@ struct dataplane {
 	__u64	walk_next;		/* CLOCK_MONOTONIC ns of the next step */
 	struct ward_ct_key *walk_keys;
 	struct ward_ct_val *walk_vals;
+	struct dp_migration *migration;	/* pins of older layouts, until the swap */
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the
  * programs and reuses or creates the pinned maps. With pin_dir NULL nothing
  * is pinned (tests and benchmarks: the state goes with the process). */
 int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows);
+
+/* Once the new programs are attached (after the first dp_commit and
+ * dp_attach): carries over what the old programs wrote meanwhile, puts the
+ * maps of a newer layout in place of the older pins, records the layouts
+ * in ward_meta and logs what was carried and dropped (dp_migrate.c). */
+int dp_upgrade_finish(struct dataplane *dp);
 
 /* Writes c into the inactive slot (links give the interface ids) and makes
  * it live with one map write. On error the live policy is untouched. */

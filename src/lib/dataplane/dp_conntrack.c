@@ -105,7 +105,7 @@ size_t dp_ct_count(struct dataplane *dp)
 	if (dp_read_counters(dp, cnt))
 		return 0;
 	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_ct_gc), &zero, &gc);
-	/* Modulo 2^64: an upgrade may seed gc.deleted below zero (dp_upgrade.c). */
+	/* Modulo 2^64, so that a count that went below zero reads as none. */
 	gone = cnt[WARD_CNT_CT_GONE] + gc.deleted;
 	return (__s64)(cnt[WARD_CNT_CT_NEW] - gone) > 0 ? cnt[WARD_CNT_CT_NEW] - gone : 0;
 }
