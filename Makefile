@@ -34,7 +34,7 @@ all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_tes
 	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
-	$(BUILD)/ward_frag_test $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test $(BUILD)/xdp_pass.bpf.o \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -103,6 +103,9 @@ $(BUILD)/ward_reject_test: tests/bpf/test_reject.c $(wildcard tests/bpf/*.h) $(B
 $(BUILD)/ward_dryrun_test: tests/bpf/test_dryrun.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_prefilter_test: tests/bpf/test_prefilter.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_frag_test: tests/bpf/test_frag.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
@@ -127,7 +130,7 @@ config-test: $(BUILD)/wardd
 
 bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_test \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
-	$(BUILD)/ward_frag_test
+	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
 	$(BUILD)/ward_ct_linux_test
@@ -136,6 +139,7 @@ bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_tes
 	$(BUILD)/ward_nat_test
 	$(BUILD)/ward_dryrun_test
 	$(BUILD)/ward_frag_test
+	$(BUILD)/ward_prefilter_test
 
 # No source over 800 lines (but tools/layout-allow.txt's) and no include
 # cycle across folders: see the top of tools/check-layout.

@@ -22,6 +22,7 @@
 #include "nat.h"
 #include "ratelimit.h"
 #include "l4csum.h"
+#include "prefilter.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -423,6 +424,10 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 	/* Fail closed: with no state or policy there is nothing to allow. */
 	if (live_policy(&lv))
 		return drop(WARD_CNT_DROP_INTERNAL);
+	/* Stateless drops first: no clock, no classifier walk, no flow. */
+	ret = prefilter(ctx, lv.hdr, lv.slot, p, pkt_len, ifindex, xdp);
+	if (ret != WARD_CONTINUE)
+		return ret;
 	/* The coarse clock (a tick's resolution) is plenty for timeouts and
 	 * costs a fraction of a kvm-clock read (~20 ns on this machine). */
 	now = bpf_ktime_get_coarse_ns();

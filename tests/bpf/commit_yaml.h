@@ -8,10 +8,15 @@
 #define WARD_TEST_COMMIT_YAML_H
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
-/* 0, or the first step's error (asserted, with its message). */
-static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
+/* 0, or the first step's error (asserted, with its message). With
+ * prefilter false the prefilter's entries are left out, so that the
+ * classifier decides everything; n_pf, when not NULL, gets how many
+ * entries (source, port) the compiler made. */
+static inline int test_commit_yaml_pf(struct dataplane *dp, const char *yaml, bool prefilter,
+				      size_t n_pf[2])
 {
 	struct pol_policy pol;
 	struct compiled comp;
@@ -25,6 +30,12 @@ static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
 	}
 	ret = compile_policy(&pol, &comp, err, sizeof(err));
 	if (ASSERT_OK(ret, "compile_policy")) {
+		if (n_pf) {
+			n_pf[0] = comp.n_pf_src;
+			n_pf[1] = comp.n_pf_port;
+		}
+		if (!prefilter)
+			comp.n_pf_src = comp.n_pf_port = comp.hdr.n_pf_src = comp.hdr.n_pf_port = 0;
 		ret = dp_commit(dp, &comp, NULL, 0);
 		ASSERT_OK(ret, "dp_commit");
 		compiled_free(&comp);
@@ -33,6 +44,11 @@ static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
 	}
 	pol_free(&pol);
 	return ret;
+}
+
+static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
+{
+	return test_commit_yaml_pf(dp, yaml, true, NULL);
 }
 
 #endif /* WARD_TEST_COMMIT_YAML_H */

@@ -263,6 +263,8 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 		if (ret)
 			goto err;
 	}
+	if (compile_prefilter(out))
+		goto err_nomem;
 	return 0;
 
 err_nomem:
@@ -279,6 +281,8 @@ void compiled_free(struct compiled *c)
 	free(c->rules);
 	free(c->names);
 	free(c->entries);
+	free(c->pf_src);
+	free(c->pf_port);
 	for (i = 0; i < c->n_zones; i++)
 		free(c->zones[i]);
 	free(c->zones);

@@ -10,6 +10,7 @@
  *   compile_cpe.c      controlled prefix expansion: fewer shapes
  *   compile_dryrun.c   the dry-run rules' classifier, after the main one
  *   compile_nat.c      the nat: section
+ *   compile_prefilter.c the drops decided right after parsing
  */
 #ifndef WARD_COMPILE_INT_H
 #define WARD_COMPILE_INT_H
@@ -95,5 +96,9 @@ int compile_dryrun(struct builder *b);
 /* nat: -> c->nat, naming interfaces that are not zones in c->if_names.
  * The config reader checked it all: only -ENOMEM. */
 int compile_nat(const struct pol_policy *pol, struct compiled *c);
+
+/* compile_prefilter.c: c->pf_src, c->pf_port and their counts in c->hdr,
+ * from the finished entries of both classifiers. 0 or -ENOMEM. */
+int compile_prefilter(struct compiled *c);
 
 #endif /* WARD_COMPILE_INT_H */

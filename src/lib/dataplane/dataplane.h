@@ -46,6 +46,7 @@ struct dataplane {
 	size_t	n_live_entries;
 	bool	live_known;
 	bool	inactive_clean;
+	bool	live_pf;		/* the live slot may have prefilter entries */
 	struct ward_rule_name *names;	/* mmap of ward_rule_names */
 	int	ncpus;
 	__u32	max_flows;		/* size of the flow table */
