@@ -29,7 +29,7 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test difftest demo bench clean layout-check
+.PHONY: all deps check unit bpftest e2e config-test difftest demo bench bench-micro clean layout-check
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
 	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
@@ -169,6 +169,11 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) -f bench/bench.mk BUILD=$(BUILD)
 	QUICK=$(QUICK) BUILD=$(BUILD) BUILD_SKIP=1 ./bench/run.sh
+
+# One quick ward_microbench run into bench/results/micro.json, compared with
+# the last (bench/micro_json.sh); `bench/report.sh -m` plots the history.
+bench-micro: $(BUILD)/ward_microbench
+	BUILD=$(BUILD) ./bench/micro_json.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -97,8 +97,16 @@ int compile_dryrun(struct builder *b);
  * The config reader checked it all: only -ENOMEM. */
 int compile_nat(const struct pol_policy *pol, struct compiled *c);
 
+/* The main classifier's entries and shapes as the tree walk made them,
+ * before prefix expansion and ordering (compile_prefilter's input). */
+struct pf_main {
+	struct ward_tuple tuples[WARD_MAX_TUPLES];
+	struct cls_entry *entries;
+	size_t	n_entries;
+};
+
 /* compile_prefilter.c: c->pf_src, c->pf_port and their counts in c->hdr,
- * from the finished entries of both classifiers. 0 or -ENOMEM. */
-int compile_prefilter(struct compiled *c);
+ * from main and the finished dry-run classifier. 0 or -ENOMEM. */
+int compile_prefilter(struct compiled *c, const struct pf_main *main);
 
 #endif /* WARD_COMPILE_INT_H */

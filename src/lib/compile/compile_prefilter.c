@@ -15,7 +15,9 @@
  * rule's prefix never decides (the earlier one does): it is left out, so
  * the trie's longest match is always the lowest rule. With a nat: section
  * no port entry qualifies: a port forward changes the destination port
- * before the rules see it. In global dry-run nothing qualifies.
+ * before the rules see it. In global dry-run nothing qualifies. A half
+ * (source or port) with more entries than a slot's share of its map is
+ * left out whole: the prefilter is a shortcut, never a reason to refuse.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +29,12 @@
  * candidate; past this many, nothing later qualifies (compile time stays
  * linear in the rules). */
 #define PF_MAX_BLOCKERS	64
+
+/* Tuples [0, n) are the main classifier's, the rest the dry-run rules'. */
+static size_t cls_main_count(const struct compiled *c)
+{
+	return c->hdr.n_tuples - c->hdr.n_dry_tuples;
+}
 
 static int pf_plen(const __be32 *mask)
 {
@@ -44,10 +52,16 @@ static bool zero_mask(const __be32 *m)
 
 enum pf_kind { PF_NONE, PF_SRC, PF_PORT };
 
-static enum pf_kind pf_kind_of(const struct compiled *c, const struct cls_entry *e,
-			       bool ports)
+/* An entry and the shape it is an entry of. */
+struct pf_item {
+	const struct ward_tuple *t;
+	const struct cls_entry *e;
+};
+
+static enum pf_kind pf_kind_of(const struct compiled *c, const struct pf_item *it, bool ports)
 {
-	const struct ward_tuple *t = &c->hdr.tuples[e->key.tuple];
+	const struct ward_tuple *t = it->t;
+	const struct cls_entry *e = it->e;
 	const struct ward_rule *r = &c->rules[e->rule];
 
 	if (r->action != WARD_ACT_DROP || (r->flags & (WARD_RF_DRY_RUN | WARD_RF_LOG)) || r->rate)
@@ -76,11 +90,10 @@ static bool addr_apart(const __be32 *a, const __be32 *am, const __be32 *b, const
 
 /* Could one packet match both entries? True unless some field tells them
  * apart (conservative: an FQDN destination always could). */
-static bool pf_overlap(const struct compiled *c, const struct cls_entry *x,
-		       const struct cls_entry *y)
+static bool pf_overlap(const struct pf_item *ix, const struct pf_item *iy)
 {
-	const struct ward_tuple *tx = &c->hdr.tuples[x->key.tuple];
-	const struct ward_tuple *ty = &c->hdr.tuples[y->key.tuple];
+	const struct ward_tuple *tx = ix->t, *ty = iy->t;
+	const struct cls_entry *x = ix->e, *y = iy->e;
 
 	if (tx->family != ty->family)
 		return false;
@@ -102,16 +115,13 @@ static bool pf_overlap(const struct compiled *c, const struct cls_entry *x,
 	return true;
 }
 
-static const struct compiled *sort_base;
-
 static int cmp_by_rule(const void *a, const void *b)
 {
-	const struct cls_entry *x = &sort_base->entries[*(const size_t *)a];
-	const struct cls_entry *y = &sort_base->entries[*(const size_t *)b];
+	const struct pf_item *x = a, *y = b;
 
-	if (x->rule != y->rule)
-		return x->rule < y->rule ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	if (x->e->rule != y->e->rule)
+		return x->e->rule < y->e->rule ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
 }
 
 /* By family, address, then prefix length: a prefix comes before every
@@ -191,9 +201,10 @@ static void port_drop_duplicates(struct compiled *c)
 	c->n_pf_port = n;
 }
 
-static void pf_add(struct compiled *c, const struct cls_entry *e, enum pf_kind kind)
+static void pf_add(struct compiled *c, const struct pf_item *it, enum pf_kind kind)
 {
-	const struct ward_tuple *t = &c->hdr.tuples[e->key.tuple];
+	const struct ward_tuple *t = it->t;
+	const struct cls_entry *e = it->e;
 	struct ward_pf_val val = { .rule = e->rule };
 
 	if (kind == PF_SRC) {
@@ -215,43 +226,51 @@ static void pf_add(struct compiled *c, const struct cls_entry *e, enum pf_kind k
 	}
 }
 
-int compile_prefilter(struct compiled *c)
+int compile_prefilter(struct compiled *c, const struct pf_main *main)
 {
-	size_t *order = NULL, *blockers = NULL, n_block = 0, i, k, group;
+	struct pf_item *items = NULL, *blockers = NULL;
+	size_t n = 0, n_block = 0, n_main = cls_main_count(c), i, k, group;
 	bool ports = c->nat.n_rules == 0, stopped = false;
 	int ret = -ENOMEM;
 
 	c->n_pf_src = c->n_pf_port = 0;
-	if ((c->hdr.flags & WARD_RF_DRY_RUN) || !c->n_entries)
-		return 0;
-	order = malloc(c->n_entries * sizeof(*order));
-	blockers = malloc((PF_MAX_BLOCKERS + c->n_entries) * sizeof(*blockers));
-	c->pf_src = malloc(c->n_entries * sizeof(*c->pf_src));
-	c->pf_port = malloc(c->n_entries * sizeof(*c->pf_port));
-	if (!order || !blockers || !c->pf_src || !c->pf_port)
+	if ((c->hdr.flags & WARD_RF_DRY_RUN) || !main->n_entries) {
+		ret = 0;
+		goto done;
+	}
+	/* The main rules' entries as the tree walk made them (before prefix
+	 * expansion: a trie needs none), and the dry-run rules', which only
+	 * ever block. */
+	items = malloc((main->n_entries + c->n_entries) * sizeof(*items));
+	blockers = malloc((main->n_entries + c->n_entries) * sizeof(*blockers));
+	c->pf_src = malloc(main->n_entries * sizeof(*c->pf_src));
+	c->pf_port = malloc(main->n_entries * sizeof(*c->pf_port));
+	if (!items || !blockers || !c->pf_src || !c->pf_port)
 		goto out;
+	for (i = 0; i < main->n_entries; i++)
+		items[n++] = (struct pf_item){ &main->tuples[main->entries[i].key.tuple],
+					       &main->entries[i] };
 	for (i = 0; i < c->n_entries; i++)
-		order[i] = i;
-	sort_base = c;
-	qsort(order, c->n_entries, sizeof(*order), cmp_by_rule);
+		if (c->entries[i].key.tuple >= n_main)
+			items[n++] = (struct pf_item){ &c->hdr.tuples[c->entries[i].key.tuple],
+						       &c->entries[i] };
+	qsort(items, n, sizeof(*items), cmp_by_rule);
 
 	/* In rule order; the entries of one rule never block each other. */
-	for (i = 0; i < c->n_entries && !stopped; i = group) {
-		__u32 rule = c->entries[order[i]].rule;
+	for (i = 0; i < n && !stopped; i = group) {
+		__u32 rule = items[i].e->rule;
 		size_t first_new = n_block;
 
-		for (group = i; group < c->n_entries && c->entries[order[group]].rule == rule;
-		     group++) {
-			const struct cls_entry *e = &c->entries[order[group]];
-			enum pf_kind kind = pf_kind_of(c, e, ports);
+		for (group = i; group < n && items[group].e->rule == rule; group++) {
+			enum pf_kind kind = pf_kind_of(c, &items[group], ports);
 
 			for (k = 0; kind != PF_NONE && k < first_new; k++)
-				if (pf_overlap(c, &c->entries[blockers[k]], e))
+				if (pf_overlap(&blockers[k], &items[group]))
 					kind = PF_NONE;
 			if (kind != PF_NONE)
-				pf_add(c, e, kind);
+				pf_add(c, &items[group], kind);
 			else
-				blockers[n_block++] = order[group];
+				blockers[n_block++] = items[group];
 		}
 		if (n_block > PF_MAX_BLOCKERS)
 			stopped = true;
@@ -259,8 +278,14 @@ int compile_prefilter(struct compiled *c)
 	ret = src_drop_shadowed(c);
 	if (!ret)
 		port_drop_duplicates(c);
+	/* More than a slot's share of a map: that half of the prefilter is
+	 * left out (the classifier decides those packets as before). */
+	if (c->n_pf_src > WARD_PF_MAX_SRC / WARD_SLOTS)
+		c->n_pf_src = 0;
+	if (c->n_pf_port > WARD_PF_MAX_PORT / WARD_SLOTS)
+		c->n_pf_port = 0;
 out:
-	free(order);
+	free(items);
 	free(blockers);
 	if (ret || !c->n_pf_src) {
 		free(c->pf_src);
@@ -273,6 +298,7 @@ out:
 		c->pf_port = NULL;
 		c->n_pf_port = 0;
 	}
+done:
 	c->hdr.n_pf_src = (__u32)c->n_pf_src;
 	c->hdr.n_pf_port = (__u32)c->n_pf_port;
 	return ret;

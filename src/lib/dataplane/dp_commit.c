@@ -394,9 +394,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	    clear_entries(dp, dp->live_entries, dp->n_live_entries, old))
 		clear_cls_scan(dp, old);
 	clear_ifaces(dp, old);
-	if (dp->live_pf || !dp->live_known)
-		dp_pf_clear(dp, old);
-	dp->live_pf = c->n_pf_src || c->n_pf_port;
+	dp_pf_clear(dp, old);
 	dp_fqdn_end(dp, c, fqdn_ids);
 	release_stale_names(dp, stat, c->n_rules);
 	free(dp->live_entries);
@@ -405,8 +403,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	dp->live_known = true;
 	copy = NULL;
 	pr_info("policy generation %llu live: %zu rules, %zu classifier entries, "
-		"%u match shapes\n", (unsigned long long)dp->generation, c->n_rules,
-		c->n_entries, c->hdr.n_tuples);
+		"%u match shapes, %zu prefilter entries\n", (unsigned long long)dp->generation,
+		c->n_rules, c->n_entries, c->hdr.n_tuples, c->n_pf_src + c->n_pf_port);
 out:
 	dp_fqdn_undo_free(fqdn_undo);
 	free(copy);
