@@ -424,10 +424,6 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 	/* Fail closed: with no state or policy there is nothing to allow. */
 	if (live_policy(&lv))
 		return drop(WARD_CNT_DROP_INTERNAL);
-	/* Stateless drops first: no clock, no classifier walk, no flow. */
-	ret = prefilter(ctx, lv.hdr, lv.slot, p, pkt_len, ifindex, xdp);
-	if (ret != WARD_CONTINUE)
-		return ret;
 	/* The coarse clock (a tick's resolution) is plenty for timeouts and
 	 * costs a fraction of a kvm-clock read (~20 ns on this machine). */
 	now = bpf_ktime_get_coarse_ns();
@@ -456,6 +452,12 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 				return drop(WARD_CNT_DROP_NAT_INVALID);
 			if (ret)
 				v = bpf_map_lookup_elem(&ward_ct, &key);
+		}
+		/* No flow, no binding: a stateless drop needs no more (prefilter.h). */
+		if (!v && !(xl->flags & XL_REPLY)) {
+			ret = prefilter(ctx, lv.hdr, lv.slot, p, pkt_len, ifindex, xdp, now);
+			if (ret != WARD_CONTINUE)
+				return ret;
 		}
 		if (v && ct_expired(lv.hdr, v, p->proto, now)) {
 			ct_remove(&key);

@@ -9,14 +9,15 @@
  * or dry-run rule that could claim the packet first, in a policy that is
  * not in global dry-run. A hit in either is the rule the classifier would
  * find; of two hits the lower rule wins. Such a packet is dropped with no
- * clock read (unless logs or scan alerts want one), no classifier walk,
- * no flow and no event, and counted as the full path counts it: the rule,
- * drop_rule, syn_new.
+ * interface lookup, classifier walk, rule lookup, flow or event (unless
+ * logs or scan alerts want one), and counted as the full path counts it:
+ * the rule, drop_rule, syn_new.
  *
- * One stateful look remains: a packet of a flow ward already has (the
- * reply of this host's own connection, tracked at egress on every link, or
- * of a NAT binding) passes by conntrack whatever the rules say, so a hit
- * looks its flow up and leaves a packet that has one to the full path.
+ * It runs after the flow lookup, on packets of no flow and no NAT binding
+ * only: a packet of a flow ward has (the reply to this host's own
+ * connection, tracked at egress on every link) passes by conntrack
+ * whatever the rules say, so the lookup is needed anyway, and a known
+ * flow's packets then pay nothing for the prefilter.
  */
 #ifndef WARD_BPF_PREFILTER_H
 #define WARD_BPF_PREFILTER_H
@@ -24,9 +25,7 @@
 #include "maps.h"
 #include "parse.h"
 #include "counters.h"
-#include "conntrack.h"
 #include "events.h"
-#include "nat.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -73,43 +72,22 @@ static __always_inline struct ward_pf_val *pf_lookup(const struct ward_policy_hd
 	return best;
 }
 
-/* Does p belong to a flow (or a NAT binding) ward has? Then conntrack,
- * not the rules, decides it. */
-static __always_inline bool pf_has_flow(const struct packet *p)
-{
-	struct ward_ct_key key;
-	__u8 from;
-
-	ct_key_of(p, &key, &from);
-	if (bpf_map_lookup_elem(&ward_ct, &key))
-		return true;
-	return p->family == WARD_FAM_V4 && bpf_map_lookup_elem(&ward_nat, &key);
-}
-
-/* WARD_DROP (or the TCP check's drop), or WARD_CONTINUE: the full path
- * decides. */
+/* For a trackable packet of no flow and no NAT binding: WARD_DROP (or
+ * the TCP check's drop), or WARD_CONTINUE: the full path decides. */
 static __always_inline int prefilter(void *ctx, const struct ward_policy_hdr *hdr, __u32 slot,
-				     struct packet *p, __u32 pkt_len, __u32 ifindex, bool xdp)
+				     struct packet *p, __u32 pkt_len, __u32 ifindex, bool xdp,
+				     __u64 now)
 {
 	struct ward_pf_val *pf;
-	bool track;
-	__u64 now;
 	int ret;
 
 	if (!(hdr->n_pf_src | hdr->n_pf_port) || (hdr->flags & WARD_RF_DRY_RUN))
 		return WARD_CONTINUE;
-	/* An ICMP error may be related to a flow whatever its source. */
-	if ((p->proto == IPPROTO_ICMP_ || p->proto == IPPROTO_ICMPV6_) && p->l4 &&
-	    icmp_is_error(p))
-		return WARD_CONTINUE;
 	pf = pf_lookup(hdr, slot, p);
 	if (!pf)
 		return WARD_CONTINUE;
-	track = ct_trackable(p);
-	if (track && pf_has_flow(p))
-		return WARD_CONTINUE;
 	/* The checks the full path makes before the rules, same reasons. */
-	if (track && p->proto == IPPROTO_TCP_) {
+	if (p->proto == IPPROTO_TCP_) {
 		ret = xdp ? ward_tcp_precheck_xdp(ctx, p, 1) : ward_tcp_precheck_tc(ctx, p, 1);
 		if (ret)
 			return drop(ret);
@@ -117,15 +95,10 @@ static __always_inline int prefilter(void *ctx, const struct ward_policy_hdr *hd
 	count_rule(pf->stat, pkt_len);
 	if (p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 		count(WARD_CNT_SYN_NEW);
-	/* Scan alerts and drop logs, when the policy has them, as the full
-	 * path: they need the clock, the rest of the prefilter does not. */
-	if (hdr->scan_ports || hdr->log_mode != WARD_LOG_NONE) {
-		now = bpf_ktime_get_coarse_ns();
-		scan_track(p, ifindex, hdr, now);
-		if (hdr->log_mode != WARD_LOG_NONE && nat_begin(p))
-			log_flow(p, ifindex, pf->stat, WARD_EVA_DROP, WARD_CNT_DROP_RULE,
-				 hdr->log_rate, now);
-	}
+	scan_track(p, ifindex, hdr, now);
+	if (hdr->log_mode != WARD_LOG_NONE)
+		log_flow(p, ifindex, pf->stat, WARD_EVA_DROP, WARD_CNT_DROP_RULE, hdr->log_rate,
+			 now);
 	return drop(WARD_CNT_DROP_RULE);
 }
 
