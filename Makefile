@@ -13,6 +13,9 @@ CFLAGS	?= -O2 -g
 LIB_DIRS := $(shell find src/lib -type d | sort)
 CFLAGS	+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
 	   -Iinclude $(addprefix -I,$(LIB_DIRS)) -I$(BUILD) -I$(BUILD)/api -D_GNU_SOURCE
+# Instrumentation for a separate BUILD (make sanitize, make fuzz): compile
+# and link flags both, since every link line passes CFLAGS.
+CFLAGS	+= $(SAN_CFLAGS)
 LDLIBS	+= -lbpf -lelf -lz -lyaml -lpthread
 # The gRPC C core (not the C++ one) and protobuf-c messages: wardd and wardctl.
 GRPC_LIBS := -lgrpc -lgpr -lprotobuf-c -lpthread
@@ -29,9 +32,10 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps check unit bpftest e2e config-test difftest demo bench bench-micro clean layout-check
+.PHONY: all deps prereqs check unit bpftest e2e config-test difftest demo bench bench-micro clean \
+	layout-check fuzz fuzz-smoke fuzz-build fuzzers sanitize sanitize-build
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
-	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
+	$(BUILD)/ward_ct_linux_test $(BUILD)/ward_ct_pressure_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
 	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test $(BUILD)/xdp_pass.bpf.o \
@@ -82,16 +86,23 @@ $(BUILD)/wardd: $(WARDD_SRC) $(BUILD)/libward.a $(PB_O)
 $(BUILD)/wardctl: $(WARDCTL_SRC) $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@
 
-$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c tests/bpf/bpf_harness.c tests/bpf/test_bpf_parser.c \
+		tests/bpf/test_bpf_malformed.c tests/bpf/test_bpf_rules.c tests/bpf/test_bpf_commit.c \
+		$(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c tests/bpf/test_fqdn_track.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_test: tests/bpf/test_ct.c tests/bpf/ct_harness.c tests/bpf/test_ct_tcp.c \
+		tests/bpf/test_ct_tcp_close.c tests/bpf/test_ct_udp_icmp.c tests/bpf/test_ct_policy.c \
+		tests/bpf/test_ct_table.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
+$(BUILD)/ward_ct_pressure_test: tests/bpf/test_ct_pressure.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_nat_test: tests/bpf/test_nat.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
@@ -118,9 +129,55 @@ $(BUILD)/ward_fqdn_bench: bench/fqdn_bench.c tests/bpf/dns_pkt.h $(BUILD)/libwar
 $(BUILD)/test_unit: $(wildcard tests/unit/*.c) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -lcmocka -o $@
 
+# Fuzzing and sanitizers (docs/hardening.md). Both build with clang into a
+# BUILD of their own, ASan+UBSan on every object of ours; the fuzzers add
+# libFuzzer's coverage. clang 14 warns of designated initializers that
+# leave a field out, which the tables of the config reader do on purpose.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -Wno-missing-field-initializers
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZERS	:= config api dns packet
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(CLANG) SAN_CFLAGS="-O1 $(SAN_FLAGS) -fsanitize=fuzzer-no-link" fuzzers
+
+fuzzers: $(FUZZERS:%=$(BUILD)/fuzz_%) $(BUILD)/ward_fuzz_seeds
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(BUILD)/libward.a $(PB_O)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/bpf $< $(PB_O) $(BUILD)/libward.a $(LDLIBS) -lprotobuf-c -o $@
+
+$(BUILD)/ward_fuzz_seeds: tests/fuzz/seeds.c tests/bpf/dns_pkt.h $(PB_O)
+	$(CC) $(CFLAGS) -Itests/bpf $< $(PB_O) -lprotobuf-c -o $@
+
+# Each fuzzer FUZZ_SECONDS, after replaying its regression corpus.
+fuzz: fuzz-build
+	BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZERS)
+
+# What CI runs: 25 s each, under two minutes in all.
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=25
+
+SAN_BUILD ?= build-asan
+sanitize-build:
+	$(MAKE) BUILD=$(SAN_BUILD) CC=$(CLANG) SAN_CFLAGS="-O1 $(SAN_FLAGS)" \
+		$(SAN_BUILD)/test_unit $(SAN_BUILD)/wardd
+
+# The unit and config suites, and a wardd start/reload/stop under LSan.
+sanitize: sanitize-build
+	ASAN_OPTIONS=detect_leaks=1 $(SAN_BUILD)/test_unit
+	ASAN_OPTIONS=detect_leaks=1 WARDD=$(SAN_BUILD)/wardd ./tests/config/run.sh
+	WARDD=$(SAN_BUILD)/wardd ./tests/fuzz/lsan_cycle.sh
+
 # Debian packages by name: the only thing a fresh machine needs.
 deps:
 	./tools/install-deps.sh
+
+# What the suites need of this machine (BTF, bpffs, netns, every tool, a
+# scapy send+sniff), in seconds: a missing piece stops here, named.
+prereqs:
+	./tools/check-prereqs
 
 unit: $(BUILD)/test_unit
 	$(BUILD)/test_unit
@@ -129,11 +186,13 @@ config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
 bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_test \
+	$(BUILD)/ward_ct_pressure_test \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
 	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
 	$(BUILD)/ward_ct_linux_test
+	$(BUILD)/ward_ct_pressure_test
 	$(BUILD)/ward_fqdn_test
 	$(BUILD)/ward_reject_test
 	$(BUILD)/ward_nat_test
@@ -154,13 +213,17 @@ e2e: all
 difftest: $(BUILD)/wardd
 	./tests/diff/run.sh scripted
 
+# The order matters: packages, then the probe, then the long part.
 check: deps
+	$(MAKE) prereqs
 	$(MAKE) all
-	$(MAKE) unit config-test bpftest e2e difftest
+	$(MAKE) layout-check unit config-test bpftest e2e difftest
+	$(MAKE) sanitize fuzz-smoke
 	QUICK=1 BUILD=$(BUILD) ./bench/run.sh >/dev/null
 	@echo "make check: all suites passed"
 
 demo: deps
+	$(MAKE) prereqs
 	$(MAKE) all
 	./examples/demo.sh
 

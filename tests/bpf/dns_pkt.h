@@ -158,7 +158,8 @@ static inline void frame(struct frame *f, bool tcp, const char *src, const char 
 		p[4] = (8 + pln) >> 8;
 		p[5] = (8 + pln) & 0xff;
 	}
-	memcpy(p + l4, pl, pln);
+	if (pln)	/* syn() has no payload: memcpy from NULL is undefined */
+		memcpy(p + l4, pl, pln);
 	if (tcp)
 		frame_tcp_csum(f->b + 14, v6, l4 + pln);
 	f->n = 14 + ip + l4 + pln;

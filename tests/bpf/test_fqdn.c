@@ -38,9 +38,6 @@
 #include "test_run.h"
 #include "test_fqdn.h"
 
-/* test_assert.h's: this file skips nothing. */
-static void (*const unused_skip)(const char *, ...) __attribute__((unused)) = test_skip;
-
 struct dataplane dp;
 static int ncpus;
 
@@ -70,17 +67,8 @@ int if_lan, if_wan;
 
 static bool find_links(void)
 {
-	struct if_nameindex *ifs, *it;
-
 	if_lan = (int)if_nametoindex("lo");
-	ifs = if_nameindex();
-	for (it = ifs; it && it->if_index; it++)
-		if (strcmp(it->if_name, "lo")) {
-			if_wan = (int)it->if_index;
-			break;
-		}
-	if (ifs)
-		if_freenameindex(ifs);
+	if_wan = test_other_ifindex();
 	return if_lan && if_wan;
 }
 

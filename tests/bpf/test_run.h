@@ -13,7 +13,9 @@
 #define WARD_TEST_RUN_H
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdbool.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
@@ -41,6 +43,24 @@ static inline int test_run_frame(struct bpf_program *prog, bool xdp, int ifindex
 		*out_len = opts.data_size_out;
 	*retval = opts.retval;
 	return 0;
+}
+
+/* The ifindex of the first device other than lo, or 0: a second link for
+ * XDP's test_run, which needs ifindexes that exist and only borrows them. */
+static inline int test_other_ifindex(void)
+{
+	struct if_nameindex *ifs, *it;
+	int ifindex = 0;
+
+	ifs = if_nameindex();
+	for (it = ifs; it && it->if_index; it++)
+		if (strcmp(it->if_name, "lo")) {
+			ifindex = (int)it->if_index;
+			break;
+		}
+	if (ifs)
+		if_freenameindex(ifs);
+	return ifindex;
 }
 
 #endif /* WARD_TEST_RUN_H */

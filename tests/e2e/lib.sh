@@ -9,6 +9,10 @@
 # `ip netns exec` gives each process a fresh /sys whose bpffs dies with it:
 # pins must outlive a killed wardd for the restart tests.
 # Everything is removed on exit, also when the test fails.
+#
+# Exit status: 0 passed, 1 failed (fail: a verdict on ward), 2 test error
+# (e2e_error: the test's own tool did not work or a command is missing).
+# run.sh reports the last as ERROR.
 
 set -eu
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,6 +31,9 @@ BPFFS=$TMP/bpffs
 PIN=$BPFFS/ward
 WARDD_PID=
 BG_PIDS=()
+# A test with more to undo sets E2E_CLEANUP to its own function, which ends
+# by calling e2e_cleanup.
+E2E_CLEANUP=e2e_cleanup
 
 e2e_cleanup() {
 	local p
@@ -40,10 +47,53 @@ e2e_cleanup() {
 	mountpoint -q "$BPFFS" 2>/dev/null && umount "$BPFFS"
 	rm -rf "$TMP"
 }
-trap e2e_cleanup EXIT
+
+# On exit: a test that stops without fail's message (set -e on a failed or
+# missing command) says where, instead of ending with an empty message; a
+# missing command is a test error. The verdict is a file, so that fail in
+# a subshell counts too.
+e2e_exit() { # RC COMMAND
+	local rc=$1
+	if [ "$rc" != 0 ] && [ ! -e "$TMP/verdict" ]; then
+		if [ "$rc" = 127 ]; then
+			echo "ERROR: test error: command not found in '$2' (make deps installs what tests need)" >&2
+			rc=2
+		else
+			echo "FAIL: the test stopped at '$2' (exit $rc)" >&2
+		fi
+	fi
+	"$E2E_CLEANUP"
+	exit "$rc"
+}
+trap 'e2e_exit $? "$BASH_COMMAND"' EXIT
+
+# e2e_error MESSAGE: the test could not do its job (a tool that did not
+# work, a sniffer that captured nothing): no verdict on ward, exit 2.
+e2e_error() {
+	echo "ERROR: test error: $*" >&2
+	: >"$TMP/verdict"
+	exit 2
+}
+
+# e2e_need COMMAND PACKAGE: a tool the test calls is there, or a test error
+# naming the Debian package that has it.
+e2e_need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		e2e_error "$1 not found: apt-get install $2 (make deps installs it)"
+}
+
+# What lib.sh's own helpers call: without them a probe that "did not get
+# through" would read as ward blocking it.
+e2e_need ip iproute2
+e2e_need ping iputils-ping
+e2e_need nc netcat-openbsd
+e2e_need curl curl
+e2e_need mountpoint util-linux
+[ -x /usr/bin/python3 ] || e2e_error "/usr/bin/python3 not found: apt-get install python3"
 
 fail() {
 	echo "FAIL: $*" >&2
+	: >"$TMP/verdict"
 	if [ -f "$TMP/wardd.log" ]; then
 		echo "--- wardd log" >&2
 		tail -n 30 "$TMP/wardd.log" >&2
@@ -73,9 +123,19 @@ e2e_topology() {
 	ip -n "$NS_B" link set $DEV_B up
 	mkdir -p "$BPFFS"
 	mount -t bpf bpf "$BPFFS"
-	# Baseline: without ward, both families get through.
-	in_a ping -c1 -W2 $IP_B >/dev/null || fail "baseline IPv4 ping"
-	in_a ping -6 -c1 -W2 $IP6_B >/dev/null || fail "baseline IPv6 ping"
+	# Baseline: without ward, both families get through. A link just set up
+	# may take a moment (carrier, neighbour discovery on a busy machine); one
+	# that never carries a ping is the test's setup failing, not ward.
+	e2e_baseline ping -c1 -W1 $IP_B || e2e_error "baseline IPv4 ping without ward"
+	e2e_baseline ping -6 -c1 -W1 $IP6_B || e2e_error "baseline IPv6 ping without ward"
+}
+e2e_baseline() {
+	local i
+	for i in 1 2 3 4 5; do
+		in_a "$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
 }
 
 in_a() { ip netns exec "$NS_A" "$@"; }
@@ -92,12 +152,13 @@ wardd_start() {
 		ip netns exec "$NS_B" "$WARDD" -d -c "$cfg" -p "$PIN" --api "unix:$TMP/api.sock" "$@" >>"$TMP/wardd.log" 2>&1 &
 	fi
 	WARDD_PID=$!
-	for i in $(seq 50); do
+	# Loading and verifying the programs takes seconds on a busy machine.
+	for i in $(seq 200); do
 		grep -q 'ready:' "$TMP/wardd.log" && return 0
 		kill -0 "$WARDD_PID" 2>/dev/null || fail "wardd exited before ready"
 		sleep 0.1
 	done
-	fail "wardd not ready after 5 s"
+	fail "wardd not ready after 20 s"
 }
 
 wardd_stop() {
@@ -202,3 +263,32 @@ e2e_link() {
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
 }
+
+# e2e_sniff NS IFACE SECONDS FILTER CONTROL OUT: counts packets matching the
+# BPF FILTER on IFACE for SECONDS, in the background (pid in SNIFF_PID),
+# and returns once the capture is on. CONTROL matches packets the test
+# sends or expects in that window: when it sees none, the sniffer saw
+# nothing at all, which is a test error (tests/e2e/sniffer.py), never a
+# pass. e2e_sniffed PID OUT then waits for it (in the test's own shell, not
+# in a $(...)): OUT holds the count after it.
+e2e_sniff() {
+	rm -f "$6" "$6.ready"
+	ip netns exec "$1" /usr/bin/python3 "$ROOT/tests/e2e/sniffer.py" "$2" "$3" "$4" "$5" \
+		--ready "$6.ready" >"$6" 2>"$6.err" &
+	SNIFF_PID=$!
+	BG_PIDS+=($SNIFF_PID)
+	local i
+	for i in $(seq 100); do
+		[ -e "$6.ready" ] && return 0
+		kill -0 "$SNIFF_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	e2e_error "sniffer on $1 $2 did not start: $(sniff_why "$6")"
+}
+e2e_sniffed() {
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] && grep -qx '[0-9][0-9]*' "$2" ||
+		e2e_error "sniffer (exit $rc): $(sniff_why "$2")"
+}
+sniff_why() { grep -v '^WARNING' "$1.err" | sed 's/^test error: //'; }

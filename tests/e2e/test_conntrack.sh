@@ -156,21 +156,34 @@ xfer=$!
 BG_PIDS+=($xfer)
 sleep 1
 win_before=$(counter tcp_window)
-in_a /usr/bin/python3 - "$IP_A" "$IP_B" <<'PY' || fail "scapy could not forge the RSTs"
+# The sniffer and the forger are the test's tools: when they do not work
+# (no libpcap to apply the filter, nothing captured) it is a test error.
+rc=0
+in_a /usr/bin/python3 - "$IP_A" "$IP_B" 2>"$TMP/forge.err" <<'PY' || rc=$?
 import sys
 from scapy.all import IP, TCP, sniff, send, conf
+from scapy.arch.common import compile_filter
 conf.verb = 0
 a, b = sys.argv[1], sys.argv[2]
+flt = f"tcp and src host {b} and dst host {a} and dst port 8100"
+try:
+    compile_filter(flt, "wt-xa")
+except ImportError as e:
+    sys.exit(f"sniffer cannot apply its filter ({e}): apt-get install libpcap0.8")
 # B's latest ACK: its ack is B's RCV.NXT, the only sequence number a RST may
-# carry to be taken (RFC 5961); its window says what is in the window.
-ackpkt = sniff(filter=f"tcp and src host {b} and dst host {a} and dst port 8100",
-               count=1, timeout=5, iface="wt-xa")[0]
+# carry to be taken (RFC 5961); its window says what is in the window. The
+# transfer is live, so B is acking: nothing captured is the sniffer's fault.
+acks = sniff(filter=flt, count=1, timeout=5, iface="wt-xa")
+if not acks:
+    sys.exit("sniffer captured nothing (libpcap?): no ACK of the live transfer in 5 s")
+ackpkt = acks[0]
 rcv_nxt, port = ackpkt[TCP].ack, ackpkt[TCP].sport
 far = (rcv_nxt + (1 << 30)) & 0xffffffff
 send(IP(src=a, dst=b) / TCP(sport=8100, dport=port, flags="R", seq=far), count=3, iface="wt-xa")
 send(IP(src=a, dst=b) / TCP(sport=8100, dport=port, flags="R", seq=(rcv_nxt + 100) & 0xffffffff),
      iface="wt-xa")
 PY
+[ "$rc" = 0 ] || e2e_error "forging the RSTs: $(grep -v '^WARNING' "$TMP/forge.err")"
 wait $xfer || fail "the transfer died or came short: a forged RST got through"
 [ "$(counter tcp_window)" -ge $((win_before + 3)) ] || fail "out-of-window RSTs not counted"
 [ "$(counter rst_inexact)" -ge 1 ] || fail "in-window inexact RST not counted"

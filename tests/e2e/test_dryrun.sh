@@ -12,7 +12,7 @@
 #   drop), would-reject logged.
 if [ -z "${MODE:-}" ]; then
 	for m in xdp tc; do
-		MODE=$m bash "$0" || exit 1
+		MODE=$m bash "$0" || exit $?	# 2 stays a test error
 	done
 	exit 0
 fi

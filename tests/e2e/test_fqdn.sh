@@ -31,7 +31,9 @@ fqdn_cleanup() {
 	rm -rf "/etc/netns/$NS_A"
 	e2e_cleanup
 }
-trap fqdn_cleanup EXIT
+E2E_CLEANUP=fqdn_cleanup
+e2e_need dnsmasq dnsmasq-base
+e2e_need dig bind9-dnsutils
 
 in_c() { ip netns exec "$NS_C" "$@"; }
 client() { in_a /usr/bin/python3 "$HERE/fqdn_client.py" "$@"; }

@@ -23,7 +23,14 @@
 
 NS_L1=wt-l1$ID NS_L2=wt-l2$ID NS_L3=wt-l3$ID NS_W=wt-w$ID
 GW_WAN=203.0.113.1 POOL=203.0.113.99 WAN=203.0.113.2
-trap 'for n in $NS_L1 $NS_L2 $NS_L3 $NS_W; do ip netns del $n 2>/dev/null; done; e2e_cleanup' EXIT
+nat_cleanup() {
+	for n in $NS_L1 $NS_L2 $NS_L3 $NS_W; do ip netns del $n 2>/dev/null; done
+	e2e_cleanup
+}
+E2E_CLEANUP=nat_cleanup
+e2e_need traceroute traceroute
+e2e_need iperf3 iperf3
+e2e_need ethtool ethtool
 
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
 
@@ -90,16 +97,6 @@ try:
     print(s.recv(64).decode())
 except socket.timeout:
     pass
-"
-}
-
-# sniff NS FILTER SECONDS: how many packets matching FILTER reach the host's
-# lan0 in SECONDS (run in the background, read its output file later).
-sniff() {
-	ip netns exec "$1" /usr/bin/python3 -c "
-from scapy.all import sniff, conf
-conf.verb = 0
-print(len(sniff(iface='lan0', filter='$2', timeout=$3)))
 "
 }
 
@@ -299,21 +296,32 @@ run_mode() { # MODE
 	# just before).
 	local gwmac pkts
 	gwmac=$(ip -n "$NS_B" -o link show gww | sed 's/.*link\/ether \([^ ]*\).*/\1/')
+	# The sniffers' controls, packets the hosts send themselves: L2's whoami
+	# asks, L1's broadcasts to the discard port (no NAT binding, so the
+	# translations around the forged packets stay as they were). A capture
+	# that did not even see those saw nothing: a test error, no verdict.
 	n=$(counter tcp_invalid)
-	sniff "$NS_L1" "tcp and src host $WAN and src portrange 7200-7299" 6 >"$TMP/sniff-l1" &
-	a=$!
-	sniff "$NS_L2" "tcp and src host $WAN and src portrange 7200-7299" 6 >"$TMP/sniff-l2" &
-	b=$!
-	sleep 2.5
+	e2e_sniff "$NS_L1" lan0 6 "tcp and src host $WAN and src portrange 7200-7299" \
+		"udp and dst port 9" "$TMP/sniff-l1"
+	a=$SNIFF_PID
+	e2e_sniff "$NS_L2" lan0 6 "tcp and src host $WAN and src portrange 7200-7299" \
+		"udp and dst host $WAN and dst port 7" "$TMP/sniff-l2"
+	b=$SNIFF_PID
 	pkts=
 	for f in F FA R RA SA ''; do
 		pkts+="IP(src='$WAN', dst='$GW_WAN') / TCP(sport=7200 + len(\"$f\"), dport=8080, flags='$f'),"
 	done
 	for i in 1 2 3; do
+		in_ns "$NS_L1" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b'control', ('192.168.1.255', 9))"
 		ask "$NS_L2" $WAN 7 $((40100 + i)) >/dev/null
 		forge "$NS_W" wan0 "$gwmac" "$pkts"
 	done
-	wait $a $b
+	e2e_sniffed $a "$TMP/sniff-l1"
+	e2e_sniffed $b "$TMP/sniff-l2"
 	[ "$(cat "$TMP/sniff-l1")" = 0 ] && [ "$(cat "$TMP/sniff-l2")" = 0 ] ||
 		fail "$mode: FIN/RST/SYN|ACK to 8080 reached a LAN host: lan1 $(cat "$TMP/sniff-l1"), lan2 $(cat "$TMP/sniff-l2")"
 	got=$(counter tcp_invalid)
@@ -325,13 +333,13 @@ run_mode() { # MODE
 	# Sent at once after the flow's packets (its udp timeout is 3 s); the
 	# sniffer tells it from the real reply by its 5-byte payload.
 	n=$(counter nat_invalid)
-	sniff "$NS_L1" "udp and dst port 40120 and udp[4:2] = 13" 8 >"$TMP/sniff-l1" &
-	b=$!
-	sleep 2.5
+	e2e_sniff "$NS_L1" lan0 6 "udp and dst port 40120 and udp[4:2] = 13" "udp and port 40120" \
+		"$TMP/sniff-l1"
+	b=$SNIFF_PID
 	a=$(ask "$NS_L1" $WAN 7 40120)
 	[ "${a%:*}" = $GW_WAN ] || fail "$mode: masquerade for 40120: '$a'"
 	forge "$NS_W" wan0 "$gwmac" "IP(src='$GW_WAN', dst='$WAN') / UDP(sport=${a#*:}, dport=7) / b'spoof'"
-	wait $b
+	e2e_sniffed $b "$TMP/sniff-l1"
 	[ "$(cat "$TMP/sniff-l1")" = 0 ] ||
 		fail "$mode: a packet from $a to $WAN:7 reached the LAN host ($(cat "$TMP/sniff-l1"))"
 	got=$(counter nat_invalid)

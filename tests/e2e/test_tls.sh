@@ -7,6 +7,7 @@
 # other CA, or a wrong --ca is refused with exit 2 and a message that says
 # so. A tcp:// listen without tls is a config error (FILE:LINE).
 . "$(dirname "$0")/lib.sh"
+e2e_need openssl openssl
 PORT=7443
 PKI=$TMP/pki
 mkdir -p "$PKI"

@@ -6,6 +6,7 @@
 # the drops a second by reason; the text view shows the same. MODE: xdp or
 # tc (tc by default).
 . "$(dirname "$0")/lib.sh"
+e2e_need iperf3 iperf3
 MODE=${MODE:-tc}
 SOCK=$TMP/run/ward.sock
 export WARD_API=unix:$SOCK

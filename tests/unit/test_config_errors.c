@@ -44,6 +44,50 @@ ERR_TEST(err_yaml_two_docs, "rules: []\n---\nrules: []\n",
 ERR_TEST(err_yaml_bad_alias, "rules: *nowhere\n",
 	 "t.yaml:1: yaml: found undefined alias")
 
+/* "rules: " and DEPTH '[' then as many ']': DEPTH levels of lists. */
+static char *nested_lists(int depth)
+{
+	char *s = malloc(2 * depth + 16);
+	int n = 0, i;
+
+	assert_non_null(s);
+	n += sprintf(s, "rules: ");
+	for (i = 0; i < depth; i++)
+		s[n++] = '[';
+	for (i = 0; i < depth; i++)
+		s[n++] = ']';
+	strcpy(s + n, "\n");
+	return s;
+}
+
+/*
+ * The nesting bound: one level more than the mapping at the top and 63
+ * lists is refused by name, and a huge nesting (issue 20: 100,000 '['
+ * took 19 s) gets the same message, without building the document.
+ */
+static void err_nesting(void **state)
+{
+	char *deep = nested_lists(64), *huge = nested_lists(100000);
+
+	expect_error(deep, "t.yaml:1: nesting deeper than 64");
+	expect_error(huge, "t.yaml:1: nesting deeper than 64");
+	free(deep);
+	free(huge);
+}
+
+static void nesting_at_limit(void **state)
+{
+	char err[256];
+	struct pol_policy pol;
+	char *s = nested_lists(63);
+	int ret = cfg_parse_string("t.yaml", s, strlen(s), &pol, err, sizeof(err));
+
+	/* Refused, but for what the lists hold, not for their depth. */
+	assert_int_equal(ret, -EINVAL);
+	assert_null(strstr(err, "nesting"));
+	free(s);
+}
+
 /* Top level */
 ERR_TEST(err_top_not_map, "- action: accept\n",
 	 "t.yaml:1: document: expected a mapping of sections (interfaces:, defaults:, sets:, rules:), got a list")
@@ -403,6 +447,8 @@ int run_config_error_tests(void)
 		cmocka_unit_test(err_yaml_mapping),
 		cmocka_unit_test(err_yaml_two_docs),
 		cmocka_unit_test(err_yaml_bad_alias),
+		cmocka_unit_test(err_nesting),
+		cmocka_unit_test(nesting_at_limit),
 		cmocka_unit_test(err_top_not_map),
 		cmocka_unit_test(err_top_unknown),
 		cmocka_unit_test(err_top_dup),

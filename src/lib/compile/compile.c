@@ -177,7 +177,8 @@ void compile_finish(struct compiled *c, bool ranks)
 
 	/* Sorted by key, then rule: the first entry of a key is its lowest
 	 * rule, and gets rank 0. */
-	qsort(c->entries, c->n_entries, sizeof(c->entries[0]), cmp_entry);
+	if (c->n_entries)	/* a policy of no entries has none to sort (and a NULL array) */
+		qsort(c->entries, c->n_entries, sizeof(c->entries[0]), cmp_entry);
 	for (i = 0, n = 0; i < c->n_entries; i++) {
 		struct cls_entry e = c->entries[i];
 		size_t rank = n - first;

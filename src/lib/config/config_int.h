@@ -23,6 +23,12 @@
  */
 #define CFG_MAX_ELEMS		WARD_MAX_CLS
 
+/*
+ * Deepest nesting of lists and mappings a file may have (loader.c): a
+ * policy needs a few levels; a bound keeps any file fast to reject.
+ */
+#define CFG_MAX_NESTING		64
+
 #define CFG_FAM4		(1u << 0)
 #define CFG_FAM6		(1u << 1)
 

@@ -108,6 +108,59 @@ static int cfg_yaml_err(struct cfg_ctx *c, const yaml_parser_t *parser)
 	return -EINVAL;
 }
 
+/*
+ * Bound the nesting before libyaml builds the document. Its scanner walks
+ * every open flow level for each token, so 100,000 nested '[' take tens of
+ * seconds to reject (issue 20), and a reload parses on wardd's main loop.
+ * The event parser pulls tokens lazily: stopping at the first level past
+ * CFG_MAX_NESTING leaves the rest of such a file unread, and a policy never
+ * needs more than a handful of levels (rules: nests at most 8 levels of
+ * rules, about 18 of YAML).
+ */
+static int cfg_check_depth(struct cfg_ctx *c, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, ret = 0;
+	bool end = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return cfg_nomem(c);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!end) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			ret = cfg_yaml_err(c, &parser);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > CFG_MAX_NESTING) {
+				if (!c->failed && c->err && c->errlen)
+					snprintf(c->err, c->errlen, "%s:%zu: nesting deeper than %d",
+						 c->file, ev.start_mark.line + 1, CFG_MAX_NESTING);
+				cfg_sanitize(c->err);
+				c->failed = true;
+				ret = -EINVAL;
+				end = true;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_STREAM_END_EVENT:
+			end = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
 static void cfg_ctx_free(struct cfg_ctx *c)
 {
 	size_t i;
@@ -138,6 +191,9 @@ int cfg_parse_string(const char *name, const char *text, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
+	ret = cfg_check_depth(&c, text, len);
+	if (ret)
+		return ret;
 	if (!yaml_parser_initialize(&parser))
 		return cfg_nomem(&c);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

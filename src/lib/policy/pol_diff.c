@@ -14,16 +14,23 @@ static bool str_same(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* An empty list has no array (v is NULL), and memcmp of NULL is undefined
+ * even for 0 bytes (UBSan, make sanitize). */
+static bool mem_same(const void *a, const void *b, size_t n)
+{
+	return !n || !memcmp(a, b, n);
+}
+
 static bool rule_same(const struct pol_rule *a, const struct pol_rule *b)
 {
 	return str_same(a->in, b->in) &&
-	       a->from.n == b->from.n && !memcmp(a->from.v, b->from.v, a->from.n * sizeof(*a->from.v)) &&
-	       a->to.n == b->to.n && !memcmp(a->to.v, b->to.v, a->to.n * sizeof(*a->to.v)) &&
+	       a->from.n == b->from.n && mem_same(a->from.v, b->from.v, a->from.n * sizeof(*a->from.v)) &&
+	       a->to.n == b->to.n && mem_same(a->to.v, b->to.v, a->to.n * sizeof(*a->to.v)) &&
 	       a->proto == b->proto && a->icmp_type == b->icmp_type && a->family == b->family &&
 	       a->sport.n == b->sport.n &&
-	       !memcmp(a->sport.v, b->sport.v, a->sport.n * sizeof(*a->sport.v)) &&
+	       mem_same(a->sport.v, b->sport.v, a->sport.n * sizeof(*a->sport.v)) &&
 	       a->dport.n == b->dport.n &&
-	       !memcmp(a->dport.v, b->dport.v, a->dport.n * sizeof(*a->dport.v)) &&
+	       mem_same(a->dport.v, b->dport.v, a->dport.n * sizeof(*a->dport.v)) &&
 	       a->action == b->action && a->rate == b->rate && a->dry_run == b->dry_run &&
 	       a->log == b->log && !a->n_children == !b->n_children;
 }
