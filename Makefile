@@ -32,13 +32,13 @@ SKEL	:= $(BUILD)/ward.skel.h
 PB_C	:= $(BUILD)/api/ward/v1/ward.pb-c.c
 PB_O	:= $(BUILD)/api/ward.pb-c.o
 
-.PHONY: all deps prereqs check unit bpftest e2e config-test difftest demo bench clean layout-check \
-	fuzz fuzz-smoke fuzz-build fuzzers sanitize sanitize-build
+.PHONY: all deps prereqs check unit bpftest e2e config-test difftest demo bench bench-micro clean \
+	layout-check fuzz fuzz-smoke fuzz-build fuzzers sanitize sanitize-build
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
 	$(BUILD)/ward_ct_linux_test $(BUILD)/ward_ct_pressure_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
-	$(BUILD)/ward_frag_test $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test $(BUILD)/xdp_pass.bpf.o \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -114,6 +114,9 @@ $(BUILD)/ward_reject_test: tests/bpf/test_reject.c $(wildcard tests/bpf/*.h) $(B
 $(BUILD)/ward_dryrun_test: tests/bpf/test_dryrun.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
+$(BUILD)/ward_prefilter_test: tests/bpf/test_prefilter.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
 $(BUILD)/ward_frag_test: tests/bpf/test_frag.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
@@ -185,7 +188,7 @@ config-test: $(BUILD)/wardd
 bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_test \
 	$(BUILD)/ward_ct_pressure_test \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
-	$(BUILD)/ward_frag_test
+	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
 	$(BUILD)/ward_ct_linux_test
@@ -195,6 +198,7 @@ bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_tes
 	$(BUILD)/ward_nat_test
 	$(BUILD)/ward_dryrun_test
 	$(BUILD)/ward_frag_test
+	$(BUILD)/ward_prefilter_test
 
 # No source over 800 lines (but tools/layout-allow.txt's) and no include
 # cycle across folders: see the top of tools/check-layout.
@@ -228,6 +232,11 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) -f bench/bench.mk BUILD=$(BUILD)
 	QUICK=$(QUICK) BUILD=$(BUILD) BUILD_SKIP=1 ./bench/run.sh
+
+# One quick ward_microbench run into bench/results/micro.json, compared with
+# the last (bench/micro_json.sh); `bench/report.sh -m` plots the history.
+bench-micro: $(BUILD)/ward_microbench
+	BUILD=$(BUILD) ./bench/micro_json.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -19,7 +19,7 @@ LDLIBS	+= -lbpf -lelf -lz
 BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD)
 
 .PHONY: all
-all: $(OUT)/wbgen $(OUT)/sink.bpf.o
+all: $(OUT)/wbgen $(OUT)/sink.bpf.o $(OUT)/clock.bpf.o
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)

@@ -146,6 +146,9 @@ static size_t n_cases;
 static double samples_buf[MB_MAX_SAMPLES];
 static struct mb_ct_mem ct_mem;		/* mem_flows == 0: not measured */
 
+/* -P */
+static bool mb_no_prefilter;
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -192,6 +195,9 @@ static int setup_load(struct mb_setup *s, const struct mb_opts *o)
 	}
 	s->n_tuples = comp.hdr.n_tuples;
 	s->n_entries = comp.n_entries;
+	/* -P: the prefilter's entries are left out; the classifier decides. */
+	if (mb_no_prefilter)
+		comp.n_pf_src = comp.n_pf_port = comp.hdr.n_pf_src = comp.hdr.n_pf_port = 0;
 
 	t0 = mb_now_ms();
 	ret = dp_open(&s->dp, NULL, 0);	/* 0: the default flow table */
@@ -1094,6 +1100,7 @@ static void usage(const char *prog)
 		"       [-M flows] [-o out.md] [-t out.tsv] [-R n,n,..] [-v]\n"
 		"  -q  quick: repeat 100000, 3 rounds, no shape sweep, 2000 samples,\n"
 		"      a flow table of 65536 flows once (~25 s)\n"
+		"  -P  no prefilter: every first packet walks the classifier (A/B)\n"
 		"  -r  runs per test_run call (default 1000000)\n"
 		"  -n  rounds, every case once per round (default 11)\n"
 		"  -N  rule counts (default 10,1000,10000,100000; the first is the reference)\n"
@@ -1126,7 +1133,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, ret = 1;
 
-	while ((opt = getopt(argc, argv, "qr:n:N:S:s:M:c:o:t:R:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "qr:n:N:S:s:M:c:o:t:R:vPh")) != -1) {
 		switch (opt) {
 		case 'q':
 			o.quick = true;
@@ -1189,6 +1196,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			lvl = LOG_LVL_INFO;
+			break;
+		case 'P':
+			mb_no_prefilter = true;
 			break;
 		default:
 			usage(argv[0]);

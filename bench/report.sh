@@ -6,6 +6,9 @@
 #   ./bench/report.sh DIR        tables: DIR/veth.md, DIR/gateway.md,
 #                                DIR/control.md; plots: DIR/*.png
 #   ./bench/report.sh -c DIR     only check that every figure was produced
+#   ./bench/report.sh -m [DIR]   the history of `make bench-micro`: the
+#                                runs in DIR (bench/results/micro-history)
+#                                as DIR/history.tsv and DIR/history.png
 #
 # Reads DIR/micro.tsv (bench/micro.sh), DIR/veth.tsv (bench/veth.sh),
 # DIR/gateway.tsv (bench/gateway.sh), whichever exist. A figure is the
@@ -18,6 +21,40 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 CHECK_ONLY=0
+
+# --- the micro history ----------------------------------------------------------
+# One line per run (date order), one column per case of the latest run.
+micro_history() {
+	local dir=$1 files
+	files=$(ls "$dir"/*.json 2>/dev/null | sort) || true
+	[ -n "$files" ] || { echo "report.sh: no runs in $dir" >&2; exit 1; }
+	# shellcheck disable=SC2086
+	jq -rs '(.[-1].cases | keys_unsorted) as $k |
+		(["run"] + $k | @tsv),
+		(.[] | . as $r | [(.date[5:16] + " " + .commit)] +
+		 [$k[] | ($r.cases[.] // "-" | tostring)] | @tsv)' $files >"$dir/history.tsv"
+	echo "report.sh: $dir/history.tsv ($(echo "$files" | wc -l) runs)"
+	command -v gnuplot >/dev/null || { echo "report.sh: no gnuplot: no plot" >&2; return 0; }
+	gnuplot <<-EOF
+	f = '$dir/history.tsv'
+	set terminal pngcairo size 1200,700
+	set output '$dir/history.png'
+	set datafile separator "\t"
+	set datafile missing "-"
+	set key outside right noenhanced
+	set ylabel "ns per packet (test_run)"
+	set xtics rotate by -45 noenhanced
+	set grid ytics
+	stats f skip 1 nooutput
+	n = STATS_columns
+	plot for [i=2:n] f using i:xtic(1) with linespoints title columnheader(i)
+	EOF
+	echo "report.sh: $dir/history.png"
+}
+if [ "${1:-}" = -m ]; then
+	micro_history "${2:-$(dirname "$0")/results/micro-history}"
+	exit 0
+fi
 if [ "${1:-}" = -c ]; then
 	CHECK_ONLY=1
 	shift

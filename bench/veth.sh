@@ -29,6 +29,10 @@
 #   nft-netdev    nftables netdev ingress chain, one rule per filler
 #   nft-inet      nftables inet prerouting (priority 0), one rule per filler
 #   nft-inet-set  the same with the fillers in one set: ip saddr @fill drop
+#   nft-netdev-set  netdev ingress with the fillers in one set (issue 16's peer)
+# A subset: RECV_LIST (of ward-xdp nft-netdev nft-inet iptables, default all
+# four), SET_RECV (default nft-inet-set; add nft-netdev-set), PATH_LIST
+# (default "deny accept").
 #   iptables      iptables (Debian's: the nf_tables backend), raw PREROUTING
 # N filler rules (source /32s in 10.0.0.0/8, which never match) come before
 # the deciding rule, `udp dport 9`, which drops (deny path) or accepts
@@ -79,7 +83,7 @@ mkdir -p "$OUT"
 # --- the receivers' rulesets ------------------------------------------------
 
 # ward.yaml for N fillers and the deciding rule.
-ward_yaml() { # MODE PATH N
+ward_yaml() { # MODE PATH N TAG
 	local verdict=drop policy=accept
 	if [ "$2" = accept ]; then
 		verdict=accept
@@ -88,6 +92,8 @@ ward_yaml() { # MODE PATH N
 	echo "interfaces:"
 	echo "  - { match: wbr, mode: $1 }"
 	echo "defaults: { policy: $policy, log: none }"
+	# A socket of its own: the default one may be another wardd's.
+	echo "api: { listen: \"unix:$WB_TMP/api-$4.sock\" }"
 	echo "rules:"
 	wb_fill_addrs "$3" | sed 's/^/  - { from: /; s/$/, action: drop }/'
 	echo "  - { name: decide, proto: udp, port: 9, action: $verdict }"
@@ -170,7 +176,7 @@ load_rx() { # K
 	stack)
 		return ;;
 	ward-xdp|ward-tc)
-		ward_yaml "${recv#ward-}" "$path" "$n" >"$f"
+		ward_yaml "${recv#ward-}" "$path" "$n" "r$k" >"$f"
 		wardd_start "$ns" "r$k" "$f"
 		WPID[$k]=$WB_WARDD_PID ;;
 	nft-netdev)
@@ -179,6 +185,8 @@ load_rx() { # K
 		nft_ruleset inet linear "$path" "$n" >"$f" ;;
 	nft-inet-set)
 		nft_ruleset inet set "$path" "$n" >"$f" ;;
+	nft-netdev-set)
+		nft_ruleset netdev set "$path" "$n" >"$f" ;;
 	iptables)
 		ipt_table "$path" "$n" >"$f" ;;
 	esac
@@ -204,7 +212,7 @@ decided() { # K
 		echo - ;;
 	ward-*)
 		wardd_rule_packets "r$k" "${WPID[$k]}" decide ;;
-	nft-netdev)
+	nft-netdev*)
 		ip netns exec "$ns" nft list counter netdev wb decide |
 			awk '$1 == "packets" { print $2 }' ;;
 	nft-inet*)
@@ -269,15 +277,17 @@ add_cfg() { # RECEIVER PATH N
 
 add_cfg xdp-drop deny 0
 add_cfg stack accept 0
-for path in deny accept; do
+for path in ${PATH_LIST:-deny accept}; do
 	for n in $NS_LIST; do
-		for recv in ward-xdp nft-netdev nft-inet iptables; do
+		for recv in ${RECV_LIST:-ward-xdp nft-netdev nft-inet iptables}; do
 			add_cfg "$recv" "$path" "$n"
 		done
 		[ "$n" = "$TC_N" ] && add_cfg ward-tc "$path" "$n"
 	done
 	for n in $SET_LIST; do
-		add_cfg nft-inet-set "$path" "$n"
+		for recv in ${SET_RECV:-nft-inet-set}; do
+			add_cfg "$recv" "$path" "$n"
+		done
 	done
 done
 

@@ -23,6 +23,7 @@
 #include "nat.h"
 #include "ratelimit.h"
 #include "l4csum.h"
+#include "prefilter.h"
 
 #define E2BIG_		7
 #define ENOMEM_		12
@@ -467,6 +468,12 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 				return drop(WARD_CNT_DROP_NAT_INVALID);
 			if (ret)
 				v = bpf_map_lookup_elem(&ward_ct, &key);
+		}
+		/* No flow, no binding: a stateless drop needs no more (prefilter.h). */
+		if (!v && !(xl->flags & XL_REPLY)) {
+			ret = prefilter(ctx, lv.hdr, lv.slot, p, pkt_len, ifindex, xdp, now);
+			if (ret != WARD_CONTINUE)
+				return ret;
 		}
 		if (v && ct_gone(lv.hdr, &key, v, p->proto, now)) {
 			count(WARD_CNT_CT_EXPIRED);

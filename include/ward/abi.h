@@ -238,10 +238,49 @@ struct ward_policy_hdr {
 	__u32	scan_ports;	/* port scan: distinct ports (0: off) ... */
 	__u32	scan_window_ms;	/* ... within this window */
 	__u32	reject_rate;	/* rejects answered a second, all CPUs */
+	__u32	n_pf_src;	/* prefilter entries of this slot: ward_pf_src ... */
+	__u32	n_pf_port;	/* ... and ward_pf_port (0: not looked up) */
 	struct ward_tuple tuples[WARD_MAX_TUPLES];
 };
-_Static_assert(sizeof(struct ward_policy_hdr) == 56 + 48 * WARD_MAX_TUPLES,
+_Static_assert(sizeof(struct ward_policy_hdr) == 64 + 48 * WARD_MAX_TUPLES,
 	       "ward_policy_hdr is ABI");
+
+/*
+ * The prefilter (src/lib/compile/compile_prefilter.c, bpf/lib/prefilter.h):
+ * drop rules that decide every packet they match, looked up right after
+ * parsing, before anything stateful. ward_pf_src is an LPM trie over
+ * (slot, family, source address): prefixlen counts the 32 bits of slot,
+ * family and pad too. ward_pf_port is a hash of (slot, family, protocol,
+ * destination port). Both slots share each map, as ward_cls.
+ */
+#define WARD_PF_MAX_SRC		(1 << 18)	/* both slots */
+#define WARD_PF_MAX_PORT	(1 << 18)
+#define WARD_PF_KEY_HDR_BITS	32
+
+struct ward_pf_src_key {
+	__u32	prefixlen;	/* WARD_PF_KEY_HDR_BITS + the source prefix length */
+	__u8	slot;
+	__u8	family;
+	__u8	pad[2];
+	__be32	addr[4];	/* IPv4 in addr[0] */
+};
+_Static_assert(sizeof(struct ward_pf_src_key) == 24, "ward_pf_src_key is ABI");
+
+struct ward_pf_port_key {
+	__u8	slot;
+	__u8	family;
+	__u8	proto;
+	__u8	pad;
+	__be16	dport;
+	__u16	pad2;
+};
+_Static_assert(sizeof(struct ward_pf_port_key) == 8, "ward_pf_port_key is ABI");
+
+struct ward_pf_val {
+	__u32	rule;		/* the deciding rule's index: the lower of two hits wins */
+	__u32	stat;		/* its ward_rule_stats index */
+};
+_Static_assert(sizeof(struct ward_pf_val) == 8, "ward_pf_val is ABI");
 
 #define WARD_LOG_NONE		0
 #define WARD_LOG_DROPS		1

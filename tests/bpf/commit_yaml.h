@@ -86,4 +86,29 @@ static inline int test_commit_yaml(struct dataplane *dp, const char *yaml)
 	return ret;
 }
 
+/* test_commit_yaml(), but with prefilter false the prefilter's entries are
+ * left out, so that the classifier decides everything; n_pf, when not
+ * NULL, gets how many entries (source, port) the compiler made. */
+static inline int test_commit_yaml_pf(struct dataplane *dp, const char *yaml, bool prefilter,
+				      size_t n_pf[2])
+{
+	struct live_policy lp = {};
+	struct pol_policy pol;
+	struct compiled comp;
+	int ret;
+
+	ret = test_compile_yaml("test", yaml, &pol, &comp);
+	if (ret)
+		return ret;
+	if (n_pf) {
+		n_pf[0] = comp.n_pf_src;
+		n_pf[1] = comp.n_pf_port;
+	}
+	if (!prefilter)
+		comp.n_pf_src = comp.n_pf_port = comp.hdr.n_pf_src = comp.hdr.n_pf_port = 0;
+	ret = test_commit_live(dp, &lp, &pol, &comp, NULL, 0);
+	live_policy_free(&lp);
+	return ret;
+}
+
 #endif /* WARD_TEST_COMMIT_YAML_H */

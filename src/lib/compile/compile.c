@@ -211,10 +211,18 @@ static const __u32 ct_timeout_default[WARD_CT_TO_MAX] = {
 	[WARD_CT_TO_ICMP]		= 30,
 };
 
+static void pf_main_free(struct pf_main *pf)
+{
+	if (pf)
+		free(pf->entries);
+	free(pf);
+}
+
 int compile_policy(const struct pol_policy *pol, struct compiled *out,
 		   char *err, size_t errlen)
 {
 	struct builder b = { .pol = pol, .out = out, .err = err, .errlen = errlen };
+	struct pf_main *pf = NULL;
 	size_t i;
 	int ret;
 
@@ -254,8 +262,18 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	if (ret)
 		goto err_nomem;
 	ret = compile_walk_root(&b);
-	if (!ret)
-		ret = compile_expand_prefixes(&b);
+	if (ret)
+		goto err;
+	pf = malloc(sizeof(*pf));
+	if (!pf)
+		goto err_nomem;
+	memcpy(pf->tuples, out->hdr.tuples, sizeof(pf->tuples));
+	pf->n_entries = out->n_entries;
+	pf->entries = malloc((out->n_entries ? out->n_entries : 1) * sizeof(*pf->entries));
+	if (!pf->entries)
+		goto err_nomem;
+	memcpy(pf->entries, out->entries, out->n_entries * sizeof(*pf->entries));
+	ret = compile_expand_prefixes(&b);
 	if (ret)
 		goto err;
 	compile_finish(out, false);
@@ -264,11 +282,15 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 		if (ret)
 			goto err;
 	}
+	if (compile_prefilter(out, pf))
+		goto err_nomem;
+	pf_main_free(pf);
 	return 0;
 
 err_nomem:
 	ret = compile_fail(&b, -ENOMEM, "out of memory");
 err:
+	pf_main_free(pf);
 	compiled_free(out);
 	return ret;
 }
@@ -280,6 +302,8 @@ void compiled_free(struct compiled *c)
 	free(c->rules);
 	free(c->names);
 	free(c->entries);
+	free(c->pf_src);
+	free(c->pf_port);
 	for (i = 0; i < c->n_zones; i++)
 		free(c->zones[i]);
 	free(c->zones);

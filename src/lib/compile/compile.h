@@ -40,6 +40,17 @@ struct cls_entry {
 	__u8	cpe_plen;
 };
 
+/* Prefilter entries (compile_prefilter.c); key.slot is set at commit. */
+struct pf_src {
+	struct ward_pf_src_key key;
+	struct ward_pf_val val;		/* val.stat set at commit */
+};
+
+struct pf_port {
+	struct ward_pf_port_key key;
+	struct ward_pf_val val;
+};
+
 struct compiled {
 	struct ward_policy_hdr hdr;	/* generation is set at commit */
 	struct ward_rule *rules;	/* indexed by rule (priority); stat set at commit */
@@ -55,6 +66,10 @@ struct compiled {
 	/* to_fqdn: tuple.fqdn and an entry's dst[0] hold the set's index + 1
 	 * in fqdn.sets; dp_commit() turns that into the set's pinned id. */
 	struct pol_fqdn fqdn;			/* a copy of the policy's */
+	struct pf_src *pf_src;		/* the prefilter: hdr.n_pf_src of them */
+	size_t	n_pf_src;
+	struct pf_port *pf_port;
+	size_t	n_pf_port;
 };
 
 /* 0, or -EINVAL/-E2BIG/-ENOMEM with err saying which rule and why. */

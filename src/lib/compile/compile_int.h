@@ -10,6 +10,7 @@
  *   compile_cpe.c      controlled prefix expansion: fewer shapes
  *   compile_dryrun.c   the dry-run rules' classifier, after the main one
  *   compile_nat.c      the nat: section
+ *   compile_prefilter.c the drops decided right after parsing
  */
 #ifndef WARD_COMPILE_INT_H
 #define WARD_COMPILE_INT_H
@@ -95,5 +96,17 @@ int compile_dryrun(struct builder *b);
 /* nat: -> c->nat, naming interfaces that are not zones in c->if_names.
  * The config reader checked it all: only -ENOMEM. */
 int compile_nat(const struct pol_policy *pol, struct compiled *c);
+
+/* The main classifier's entries and shapes as the tree walk made them,
+ * before prefix expansion and ordering (compile_prefilter's input). */
+struct pf_main {
+	struct ward_tuple tuples[WARD_MAX_TUPLES];
+	struct cls_entry *entries;
+	size_t	n_entries;
+};
+
+/* compile_prefilter.c: c->pf_src, c->pf_port and their counts in c->hdr,
+ * from main and the finished dry-run classifier. 0 or -ENOMEM. */
+int compile_prefilter(struct compiled *c, const struct pf_main *main);
 
 #endif /* WARD_COMPILE_INT_H */

@@ -34,6 +34,16 @@ struct dp_link {
 	struct ward_iface info;		/* zone and name ids for the rules */
 };
 
+/* The prefilter keys a slot holds (dp_prefilter.c); known false: unknown,
+ * as after a restart over pinned maps. */
+struct dp_pf_slot {
+	struct ward_pf_src_key *src;
+	size_t	n_src;
+	struct ward_pf_port_key *port;
+	size_t	n_port;
+	bool	known;
+};
+
 struct dataplane {
 	struct ward_bpf *skel;
 	char	pin_dir[256];
@@ -47,6 +57,7 @@ struct dataplane {
 	size_t	n_live_entries;
 	bool	live_known;
 	bool	inactive_clean;
+	struct dp_pf_slot pf[WARD_SLOTS];	/* prefilter keys written, per slot */
 	struct ward_rule_name *names;	/* mmap of ward_rule_names */
 	int	ncpus;
 	__u32	max_flows;		/* size of the flow table */

@@ -43,4 +43,12 @@ void dp_hook_detach(int ifindex, int mode);
 /* dp_link.c: may the fast path redirect to and from this link? */
 bool dp_fast_path_wanted(const struct dataplane *dp, const struct dp_link *l);
 
+/* dp_prefilter.c: a slot's prefilter entries (stat: the rules' stat
+ * indices, by rule). dp_pf_write: 0 or -errno. dp_pf_free: forget the
+ * keys kept (dp_close). */
+#define ENOTSUPP_	524	/* the kernel's ENOTSUPP, not in userspace errno.h */
+int dp_pf_write(struct dataplane *dp, const struct compiled *c, const __u32 *stat, __u32 slot);
+void dp_pf_clear(struct dataplane *dp, __u32 slot);
+void dp_pf_free(struct dataplane *dp, __u32 slot);
+
 #endif /* WARD_DATAPLANE_INT_H */

@@ -329,6 +329,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	if (!dp->inactive_clean) {
 		clear_cls_scan(dp, slot);
 		clear_ifaces(dp, slot);
+		dp_pf_clear(dp, slot);
 		dp->inactive_clean = true;
 	}
 	snprintf(dp->names[WARD_STAT_DEFAULT].name, WARD_RULE_NAME_MAX, "default");
@@ -340,6 +341,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 		err = write_rules(dp, c, stat, slot);
 	if (!err)
 		err = write_entries(dp, copy, c->n_entries, slot);
+	if (!err)
+		err = dp_pf_write(dp, c, stat, slot);
 	for (i = 0; i < n_links && !err; i++) {
 		struct ward_iface_key k = { .ifindex = links[i].ifindex, .slot = slot };
 
@@ -359,6 +362,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 		if (clear_entries(dp, copy, c->n_entries, slot))
 			dp->inactive_clean = false;
 		clear_ifaces(dp, slot);
+		dp_pf_clear(dp, slot);
 		dp_fqdn_abort(dp, fqdn_undo);
 		fqdn_undo = NULL;
 		goto out;
@@ -390,6 +394,7 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	    clear_entries(dp, dp->live_entries, dp->n_live_entries, old))
 		clear_cls_scan(dp, old);
 	clear_ifaces(dp, old);
+	dp_pf_clear(dp, old);
 	dp_fqdn_end(dp, c, fqdn_ids);
 	release_stale_names(dp, stat, c->n_rules);
 	free(dp->live_entries);
@@ -398,8 +403,8 @@ int dp_commit(struct dataplane *dp, const struct compiled *c,
 	dp->live_known = true;
 	copy = NULL;
 	pr_info("policy generation %llu live: %zu rules, %zu classifier entries, "
-		"%u match shapes\n", (unsigned long long)dp->generation, c->n_rules,
-		c->n_entries, c->hdr.n_tuples);
+		"%u match shapes, %zu prefilter entries\n", (unsigned long long)dp->generation,
+		c->n_rules, c->n_entries, c->hdr.n_tuples, c->n_pf_src + c->n_pf_port);
 out:
 	dp_fqdn_undo_free(fqdn_undo);
 	free(copy);

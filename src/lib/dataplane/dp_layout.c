@@ -33,7 +33,8 @@ struct dp_layout_cur {
 /* Every map of ward.bpf.o that is pinned (ward_tx_ports never is). */
 static const struct dp_layout_cur dp_layouts[] = {
 	{ "ward_state",		 DP_KIND_STATE,	  1, 1 },
-	{ "ward_policy",	 DP_KIND_POLICY,  2, 1 },	/* 2: n_dry_tuples, ranks */
+	{ "ward_policy",	 DP_KIND_POLICY,  3, 1 },	/* 2: n_dry_tuples, ranks;
+								 * 3: n_pf_src, n_pf_port */
 	{ "ward_cls",		 DP_KIND_POLICY,  2, 1 },	/* 2: ward_cls_key.rank */
 	{ "ward_rules",		 DP_KIND_POLICY,  1, 1 },
 	{ "ward_ifaces",	 DP_KIND_STATE,	  1, 1 },	/* the attached links */
@@ -69,6 +70,8 @@ static const struct dp_layout_cur dp_layouts[] = {
 	{ "ward_csum_buf",	 DP_KIND_SCRATCH, 1, 1 },
 	{ "ward_scratch",	 DP_KIND_SCRATCH, 1, 1 },
 	{ "ward_ct_revoked",	 DP_KIND_STATE,	  1, 1 },
+	{ "ward_pf_src",	 DP_KIND_POLICY,  1, 1 },	/* the prefilter */
+	{ "ward_pf_port",	 DP_KIND_POLICY,  1, 1 },
 };
 
 static const struct dp_layout_cur *layout_cur(const char *map)

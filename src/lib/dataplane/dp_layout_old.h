@@ -63,4 +63,10 @@ _Static_assert(sizeof(struct ward_ct_val_v1) == 120, "ward_ct_val_v1 is ABI");
  * that change. Their contents are the daemon's to rewrite, not carried.
  */
 
+/*
+ * ward_policy layouts 1 and 2 (up to the prefilter): the header without
+ * n_pf_src and n_pf_port, 8 bytes shorter. Rewritten by the daemon.
+ */
+#define WARD_POLICY_HDR_V2_SIZE	(56 + 48 * WARD_MAX_TUPLES)
+
 #endif /* WARD_DP_LAYOUT_OLD_H */

@@ -361,5 +361,7 @@ void dp_close(struct dataplane *dp, bool detach)
 	ward_bpf__destroy(dp->skel);
 	free(dp->links);
 	free(dp->live_entries);
+	dp_pf_free(dp, 0);
+	dp_pf_free(dp, 1);
 	memset(dp, 0, sizeof(*dp));
 }
