@@ -63,7 +63,7 @@ struct dir {			/* one direction: read rx, write tx */
 	uint64_t rng;
 	struct held held[MAX_HELD];
 	int nheld;
-	unsigned long long in, out, lost, dup, reord, corrupt, other;
+	unsigned long long in, out, lost, dup, reord, corrupt, other, oversize;
 };
 
 static double p_loss, p_dup, p_reorder, p_corrupt;
@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 				if (from.sll_pkttype == PACKET_OUTGOING)
 					continue;
 				if ((size_t)len > sizeof(buf)) {	/* offload left on: a test setup error */
-					d->lost++;
+					d->oversize++;
 					continue;
 				}
 				forward(d, buf, (size_t)len);
@@ -330,8 +330,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < ndirs; i++) {
 		struct dir *d = &dirs[i];
 
-		fprintf(out, "%s in %llu out %llu lost %llu dup %llu reorder %llu corrupt %llu other %llu\n",
-			d->name, d->in, d->out, d->lost, d->dup, d->reord, d->corrupt, d->other);
+		fprintf(out, "%s in %llu out %llu lost %llu dup %llu reorder %llu corrupt %llu other %llu oversize %llu\n",
+			d->name, d->in, d->out, d->lost, d->dup, d->reord, d->corrupt, d->other,
+			d->oversize);
 	}
 	if (out != stderr)
 		fclose(out);
