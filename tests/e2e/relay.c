@@ -8,7 +8,7 @@
  * untouched, so the link itself always comes up.
  *
  *   ward_relay [-l LOSS] [-d DUP] [-r REORDER] [-g GAP] [-c CORRUPT]
- *              [-s SEED] [-S STATSFILE] IF1:IF2 [IF3:IF4 ...]
+ *              [-s SEED] [-S STATSFILE] [-w PREFIX] IF1:IF2 [IF3:IF4 ...]
  *
  * Probabilities are percentages (floats). A reordered frame is held and
  * sent after the next GAP frames of its direction (default 3), or after
@@ -24,6 +24,10 @@
  * The interfaces' senders must not use offloads (ethtool -K DEV tx off
  * tso off gso off gro off): a frame read here is sent as it is, so it must
  * be an MTU frame with its checksum filled in.
+ *
+ * -w PREFIX records the first 128 bytes of every frame in pcap files, per
+ * direction what was read (PREFIX-IF1>IF2-in.pcap) and what was sent
+ * (...-out.pcap): a firewall between two relays then shows what it dropped.
  *
  * On SIGTERM or SIGINT the relay writes one line of counters per direction
  * to STATSFILE (or stderr) and exits 0.
@@ -41,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,8 +68,11 @@ struct dir {			/* one direction: read rx, write tx */
 	uint64_t rng;
 	struct held held[MAX_HELD];
 	int nheld;
-	unsigned long long in, out, lost, dup, reord, corrupt, other, oversize;
+	unsigned long long in, out, lost, dup, reord, corrupt, other, oversize, rx_full;
+	FILE *pcap_in, *pcap_out;
 };
+
+#define PCAP_SNAP 128
 
 static double p_loss, p_dup, p_reorder, p_corrupt;
 static int gap = 3;
@@ -105,7 +113,7 @@ static int chance(struct dir *d, double pct)
 static int open_if(const char *name, int *ifindex)
 {
 	struct sockaddr_ll sll = { 0 };
-	int fd, one = 1;
+	int fd, one = 1, rcvbuf = 32 << 20;
 
 	*ifindex = if_nametoindex(name);
 	if (!*ifindex) {
@@ -127,7 +135,43 @@ static int open_if(const char *name, int *ifindex)
 	}
 	/* Frames we send must not come back to us on the other socket. */
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	/* A burst must wait here, not be lost before the relay decides:
+	 * what is lost is what -l says (the rest is counted as rx_full). */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	return fd;
+}
+
+static FILE *pcap_open(const char *prefix, const char *name, const char *what)
+{
+	/* pcap: magic, v2.4, tz 0, sigfigs 0, snaplen, Ethernet */
+	static const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, PCAP_SNAP, 1 };
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s-%s-%s.pcap", prefix, name, what);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "ward_relay: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	fwrite(hdr, sizeof(hdr), 1, f);
+	return f;
+}
+
+static void pcap_write(FILE *f, const unsigned char *buf, size_t len)
+{
+	struct timeval tv;
+	uint32_t rec[4];
+
+	if (!f)
+		return;
+	gettimeofday(&tv, NULL);
+	rec[0] = (uint32_t)tv.tv_sec;
+	rec[1] = (uint32_t)tv.tv_usec;
+	rec[2] = len < PCAP_SNAP ? (uint32_t)len : PCAP_SNAP;
+	rec[3] = (uint32_t)len;
+	fwrite(rec, sizeof(rec), 1, f);
+	fwrite(buf, rec[2], 1, f);
 }
 
 static void send_frame(struct dir *d, const unsigned char *buf, size_t len)
@@ -139,8 +183,10 @@ static void send_frame(struct dir *d, const unsigned char *buf, size_t len)
 	sll.sll_halen = ETH_ALEN;
 	memcpy(sll.sll_addr, buf, ETH_ALEN);
 	/* A full socket buffer is a lost frame, as on a real link. */
-	if (sendto(d->tx, buf, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len)
+	if (sendto(d->tx, buf, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len) {
 		d->out++;
+		pcap_write(d->pcap_out, buf, len);
+	}
 }
 
 /* Send the held frames whose turn came (after GAP frames, or HOLD_MS). */
@@ -184,6 +230,7 @@ static void forward(struct dir *d, unsigned char *buf, size_t len)
 	int dup;
 
 	d->in++;
+	pcap_write(d->pcap_in, buf, len);
 	if (!l4) {		/* ARP, ND, anything else: the link's plumbing */
 		d->other++;
 		send_frame(d, buf, len);
@@ -223,7 +270,7 @@ static void forward(struct dir *d, unsigned char *buf, size_t len)
 static void usage(void)
 {
 	fprintf(stderr, "usage: ward_relay [-l LOSS%%] [-d DUP%%] [-r REORDER%%] [-g GAP] "
-		"[-c CORRUPT%%] [-s SEED] [-S STATSFILE] IF1:IF2 [IF3:IF4 ...]\n");
+		"[-c CORRUPT%%] [-s SEED] [-S STATSFILE] [-w PREFIX] IF1:IF2 [IF3:IF4 ...]\n");
 	exit(2);
 }
 
@@ -241,14 +288,14 @@ static double pct_arg(const char *opt, const char *s)
 
 int main(int argc, char **argv)
 {
-	const char *statsfile = NULL;
+	const char *statsfile = NULL, *pcap_prefix = NULL;
 	unsigned long long seed = 1;
 	struct pollfd pfd[2 * MAX_PAIRS];
 	static unsigned char buf[FRAME_MAX];
 	FILE *out;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "l:d:r:g:c:s:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:d:r:g:c:s:S:w:")) != -1) {
 		switch (opt) {
 		case 'l': p_loss = pct_arg("-l", optarg); break;
 		case 'd': p_dup = pct_arg("-d", optarg); break;
@@ -263,6 +310,7 @@ int main(int argc, char **argv)
 			break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'S': statsfile = optarg; break;
+		case 'w': pcap_prefix = optarg; break;
 		default: usage();
 		}
 	}
@@ -285,6 +333,12 @@ int main(int argc, char **argv)
 		*ba = (struct dir){ .rx = fb, .tx = fa, .tx_ifindex = ia };
 		snprintf(ab->name, sizeof(ab->name), "%s>%s", a, b);
 		snprintf(ba->name, sizeof(ba->name), "%s>%s", b, a);
+		if (pcap_prefix) {
+			ab->pcap_in = pcap_open(pcap_prefix, ab->name, "in");
+			ab->pcap_out = pcap_open(pcap_prefix, ab->name, "out");
+			ba->pcap_in = pcap_open(pcap_prefix, ba->name, "in");
+			ba->pcap_out = pcap_open(pcap_prefix, ba->name, "out");
+		}
 		/* Distinct, never zero, repeatable streams per direction. */
 		ab->rng = (seed + 1) * 0x9E3779B97F4A7C15ULL + (uint64_t)ndirs;
 		ba->rng = (seed + 1) * 0x9E3779B97F4A7C15ULL + (uint64_t)ndirs + 1;
@@ -329,10 +383,18 @@ int main(int argc, char **argv)
 		out = stderr;
 	for (i = 0; i < ndirs; i++) {
 		struct dir *d = &dirs[i];
+		struct tpacket_stats st;
+		socklen_t sl = sizeof(st);
 
-		fprintf(out, "%s in %llu out %llu lost %llu dup %llu reorder %llu corrupt %llu other %llu oversize %llu\n",
+		if (!getsockopt(d->rx, SOL_PACKET, PACKET_STATISTICS, &st, &sl))
+			d->rx_full = st.tp_drops;
+		fprintf(out, "%s in %llu out %llu lost %llu dup %llu reorder %llu corrupt %llu other %llu oversize %llu rx_full %llu\n",
 			d->name, d->in, d->out, d->lost, d->dup, d->reord, d->corrupt, d->other,
-			d->oversize);
+			d->oversize, d->rx_full);
+		if (d->pcap_in)
+			fclose(d->pcap_in);
+		if (d->pcap_out)
+			fclose(d->pcap_out);
 	}
 	if (out != stderr)
 		fclose(out);

@@ -31,6 +31,11 @@
 #   SEED=            the relay's seed (same decisions for the same frames)
 #   PATHS="nft xdp tc"   which paths (nft is the control: always run)
 #   KEEP_GOING=1     print the table but never fail (for bench runs)
+#   CAPTURE=DIR      the relays record every frame into and out of each
+#                    firewall (pcap, DIR/PATH-...; tests/e2e/impaired_drops.py
+#                    lists what a firewall dropped)
+#   OUT=DIR          keep the transfer log, relay counters, wardd logs and
+#                    flow logs there
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +53,7 @@ MNTS=()
 e2e_need iperf3 iperf3
 e2e_need nft nftables
 e2e_need ethtool ethtool
+e2e_need ss iproute2
 [ -x "$RELAY" ] || e2e_error "$RELAY not built (make all builds it)"
 [ -x "$WARDD" ] || e2e_error "$WARDD not built (make all)"
 
@@ -104,7 +110,7 @@ build_path() {
 	ip netns exec "$f" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.fc.rp_filter=0 net.ipv4.conf.fs.rp_filter=0
 	ip netns exec "$r" "$RELAY" -l "$LOSS" -d "$DUP" -r "$REORDER" -g "$GAP" -c "$CORRUPT" \
-		-s "$SEED" -S "$TMP/relay-$p.stats" rc:rf rg:rs 2>"$TMP/relay-$p.err" &
+		-s "$SEED" -S "$TMP/relay-$p.stats" ${CAPTURE:+-w "$CAPTURE/$p"} rc:rf rg:rs 2>"$TMP/relay-$p.err" &
 	BG_PIDS+=($!)
 	echo $! >"$TMP/relay-$p.pid"
 	# Servers: a 1 MB file over HTTP (iperf3 servers start per transfer).
@@ -186,6 +192,17 @@ curl_run() {
 	fi
 }
 
+# listening NS PORT: wait until a server listens (a loaded machine takes
+# seconds to start python); a refused connect is the test's race, not ward.
+listening() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	e2e_error "no server listening on port $2 in $1 after 10 s"
+}
+
 # iperf_run P: echo one of connect, stall, ok (a fresh one-off server each).
 iperf_run() {
 	local p=$1 s spid rc=0 verdict
@@ -193,7 +210,7 @@ iperf_run() {
 	ip netns exec "$s" iperf3 -s -1 -B $SRV -p 5201 >/dev/null 2>&1 &
 	spid=$!
 	BG_PIDS+=($spid)
-	sleep 0.3
+	listening "$s" 5201
 	ip netns exec "$(ns c "$p")" timeout $((SECS + 40)) iperf3 -c $SRV -p 5201 -t "$SECS" -J \
 		--connect-timeout 15000 >"$TMP/iperf.json" 2>&1 || rc=$?
 	kill -9 "$spid" 2>/dev/null || true
@@ -224,7 +241,7 @@ PY
 declare -A N
 count() { N[$1]=$(( ${N[$1]:-0} + 1 )); }
 
-mkdir -p "$TMP/www"
+mkdir -p "$TMP/www" ${CAPTURE:+"$CAPTURE"}
 head -c $SIZE /dev/urandom >"$TMP/www/blob"
 : >"$TMP/transfers.log"
 echo "impairment: loss $LOSS% dup $DUP% reorder $REORDER% (gap $GAP) corrupt $CORRUPT% seed $SEED, both links, both directions"
@@ -239,6 +256,7 @@ for p in $PATHS; do
 done
 # Baseline through each path: the client reaches the server at all.
 for p in $PATHS; do
+	listening "$(ns s "$p")" 8080
 	ip netns exec "$(ns c "$p")" curl -s -o /dev/null -m 10 --retry 3 "http://$SRV:8080/" ||
 		{ [ "$p" = nft ] && e2e_error "baseline: no HTTP through the nftables path (relay or setup broken)"; true; }
 done
@@ -315,6 +333,11 @@ for (reason, side, port), n in sorted(c.items()):
     print("ward %s: %s %s port %s: %d logged" % (sys.argv[2], reason, side, port, n))
 PY
 done
+if [ -n "${OUT:-}" ]; then
+	mkdir -p "$OUT"
+	cp "$TMP"/transfers.log "$TMP"/relay-*.stats "$TMP"/wardd-*.log "$OUT"/ 2>/dev/null || true
+	cp "$TMP"/flows-*.json "$OUT"/ 2>/dev/null || true
+fi
 if grep -q 'oversize [1-9]' "$TMP"/relay-*.stats; then
 	e2e_error "the relay saw offloaded (oversized) frames: ethtool -K did not take"
 fi
