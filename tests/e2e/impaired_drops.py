@@ -52,9 +52,25 @@ def tcp(buf):
     plen = tot - ihl - doff
     src, dst = buf[26:30], buf[30:34]
     key = (src, dst, ipid, sport, dport, seq, ack, off_flags, win, tot)
-    return dict(key=key, src=src, dst=dst, sport=sport, dport=dport, seq=seq, ack=ack,
+    return dict(key=key, csum=csum_ok(buf), src=src, dst=dst, sport=sport, dport=dport, seq=seq, ack=ack,
                 flags=flags, win=win, plen=plen, wscale=wscale,
                 end=(seq + plen + (1 if flags & 3 else 0)) & 0xffffffff)
+
+
+def csum_ok(buf):
+    """The TCP checksum of a fully captured IPv4 frame (None: truncated)."""
+    ihl = (buf[14] & 15) * 4
+    tot = struct.unpack_from("!H", buf, 16)[0]
+    if len(buf) < 14 + tot:
+        return None
+    seg = buf[14 + ihl:14 + tot]
+    data = buf[26:34] + struct.pack("!HH", 6, len(seg)) + seg
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return total == 0xffff
 
 
 def fl(f):
@@ -69,7 +85,8 @@ def rel(a, b):
 
 def main():
     prefix = sys.argv[1]
-    sys.argv = [a for a in sys.argv if a != "-a"] + (["-a"] if "-a" in sys.argv else [])
+    show_all = "-a" in sys.argv
+    sys.argv = [a for a in sys.argv if a != "-a"]
     sides = [("client->server", "rc>rf-out", "rg>rs-in"), ("server->client", "rs>rg-out", "rf>rc-in")]
     events = []  # (time, kind, seg): kind "in" sent into the firewall, "out" came out
     for name, into, outof in sides:
@@ -94,12 +111,6 @@ def main():
             if passed[s["key"]] > 0:
                 passed[s["key"]] -= 1
                 continue
-            # Dropped (or lost in the relay's socket buffer, rx_full: then it
-            # is usually ahead of anything that passed; -a shows those too).
-            ahead = snd["end"] is not None and rel(s["end"], snd["end"]) > 0 and s["plen"] > 0
-            if ahead and "-a" not in sys.argv:
-                drops["data ahead of all that passed (lost in the relay's socket buffer?)"] += 1
-                continue
             what = []
             if snd["end"] is not None:
                 d = rel(s["end"], snd["end"])
@@ -114,8 +125,14 @@ def main():
                     what.append("(maxackwin %d)" % snd["maxwin"])
             if snd["maxack"] is not None and s["flags"] & 16:
                 what.append("ack %+d vs own highest ack" % rel(s["ack"], snd["maxack"]))
-            if snd["rst"] or rcv["rst"]:
+            if s["csum"] is False:
+                why = "corrupted (bad TCP checksum)"
+            elif snd["rst"] or rcv["rst"]:
                 why = "after a RST passed (flow closed)"
+            elif s["plen"] > 0 and snd["end"] is not None and rel(s["end"], snd["end"]) > 0:
+                # Ahead of anything that passed: dropped by the firewall,
+                # or lost before the relay read it (rx_full in its counters).
+                why = "data ahead of all that passed"
             elif s["plen"] > 0 and rcv["maxack"] is not None and rel(s["end"], rcv["maxack"]) <= 0:
                 why = "data the receiver had acknowledged (late duplicate or spurious retransmission)"
             elif s["plen"] == 0 and snd["maxack"] is not None and rel(s["ack"], snd["maxack"]) < 0:
@@ -124,7 +141,7 @@ def main():
                 why = "other"
             what.append("=> " + why)
             drops[why] += 1
-            if shown < limit:
+            if shown < limit and (why == "other" or show_all):
                 shown += 1
                 print("DROP %.6f %s:%d>%s:%d %s seq %d len %d ack %d win %d | %s" % (
                     ts, ".".join(map(str, s["src"])), s["sport"], ".".join(map(str, s["dst"])),
