@@ -16,7 +16,8 @@
 # drop, new flows only from the client to tcp/8080, tcp/5201 and udp/5001.
 # Each run fetches a 1 MB file with curl from python's http.server on 8080
 # and runs iperf3 to 5201, path after path. Per path it counts transfers that
-# never connected, that stalled or failed after connecting, and completed;
+# never connected, that stalled (failed after connecting, or an iperf3
+# second that moved no byte), and completed;
 # at the end, ward's flows that never saw a reply and its drops by reason.
 #
 # Verdict: ward has no more never-connected and no more stalled transfers
@@ -155,6 +156,7 @@ rules:
   - { name: iperf, in: lan, proto: tcp, port: 5201, action: accept }
   - { name: udp, in: lan, proto: udp, port: 5001, action: accept }
 EOF
+	: >"$TMP/wardd-$mode.log"
 	ip netns exec "$f" "$WARDD" -d -c "$TMP/ward-$mode.yaml" -p "$TMP/bpffs-$mode/ward" \
 		--api "unix:$TMP/api-$mode.sock" >"$TMP/wardd-$mode.log" 2>&1 &
 	BG_PIDS+=($!)
@@ -226,7 +228,9 @@ err = d.get("error", "")
 recv = d.get("end", {}).get("sum_received", {}).get("bytes", 0)
 idle = sum(1 for i in d.get("intervals", []) if i.get("sum", {}).get("bytes", 1) == 0)
 if rc == 0 and not err and recv > 0:
-    v = "ok"
+    # A second that moved no byte is a stall the user sees, even if the
+    # transfer went on afterwards.
+    v = "stall" if idle else "ok"
 elif "unable to connect" in err or ("connect" in err and not d.get("intervals")):
     v = "connect"
 else:
