@@ -38,7 +38,7 @@ all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_tes
 	$(BUILD)/ward_ct_linux_test $(BUILD)/ward_ct_pressure_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
-	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test $(BUILD)/xdp_pass.bpf.o \
+	$(BUILD)/ward_frag_test $(BUILD)/ward_prefilter_test $(BUILD)/xdp_pass.bpf.o $(BUILD)/ward_relay \
 	$(BUILD)/ward_microbench
 
 $(BUILD)/vmlinux.h:
@@ -53,6 +53,12 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDR)
 # receive what ward sends back with XDP_TX (tests/e2e/test_reject.sh).
 $(BUILD)/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Test helper: an impaired link (loss, duplicate, reorder, corrupt) in
+# userspace, since this kernel has no netem (tests/e2e/test_impaired.sh).
+$(BUILD)/ward_relay: tests/e2e/relay.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@
 
 # One object holds both entry points and a single set of maps.
 $(BUILD)/ward.bpf.o: $(BUILD)/bpf/xdp.bpf.o $(BUILD)/bpf/tc.bpf.o $(BUILD)/bpf/path.bpf.o \

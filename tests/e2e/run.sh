@@ -42,8 +42,11 @@ for combo in "xdp 4 udp" "xdp 6 syn" "tc 4 syn" "tc 6 udp"; do
 	set -- $combo
 	run "ct_flood ($1 ipv$2 $3)" QUICK=1 MODE=$1 FAMILY=$2 KIND=$3 bash ./test_ct_flood.sh
 done
+# The impaired link (loss, duplicate, reorder, corrupt): ward xdp, ward tc
+# and nftables side by side, short.
+run "impaired (xdp, tc, nftables)" QUICK=1 bash ./test_impaired.sh
 for t in test_*.sh; do
-	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh|test_fqdn.sh|test_ct_linux.sh|test_ct_flood.sh) continue ;; esac
+	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh|test_fqdn.sh|test_ct_linux.sh|test_ct_flood.sh|test_impaired.sh) continue ;; esac
 	run "${t%.sh}" bash "./$t"
 done
 echo "e2e: $pass passed, $failed failed, $errors test errors"
