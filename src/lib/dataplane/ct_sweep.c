@@ -12,7 +12,8 @@
  * - A walk of the table (bpf_map_lookup_batch: the kernel walks, one call
  *   returns thousands of flows) for what outlives its ring check: answered
  *   flows and unanswered ones still talking. A whole pass takes
- *   CT_WALK_PERIOD_S, shorter under pressure, and the walk stops while
+ *   CT_WALK_PERIOD_S or half the shortest timeout if less, shorter under
+ *   pressure, and the walk stops while
  *   the table is empty. Its steps are spread over the period, so an idle
  *   daemon does nothing and a full one does a few milliseconds a second.
  */
@@ -176,9 +177,20 @@ static size_t walk(struct dataplane *dp, __u64 now)
 	size_t flows = dp_ct_count(dp), steps, gone = 0;
 	__u32 scale = dp->ct_ctl ? dp->ct_ctl->scale : WARD_CT_SCALE_ONE;
 	__u64 period = CT_WALK_PERIOD_S * NSEC, gap;
+	int i;
 
 	if (!flows && !dp->walk_started)
 		return 0;
+	/*
+	 * A pass takes no longer than half the shortest timeout: an answered
+	 * flow that expired (a UDP exchange, a closed connection) gives its
+	 * slot and its NAT port back within half a timeout of expiring, as
+	 * before the ring, not up to CT_WALK_PERIOD_S later (a pass every 5 s
+	 * at the default timeouts, tcp_close being 10 s).
+	 */
+	for (i = 0; i < WARD_CT_TO_MAX; i++)
+		if (dp->ct_timeout[i] && (__u64)dp->ct_timeout[i] * NSEC / 2 < period)
+			period = (__u64)dp->ct_timeout[i] * NSEC / 2;
 	if (scale < WARD_CT_SCALE_ONE)
 		period = period / WARD_CT_SCALE_ONE * scale;
 	if (period < NSEC)
