@@ -311,6 +311,8 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CT_TCPF_SYNACK	(1 << 4)	/* sent a SYN-ACK */
 #define WARD_CT_TCPF_SYN_PASSED	(1 << 5)	/* sent a SYN on a live flow, passed untracked:
 						 * fin_end holds its end (no FIN sent yet) */
+#define WARD_CT_TCPF_ACK_IGNORED	(1 << 6)	/* originator in SYN_SENT: the peer's bare ACK
+						 * passed ignored; fin_end holds its ack */
 
 /* ward_ct_val.flags */
 #define WARD_CTF_REPLIED	(1 << 0)	/* the responder has sent something */
