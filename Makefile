@@ -35,7 +35,7 @@ PB_O	:= $(BUILD)/api/ward.pb-c.o
 .PHONY: all deps prereqs check unit bpftest e2e config-test difftest demo bench clean layout-check \
 	fuzz fuzz-smoke fuzz-build fuzzers sanitize sanitize-build
 all: $(BUILD)/wardd $(BUILD)/wardctl $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test \
-	$(BUILD)/ward_ct_linux_test $(BUILD)/test_unit \
+	$(BUILD)/ward_ct_linux_test $(BUILD)/ward_ct_pressure_test $(BUILD)/test_unit \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_fqdn_bench \
 	$(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
 	$(BUILD)/ward_frag_test $(BUILD)/xdp_pass.bpf.o \
@@ -86,16 +86,23 @@ $(BUILD)/wardd: $(WARDD_SRC) $(BUILD)/libward.a $(PB_O)
 $(BUILD)/wardctl: $(WARDCTL_SRC) $(PB_O)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(PB_O) $(GRPC_LIBS) -o $@
 
-$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_bpf_test: tests/bpf/test_bpf.c tests/bpf/bpf_harness.c tests/bpf/test_bpf_parser.c \
+		tests/bpf/test_bpf_malformed.c tests/bpf/test_bpf_rules.c tests/bpf/test_bpf_commit.c \
+		$(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_fqdn_test: tests/bpf/test_fqdn.c tests/bpf/test_fqdn_track.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_test: tests/bpf/test_ct.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_test: tests/bpf/test_ct.c tests/bpf/ct_harness.c tests/bpf/test_ct_tcp.c \
+		tests/bpf/test_ct_tcp_close.c tests/bpf/test_ct_udp_icmp.c tests/bpf/test_ct_policy.c \
+		tests/bpf/test_ct_table.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
-$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+$(BUILD)/ward_ct_linux_test: tests/bpf/test_ct_linux.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
+	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
+
+$(BUILD)/ward_ct_pressure_test: tests/bpf/test_ct_pressure.c tests/bpf/ct_harness.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
 	$(CC) $(CFLAGS) -Itests/bpf $(filter %.c,$^) $(BUILD)/libward.a $(LDLIBS) -o $@
 
 $(BUILD)/ward_nat_test: tests/bpf/test_nat.c $(wildcard tests/bpf/*.h) $(BUILD)/libward.a
@@ -176,11 +183,13 @@ config-test: $(BUILD)/wardd
 	./tests/config/run.sh
 
 bpftest: $(BUILD)/ward_bpf_test $(BUILD)/ward_ct_test $(BUILD)/ward_ct_linux_test \
+	$(BUILD)/ward_ct_pressure_test \
 	$(BUILD)/ward_fqdn_test $(BUILD)/ward_reject_test $(BUILD)/ward_nat_test $(BUILD)/ward_dryrun_test \
 	$(BUILD)/ward_frag_test
 	$(BUILD)/ward_bpf_test
 	$(BUILD)/ward_ct_test
 	$(BUILD)/ward_ct_linux_test
+	$(BUILD)/ward_ct_pressure_test
 	$(BUILD)/ward_fqdn_test
 	$(BUILD)/ward_reject_test
 	$(BUILD)/ward_nat_test

@@ -44,6 +44,11 @@ __noinline int ward_tcp_precheck_tc(struct __sk_buff *ctx, struct packet *p, int
 	return tcp_precheck(ctx, p, noflow, false);
 }
 
+__noinline int ward_ct_early_drop(void)
+{
+	return ct_early_drop();
+}
+
 __noinline int ward_track_egress(struct packet *p, __u32 pkt_len, __u32 in_ifindex)
 {
 	if (!p)

@@ -72,9 +72,10 @@ struct {
 } ward_counters WARD_MAP;
 
 /*
- * Flows. A plain hash, not an LRU: when it is full a new flow is refused
- * (and counted), it never silently evicts a live one. Userspace sizes it
- * from conntrack.max_flows and expires flows by timeout.
+ * Flows. A plain hash, not an LRU: a flow that saw both directions is never
+ * evicted. When it is full a new flow takes the place of the oldest
+ * unanswered one (early drop, ct_pressure.h), and is refused (ct_full) only
+ * when none is left. Userspace sizes it from conntrack.max_flows.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,6 +84,25 @@ struct {
 	__type(key, struct ward_ct_key);
 	__type(value, struct ward_ct_val);
 } ward_ct WARD_MAP;
+
+/* New flows in the order they were made, and its cursors (abi.h,
+ * bpf/lib/ct_pressure.h). Userspace sizes the ring to the flow table and
+ * maps both. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARD_CT_DEFAULT_MAX);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ward_ct_fifo_ent);
+} ward_ct_fifo WARD_MAP;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ward_ct_ctl);
+} ward_ct_ctl WARD_MAP;
 
 /* First fragments that passed, so that the rest of the datagram follows
  * them. Losing an entry costs one datagram: an LRU is right here. */

@@ -17,6 +17,7 @@
 #include "classify.h"
 #include "dryrun.h"
 #include "conntrack.h"
+#include "ct_pressure.h"
 #include "frag.h"
 #include "events.h"
 #include "nat.h"
@@ -210,14 +211,6 @@ static __always_inline int tcp_precheck(void *ctx, struct packet *p, bool noflow
 	return 0;
 }
 
-/* Removes a flow; the flow count in metrics is opened minus removed. */
-static __always_inline void ct_remove(struct ward_ct_key *k)
-{
-	if (!bpf_map_delete_elem(&ward_ct, k))
-		count(WARD_CNT_CT_GONE);
-	nat_forget(k);
-}
-
 /*
  * An ICMP error about a known flow: its quoted packet belongs to the flow,
  * and the error travels back to that packet's sender (RFC 1122 3.2.2), as
@@ -298,8 +291,13 @@ static __always_inline bool ct_recheck(struct live *lv, struct ward_ct_key *k,
 	return true;
 }
 
-/* Creates the flow of an admitted first packet. Returns -E2BIG when the
- * table is full, 0 otherwise (a flow made meanwhile by another CPU is fine). */
+/* Defined in bpf/path.bpf.c: ct_early_drop() as a global function, verified
+ * once rather than at each of ct_open's inlined call sites. */
+extern int ward_ct_early_drop(void);
+
+/* Creates the flow of an admitted first packet. A full table makes room
+ * by early drop (ct_pressure.h); returns -E2BIG when none could be made,
+ * 0 otherwise (a flow made meanwhile by another CPU is fine). */
 static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 from,
 				   struct packet *p, struct ward_iface *ifc,
 				   const struct decision *d, __u8 flags, __u64 now, __u32 len)
@@ -330,10 +328,14 @@ static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 
 	if (p->proto == IPPROTO_TCP_)
 		tcp_init_orig(vp, p, from);
 	err = bpf_map_update_elem(&ward_ct, k, vp, BPF_NOEXIST);
+	if ((err == -E2BIG_ || err == -ENOMEM_) && ward_ct_early_drop())
+		err = bpf_map_update_elem(&ward_ct, k, vp, BPF_NOEXIST);
 	if (err == -E2BIG_ || err == -ENOMEM_)
 		return -E2BIG_;
-	if (!err)
+	if (!err) {
 		count(WARD_CNT_CT_NEW);
+		ct_fifo_push(k, now);
+	}
 	return 0;
 }
 
@@ -342,8 +344,11 @@ static __always_inline int ct_open(struct live *lv, struct ward_ct_key *k, __u8 
 #define CT_DROP		1
 #define CT_NEW		2
 
-/* A packet of the flow went through: stamp and count it. */
-static __always_inline void ct_stamp(struct ward_ct_val *v, __u8 dir, __u64 now, __u32 len)
+/* A packet of the flow went through: stamp and count it. May run under the
+ * flow's lock (no helpers): true when this packet made the flow answered
+ * (WARD_CTF_ASSURED), for the caller to count. */
+static __always_inline bool ct_stamp(struct ward_ct_val *v, __u8 dir, __u64 now, __u32 len,
+				     bool tcp)
 {
 	v->last_seen = now;
 	if (dir) {
@@ -354,12 +359,21 @@ static __always_inline void ct_stamp(struct ward_ct_val *v, __u8 dir, __u64 now,
 		v->packets[0]++;
 		v->bytes[0] += len;
 	}
+	/* One flag test for an answered flow. TCP: a SYN-ACK is no answer
+	 * until the handshake completes (as nf_conntrack's ASSURED), or a SYN
+	 * flood whose SYN-ACKs the server sends would hold the table. */
+	if (v->flags & WARD_CTF_ASSURED || !(v->flags & WARD_CTF_REPLIED) ||
+	    (tcp && (v->state < WARD_TCP_ESTABLISHED || v->state == WARD_TCP_CLOSE)))
+		return false;
+	v->flags |= WARD_CTF_ASSURED;
+	return true;
 }
 
 static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __u8 from,
 				     __u64 now, __u32 len, __u32 *reason)
 {
 	__u8 dir = from == v->orig ? 0 : 1;
+	bool answered = false;
 	int r = TCP_OK;
 
 	/* TCP tracking reads and moves both sides' windows: under the flow's
@@ -370,15 +384,17 @@ static __always_inline int ct_follow(struct ward_ct_val *v, struct packet *p, __
 		bpf_spin_lock(&v->lock);
 		r = tcp_track(v, p, from);
 		if (r == TCP_OK)
-			ct_stamp(v, dir, now, len);
+			answered = ct_stamp(v, dir, now, len, true);
 		bpf_spin_unlock(&v->lock);
 	} else {
-		ct_stamp(v, dir, now, len);
+		answered = ct_stamp(v, dir, now, len, false);
 		/* As Linux: a query and its answer are not a stream; a flow
 		 * still exchanging 2 s after it began is. */
 		if ((v->flags & WARD_CTF_REPLIED) && now > v->created + WARD_UDP_STREAM_NS)
 			v->flags |= WARD_CTF_STREAM;
 	}
+	if (answered)
+		count(WARD_CNT_CT_ANSWERED);
 
 	switch (r) {
 	case TCP_OK:
@@ -452,8 +468,7 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 			if (ret)
 				v = bpf_map_lookup_elem(&ward_ct, &key);
 		}
-		if (v && ct_expired(lv.hdr, v, p->proto, now)) {
-			ct_remove(&key);
+		if (v && ct_gone(lv.hdr, &key, v, p->proto, now)) {
 			count(WARD_CNT_CT_EXPIRED);
 			v = NULL;
 		}
@@ -477,7 +492,7 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 		if (v->generation != lv.hdr->generation && !(v->flags & WARD_CTF_LOCAL) &&
 		    !ct_recheck(&lv, &key, v)) {
 			ct_revoked_remember(&key, now, lv.hdr);
-			ct_remove(&key);
+			ct_remove_flow(&key, v);
 			return drop(WARD_CNT_DROP_REVOKED);
 		}
 		ret = ct_follow(v, p, from, now, pkt_len, &reason);
@@ -497,7 +512,7 @@ static __always_inline int path_ingress(void *ctx, struct packet *p, __u32 pkt_l
 		if (xl->flags & XL_REPLY)
 			return drop(WARD_CNT_DROP_NAT_STALE);
 		/* A SYN reopening a closed flow: a new flow, decided anew. */
-		ct_remove(&key);
+		ct_remove_flow(&key, v);
 	}
 
 	/* A new flow (or a packet that has none): the rules decide. */
@@ -596,17 +611,15 @@ static __always_inline int path_egress(struct packet *p, __u32 pkt_len, __u32 in
 	now = bpf_ktime_get_coarse_ns();
 	ct_key_of(p, &key, &from);
 	v = bpf_map_lookup_elem(&ward_ct, &key);
-	if (v && ct_expired(lv.hdr, v, p->proto, now)) {
-		ct_remove(&key);
+	if (v && ct_gone(lv.hdr, &key, v, p->proto, now))
 		v = NULL;
-	}
 	if (v) {
 		if (ct_follow(v, p, from, now, pkt_len, &reason) != CT_NEW) {
 			if (!(v->flags & WARD_CTF_LOCAL))
 				count_rule(v->stat, pkt_len);
 			return WARD_PASS;
 		}
-		ct_remove(&key);
+		ct_remove_flow(&key, v);
 	}
 	/* Only a new connection of this host may follow a revoked flow. */
 	if (ct_can_open(p) && !(ct_revoked(&key, now) &&

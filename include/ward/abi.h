@@ -16,8 +16,29 @@
 
 #define WARD_PIN_DIR		"/sys/fs/bpf/ward"
 
-/* Limits. Changing one changes map layouts: pinned maps of an older build
- * are then refused at load and must be removed (wardd --reset). */
+/*
+ * Pinned map layouts. Every pinned map has a layout version (the table in
+ * src/lib/dataplane/dp_layout.c); wardd records it in ward_meta and never
+ * reuses a pin of another layout: it carries the entries over into a new
+ * map or says why it drops them (docs/datapath.md, "Upgrades and pinned
+ * maps"). Changing a struct below that a map holds, its key, a limit, or
+ * the meaning of a field: bump the map's version there, keep the old
+ * struct in dp_layout_old.h and add a converter in dp_migrate.c.
+ */
+#define WARD_META_MAP		"ward_meta"	/* pin name; its layout never changes */
+
+struct ward_meta_key {
+	char	name[32];	/* the pinned map's name, NUL padded */
+};
+_Static_assert(sizeof(struct ward_meta_key) == 32, "ward_meta_key is ABI");
+
+struct ward_meta_val {
+	__u32	layout;		/* the map's layout version */
+	__u32	pad;
+};
+_Static_assert(sizeof(struct ward_meta_val) == 8, "ward_meta_val is ABI");
+
+/* Limits. Changing one changes map layouts (see above). */
 #define WARD_MAX_TUPLES		128	/* distinct match shapes per policy */
 #define WARD_MAX_RULES		131072	/* leaf rules per policy slot */
 #define WARD_MAX_CLS		(1 << 20)	/* classifier entries, both slots: the
@@ -120,6 +141,11 @@ enum ward_counter {
 	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
 	WARD_CNT_TCP_IGNORED,			/* TCP segment passed without changing its flow
 						 * (a SYN on a live flow, a second SYN-ACK) */
+	WARD_CNT_CT_ANSWERED,			/* flows that saw their first answer */
+	WARD_CNT_CT_GONE_ANSWERED,		/* of CT_GONE, flows that had been answered */
+	WARD_CNT_CT_EARLY_DROP,			/* unanswered flows evicted for a new one */
+	WARD_CNT_CT_ADAPTIVE,			/* unanswered flows expired by a timeout the
+						 * table's fill had shortened */
 	WARD_CNT_MAX
 };
 
@@ -321,6 +347,8 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CTF_LIBERAL	(1 << 3)	/* picked up mid-stream: no window checks */
 #define WARD_CTF_NAT		(1 << 4)	/* translated: its binding is in ward_nat */
 #define WARD_CTF_STREAM		(1 << 5)	/* UDP: kept exchanging past WARD_UDP_STREAM_NS */
+#define WARD_CTF_ASSURED	(1 << 6)	/* answered: both ways seen (TCP: handshake
+						 * done); never evicted (ct_pressure.h) */
 
 struct ward_ct_val {
 	struct bpf_spin_lock lock;	/* TCP tracking and counters */
@@ -366,6 +394,36 @@ ward_ct_timeout_idx(__u8 proto, const struct ward_ct_val *v)
 	return v->flags & WARD_CTF_STREAM ? WARD_CT_TO_UDP_STREAM : WARD_CT_TO_UDP;
 }
 
+/*
+ * Pressure on the flow table (docs/conntrack.md). Every new flow's key is
+ * written to a ring, ward_ct_fifo, in the order the flows were made: when
+ * the table is full, the oldest entries are the candidates for early drop
+ * (the first still unanswered one goes), and the sweeper expires the
+ * unanswered flows from it without walking the table.
+ */
+struct ward_ct_fifo_ent {
+	struct ward_ct_key key;
+	__u64	created;	/* the flow's, to tell it from a later one of that key */
+};
+_Static_assert(sizeof(struct ward_ct_fifo_ent) == 48, "ward_ct_fifo_ent is ABI");
+
+/* The unanswered-flow timeout scale at no pressure (a fraction of 1024). */
+#define WARD_CT_SCALE_ONE	1024
+/* Entries of ward_ct_fifo early drop looks at before it gives up. */
+#define WARD_CT_EVICT_TRIES	8
+
+/* ward_ct_ctl[0], mmapped by userspace: the ring's cursors and the pressure. */
+struct ward_ct_ctl {
+	__u64	head;		/* data plane: ring slots written (next: head & mask) */
+	__u64	evict;		/* data plane: next early-drop candidate */
+	__u32	mask;		/* userspace: ring size - 1; 0: no ring (no early drop) */
+	__u32	scale;		/* userspace: unanswered timeouts x scale / 1024 */
+	__u64	swept;		/* userspace: the sweeper's position in the ring */
+	__u64	swept_answered;	/* userspace: answered flows it removed (sweeps, flush) */
+	__u64	swept_adaptive;	/* userspace: unanswered flows it expired early */
+	__u64	pad[2];
+};
+_Static_assert(sizeof(struct ward_ct_ctl) == 64, "ward_ct_ctl is ABI");
 
 /* Fragments: the verdict of a first fragment, for the ones that follow. */
 struct ward_frag_key {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "api.h"
 #include "metrics.h"
+#include "ct_pressure.h"
 #include "dataplane_nat.h"
 
 /*
@@ -179,6 +180,28 @@ static void render_fqdn(struct wardd *w, struct buf *b, const __u64 *cnt)
 
 /* What became of the answers to rejected packets (each is also a drop,
  * reason rule, in ward_drops_total). */
+/* The flow table: flows by whether they were answered (only unanswered
+ * ones are ever evicted), and the evictions by reason (docs/conntrack.md). */
+static void put_conntrack(struct buf *b, struct wardd *w)
+{
+	size_t yes, no;
+	__u64 early, adaptive;
+
+	dp_ct_answered(&w->dp, &yes, &no);
+	dp_ct_evictions(&w->dp, &early, &adaptive);
+	header(b, "ward_conntrack_flows", "gauge",
+	       "Flows in the flow table, by whether they saw an answer (TCP: a completed handshake).");
+	bprintf(b, "ward_conntrack_flows{answered=\"yes\"} %zu\n", yes);
+	bprintf(b, "ward_conntrack_flows{answered=\"no\"} %zu\n", no);
+	header(b, "ward_conntrack_evictions_total", "counter",
+	       "Unanswered flows removed under pressure: early_drop (to admit a new flow into a full "
+	       "table), adaptive_timeout (past a timeout the table's fill had shortened).");
+	bprintf(b, "ward_conntrack_evictions_total{reason=\"early_drop\"} %llu\n",
+		(unsigned long long)early);
+	bprintf(b, "ward_conntrack_evictions_total{reason=\"adaptive_timeout\"} %llu\n",
+		(unsigned long long)adaptive);
+}
+
 static void put_rejects(struct buf *b, const __u64 *cnt)
 {
 	header(b, "ward_rejects_total", "counter",
@@ -223,8 +246,7 @@ static void render(struct wardd *w, struct buf *b)
 	bprintf(b, "ward_would_drop_total %llu\n", (unsigned long long)cnt[WARD_CNT_WOULD_DROP]);
 	put_rejects(b, cnt);
 
-	header(b, "ward_conntrack_flows", "gauge", "Flows in the flow table.");
-	bprintf(b, "ward_conntrack_flows %zu\n", dp_ct_count(&w->dp));
+	put_conntrack(b, w);
 	header(b, "ward_conntrack_max", "gauge", "Size of the flow table (conntrack.max_flows).");
 	bprintf(b, "ward_conntrack_max %u\n", w->dp.max_flows);
 	header(b, "ward_nat_bindings", "gauge", "Flows with a NAT binding (a walk of ward_nat).");

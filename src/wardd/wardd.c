@@ -23,6 +23,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "wardd.h"
+#include "ct_pressure.h"
+#include "ct_sweep.h"
 #include "dataplane_nat.h"
 
 /* The sweeper walks this many flows a tick: a 1M-flow table in 16 s. */
@@ -221,17 +223,32 @@ static void on_signal(int fd, uint32_t events, void *arg)
 	}
 }
 
-/* Once a second: give expired flows' memory back. */
+/* Some NAT binding was ever made (the counters outlive restarts). Until
+ * then there is nothing for dp_nat_sweep to find, and its walk of an empty
+ * ward_nat (2 x max_flows buckets) is what an idle wardd would pay. */
+static bool nat_made(struct wardd *w)
+{
+	__u64 cnt[WARD_CNT_MAX];
+
+	return !dp_read_counters(&w->dp, cnt) && cnt[WARD_CNT_NAT_NEW];
+}
+
+/* Once a second: the pressure on the flow table, and expired flows'
+ * memory given back. */
 static void on_tick(void *arg)
 {
 	struct wardd *w = arg;
-	size_t gone = dp_ct_sweep(&w->dp, WARDD_SWEEP_BUDGET);
+	size_t gone;
 
+	dp_ct_pressure_update(&w->dp, &w->pol.conntrack);
+	gone = dp_ct_expire(&w->dp);
 	if (gone)
 		pr_debug("expired %zu flows\n", gone);
-	gone = dp_nat_sweep(&w->dp, WARDD_SWEEP_BUDGET);
-	if (gone)
-		pr_debug("removed %zu NAT binding entries of gone flows\n", gone);
+	if (nat_made(w)) {
+		gone = dp_nat_sweep(&w->dp, WARDD_SWEEP_BUDGET);
+		if (gone)
+			pr_debug("removed %zu NAT binding entries of gone flows\n", gone);
+	}
 	events_tick(w);
 }
 
@@ -407,6 +424,10 @@ int main(int argc, char **argv)
 		log_fatal("no policy could be applied");
 		goto out_api;
 	}
+	/* The new programs are on their links: pins of an older layout can
+	 * now give way to the new maps (a failure leaves the old pins, and
+	 * this daemon enforcing with its own maps). */
+	dp_upgrade_finish(&w.dp);
 	log_release();
 	pr_info("ready: generation %llu, %zu links, pins in %s\n",
 		(unsigned long long)w.dp.generation, w.dp.n_links, pin_dir);

@@ -38,9 +38,6 @@
 #include "test_run.h"
 #include "test_fqdn.h"
 
-/* test_assert.h's: this file skips nothing. */
-static void (*const unused_skip)(const char *, ...) __attribute__((unused)) = test_skip;
-
 struct dataplane dp;
 static int ncpus;
 

@@ -39,9 +39,6 @@
 #include "test_assert.h"
 #include "test_main.h"
 
-/* test_assert.h's skip is for tests that may not apply; all of these do. */
-static void (*const nat_unused_skip)(const char *, ...) __attribute__((unused)) = test_skip;
-
 #define XDP_DROP_	1
 #define XDP_PASS_	2
 #define XDP_REDIRECT_	4

@@ -37,8 +37,13 @@ for mode in xdp tc; do
 	run "fqdn ($mode)" MODE=$mode bash ./test_fqdn.sh
 	run "ct_linux ($mode)" MODE=$mode bash ./test_ct_linux.sh
 done
+# The spoofed-flood test, short (QUICK=1): each hook, family and kind once.
+for combo in "xdp 4 udp" "xdp 6 syn" "tc 4 syn" "tc 6 udp"; do
+	set -- $combo
+	run "ct_flood ($1 ipv$2 $3)" QUICK=1 MODE=$1 FAMILY=$2 KIND=$3 bash ./test_ct_flood.sh
+done
 for t in test_*.sh; do
-	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh|test_fqdn.sh|test_ct_linux.sh) continue ;; esac
+	case $t in test_rules.sh|test_restart.sh|test_conntrack.sh|test_fqdn.sh|test_ct_linux.sh|test_ct_flood.sh) continue ;; esac
 	run "${t%.sh}" bash "./$t"
 done
 echo "e2e: $pass passed, $failed failed, $errors test errors"

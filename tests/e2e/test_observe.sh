@@ -64,7 +64,8 @@ d=$(( $(metric "$m1" 'ward_drops_total{reason=policy}') - $(metric "$m0" 'ward_d
 [ "$d" -ge 5 ] && [ "$d" -le 10 ] || fail "5 refused connects must count 5-10 policy drops, got $d"
 [ "$(metric "$m1" 'ward_rule_packets_total{rule=web}')" -ge 5 ] || fail "web rule counted too little"
 [ "$(metric "$m1" 'ward_rule_bytes_total{rule=web}')" -gt 300 ] || fail "web rule bytes"
-[ "$(metric "$m1" ward_conntrack_flows)" -ge 1 ] || fail "no flows in ward_conntrack_flows"
+[ "$(metric "$m1" 'ward_conntrack_flows{answered=yes}')" -ge 1 ] ||
+	fail "no answered flows in ward_conntrack_flows{answered=yes}"
 ok "counters: 3 pings = 6 packets, refused connects counted, web bytes, flows"
 
 # 3. The flow log: every line is JSON with ECS fields.

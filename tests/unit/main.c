@@ -5,6 +5,8 @@ int run_config_error_tests(void);
 int run_compile_tests(void);
 int run_api_tests(void);
 int run_policy_tests(void);
+int run_layout_tests(void);
+int run_ct_pressure_tests(void);
 
 int main(void)
 {
@@ -15,5 +17,7 @@ int main(void)
 	failed += run_compile_tests();
 	failed += run_api_tests();
 	failed += run_policy_tests();
+	failed += run_layout_tests();
+	failed += run_ct_pressure_tests();
 	return failed ? 1 : 0;
 }

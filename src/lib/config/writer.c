@@ -260,7 +260,7 @@ char *cfg_rule_words_yaml(const struct cfg_rule_words *w)
 /* Only what the file set: defaults stay the compiler's. */
 static void cfg_put_conntrack(FILE *f, const struct pol_conntrack *ct)
 {
-	bool any = ct->max_flows, tmo = false;
+	bool any = ct->max_flows || ct->adaptive_start || ct->adaptive_end, tmo = false;
 	int i;
 
 	for (i = 0; i < POL_CT_TIMEOUTS; i++)
@@ -270,6 +270,11 @@ static void cfg_put_conntrack(FILE *f, const struct pol_conntrack *ct)
 	fputs("conntrack:\n", f);
 	if (ct->max_flows)
 		fprintf(f, "  max_flows: %u\n", ct->max_flows);
+	if (ct->adaptive_start)
+		fprintf(f, "  adaptive_start: %u\n",
+			ct->adaptive_start == POL_CT_ADAPTIVE_OFF ? 0 : ct->adaptive_start);
+	if (ct->adaptive_end)
+		fprintf(f, "  adaptive_end: %u\n", ct->adaptive_end);
 	if (!tmo)
 		return;
 	fputs("  timeouts:\n", f);

@@ -22,6 +22,7 @@
 #include "compile.h"
 
 struct ward_bpf;
+struct dp_migration;
 
 /* A link ward runs on, or is about to. */
 struct dp_link {
@@ -51,17 +52,31 @@ struct dataplane {
 	__u32	max_flows;		/* size of the flow table */
 	__u32	stat_hi;		/* highest stat index that has a name */
 	__u32	ct_timeout[WARD_CT_TO_MAX];	/* of the live policy */
-	struct ward_ct_key sweep_cursor;
-	bool	sweep_valid;
 	bool	nat_on;			/* the live policy has a nat: section */
 	struct ward_ct_key nat_cursor;	/* dp_nat_sweep's */
 	bool	nat_cursor_valid;
+	struct ward_ct_ctl *ct_ctl;	/* mmap of ward_ct_ctl (ct_pressure.h) */
+	struct ward_ct_fifo_ent *ct_fifo;	/* mmap of ward_ct_fifo */
+	__u32	ct_fifo_size;
+	/* ct_sweep.c's walk of the table: its batch cursor and buffers. */
+	__u32	walk_cursor;
+	bool	walk_started;
+	__u64	walk_next;		/* CLOCK_MONOTONIC ns of the next step */
+	struct ward_ct_key *walk_keys;
+	struct ward_ct_val *walk_vals;
+	struct dp_migration *migration;	/* pins of older layouts, until the swap */
 };
 
 /* Mounts bpffs under the pin directory's parent if needed, loads the
  * programs and reuses or creates the pinned maps. With pin_dir NULL nothing
  * is pinned (tests and benchmarks: the state goes with the process). */
 int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows);
+
+/* Once the new programs are attached (after the first dp_commit and
+ * dp_attach): carries over what the old programs wrote meanwhile, puts the
+ * maps of a newer layout in place of the older pins, records the layouts
+ * in ward_meta and logs what was carried and dropped (dp_migrate.c). */
+int dp_upgrade_finish(struct dataplane *dp);
 
 /* Writes c into the inactive slot (links give the interface ids) and makes
  * it live with one map write. On error the live policy is untouched. */
@@ -113,13 +128,15 @@ void dp_print_links(const struct dataplane *dp, FILE *f);
 
 void dp_print_stats(struct dataplane *dp, FILE *f);
 
-/* Expires up to budget flows' worth of the table; returns how many went. */
-size_t dp_ct_sweep(struct dataplane *dp, size_t budget);
+/* Live flows (the sweeper is ct_sweep.h). */
 size_t dp_ct_count(struct dataplane *dp);
 /* The flow is gone to the data plane already (timed out); now is
  * CLOCK_MONOTONIC ns. */
 bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,
 		   const struct ward_ct_val *v, __u64 now);
+/* The flow's timeout in its state, in ns; false before any policy. */
+bool dp_ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key *k,
+		      const struct ward_ct_val *v, __u64 *ns);
 /* One batch of the flow table from cursor (NULL: the start) into keys
  * and vals (room for *count; *count is what came); next is where the next
  * batch starts. 0: more to come, 1: that was the last, -ENOSPC: the next

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* src/lib/dataplane/dp_conntrack.c: the flow table from userspace:
- * timeouts, reading it in batches, flushing, the sweep, the count
- * (see dataplane.h). */
+ * timeouts, reading it in batches, flushing, the count (see dataplane.h;
+ * the sweeper is ct_sweep.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "ct_pressure.h"
 #include "dataplane_nat.h"
 #include "log.h"
 
@@ -17,6 +18,13 @@ static __u64 ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key 
 			   const struct ward_ct_val *v)
 {
 	return (__u64)dp->ct_timeout[ward_ct_timeout_idx(k->proto, v)] * 1000000000ULL;
+}
+
+bool dp_ct_timeout_ns(const struct dataplane *dp, const struct ward_ct_key *k,
+		      const struct ward_ct_val *v, __u64 *ns)
+{
+	*ns = ct_timeout_ns(dp, k, v);
+	return *ns != 0;
 }
 
 bool dp_ct_expired(const struct dataplane *dp, const struct ward_ct_key *k,
@@ -61,6 +69,7 @@ int dp_ct_flush(struct dataplane *dp, __u64 *flushed)
 		err = bpf_map_lookup_and_delete_batch(fd, started ? &in_batch : NULL, &out_batch,
 						      keys, vals, &count, NULL);
 		*flushed += count;
+		dp_ct_pressure_flushed(dp, vals, count);
 		if (err && errno == ENOENT) {
 			err = 0;
 			break;
@@ -77,60 +86,12 @@ int dp_ct_flush(struct dataplane *dp, __u64 *flushed)
 		gc.deleted += *flushed;
 		bpf_map_update_elem(gfd, &zero, &gc, 0);
 	}
-	/* The sweeper's cursor may be one of them: it starts over. */
-	dp->sweep_valid = false;
+	/* The sweeper's walk may stand on one of them: it starts over. */
+	dp->walk_started = false;
 out:
 	free(keys);
 	free(vals);
 	return err;
-}
-
-/*
- * Expires flows by timeout, budget entries at a time from where the last
- * call stopped, so that a sweep of a million flows is spread over calls
- * and never holds the daemon. The data plane treats an expired flow as
- * gone already; this only gives the memory back.
- */
-size_t dp_ct_sweep(struct dataplane *dp, size_t budget)
-{
-	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
-	struct ward_ct_key next;
-	struct ward_ct_val v;
-	struct timespec ts;
-	size_t seen = 0, expired = 0;
-	__u64 now;
-
-	if (!dp->ct_timeout[WARD_CT_TO_TCP_EST])
-		return 0;	/* no policy yet */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	while (seen < budget) {
-		if (bpf_map_get_next_key(fd, dp->sweep_valid ? &dp->sweep_cursor : NULL, &next)) {
-			dp->sweep_valid = false;	/* wrapped: start over next time */
-			break;
-		}
-		seen++;
-		if (!bpf_map_lookup_elem(fd, &next, &v) && v.last_seen < now &&
-		    now - v.last_seen > ct_timeout_ns(dp, &next, &v)) {
-			bpf_map_delete_elem(fd, &next);
-			if (v.flags & WARD_CTF_NAT)
-				dp_nat_forget(dp, &next);
-			expired++;
-			continue;	/* the cursor stays on a key that still exists */
-		}
-		dp->sweep_cursor = next;
-		dp->sweep_valid = true;
-	}
-	if (expired) {
-		int gfd = bpf_map__fd(dp->skel->maps.ward_ct_gc);
-		struct ward_ct_gc gc = {};
-		__u32 zero = 0;
-
-		bpf_map_lookup_elem(gfd, &zero, &gc);
-		gc.deleted += expired;
-		bpf_map_update_elem(gfd, &zero, &gc, 0);
-	}
-	return expired;
 }
 
 /* Live flows: opened minus removed, so that a scrape never walks the table. */
@@ -144,6 +105,7 @@ size_t dp_ct_count(struct dataplane *dp)
 	if (dp_read_counters(dp, cnt))
 		return 0;
 	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_ct_gc), &zero, &gc);
+	/* Modulo 2^64, so that a count that went below zero reads as none. */
 	gone = cnt[WARD_CNT_CT_GONE] + gc.deleted;
-	return cnt[WARD_CNT_CT_NEW] > gone ? cnt[WARD_CNT_CT_NEW] - gone : 0;
+	return (__s64)(cnt[WARD_CNT_CT_NEW] - gone) > 0 ? cnt[WARD_CNT_CT_NEW] - gone : 0;
 }

@@ -17,9 +17,11 @@
 #include <bpf/libbpf.h>
 #include "ward.skel.h"
 #include "dataplane.h"
+#include "ct_pressure.h"
 #include "dataplane_int.h"
 #include "log.h"
 #include "dataplane_nat.h"
+#include "dp_layout.h"
 
 /* 1 if dir has no entries, 0 if it has some, -errno if it can't be read. */
 static int dir_is_empty(const char *dir)
@@ -198,9 +200,22 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 			goto err_destroy;
 	}
 	size_flow_table(dp, pin_dir, max_flows);
+	dp_ct_fifo_size(dp);
 	dp_nat_size(dp);
 	/* Userspace maps the names table instead of 128k syscalls. */
 	bpf_map__set_map_flags(dp->skel->maps.ward_rule_names, BPF_F_MMAPABLE);
+	/* Before anything changes: which pins are of an older layout, and
+	 * whether any is of one this build does not know (then it stops). */
+	if (pin_dir) {
+		dp->migration = calloc(1, sizeof(*dp->migration));
+		if (!dp->migration) {
+			err = -ENOMEM;
+			goto err_destroy;
+		}
+		err = dp_layout_plan(dp, dp->migration);
+		if (err)
+			goto err_destroy;
+	}
 
 	err = ward_bpf__load(dp->skel);
 	if (err) {
@@ -211,6 +226,11 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		else
 			pr_warn("loading the data plane failed: %s\n", strerror(-err));
 		goto err_destroy;
+	}
+	if (pin_dir) {
+		err = dp_migrate_fill(dp, dp->migration);
+		if (err)
+			goto err_destroy;
 	}
 	if (pin_dir)
 		err = pin_prog(dp, dp->skel->progs.ward_xdp_ingress);
@@ -231,6 +251,11 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 		goto err_destroy;
 	}
 	dp->names = mem;
+	err = dp_ct_pressure_open(dp);
+	if (err)
+		goto err_unmap;
+	if (dp->migration)
+		dp_migrate_adopt(dp, dp->migration);
 	/* Where named counters end, so that a scrape reads no further. */
 	for (dp->stat_hi = WARD_MAX_RULES - 1; dp->stat_hi && !dp->names[dp->stat_hi].name[0];
 	     dp->stat_hi--)
@@ -252,12 +277,22 @@ int dp_open(struct dataplane *dp, const char *pin_dir, __u32 max_flows)
 	if (dp->generation)
 		pr_info("adopted pinned state: generation %llu, %zu attached links\n",
 			(unsigned long long)dp->generation, dp->n_links);
+	/* Nothing to swap: the layouts can be recorded now, so that a daemon
+	 * that stops before its first attach leaves pins the next one knows. */
+	if (dp->migration && !dp->migration->n)
+		dp_upgrade_finish(dp);
 	return 0;
 
 err_unmap:
+	dp_ct_pressure_close(dp);
 	munmap(dp->names, sz);
 	dp->names = NULL;
 err_destroy:
+	if (dp->migration) {
+		dp_migration_free(dp->migration);
+		free(dp->migration);
+		dp->migration = NULL;
+	}
 	ward_bpf__destroy(dp->skel);
 	dp->skel = NULL;
 	free(dp->links);
@@ -265,19 +300,32 @@ err_destroy:
 	return err;
 }
 
+/* The pins libbpf does not know as maps: the programs, and ward_meta. */
 static int rm_pins(const char *dir)
 {
-	static const char *const progs[] = {
-		"ward_xdp_ingress", "ward_tc_ingress", "ward_tc_egress",
+	static const char *const pins[] = {
+		"ward_xdp_ingress", "ward_tc_ingress", "ward_tc_egress", WARD_META_MAP,
 	};
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, progs[i]);
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pins[i]);
 		unlink(path);
 	}
 	return rmdir(dir) ? -errno : 0;
+}
+
+int dp_upgrade_finish(struct dataplane *dp)
+{
+	int err;
+
+	if (!dp->migration)
+		return 0;
+	err = dp_migrate_finish(dp, dp->migration);
+	free(dp->migration);
+	dp->migration = NULL;
+	return err;
 }
 
 void dp_close(struct dataplane *dp, bool detach)
@@ -297,11 +345,19 @@ void dp_close(struct dataplane *dp, bool detach)
 			bpf_object__for_each_map(map, dp->skel->obj)
 				if (bpf_map__pin_path(map))
 					bpf_map__unpin(map, NULL);
+			/* Old pins of an upgrade that never swapped. */
+			for (i = 0; dp->migration && i < dp->migration->n; i++)
+				unlink(dp->migration->maps[i].path);
 			rm_pins(dp->pin_dir);
 		}
 	}
 	if (dp->names)
 		munmap(dp->names, (size_t)WARD_MAX_RULES * sizeof(struct ward_rule_name));
+	if (dp->migration) {
+		dp_migration_free(dp->migration);
+		free(dp->migration);
+	}
+	dp_ct_pressure_close(dp);
 	ward_bpf__destroy(dp->skel);
 	free(dp->links);
 	free(dp->live_entries);

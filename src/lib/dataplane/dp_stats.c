@@ -64,6 +64,10 @@ static const char *const counter_names[WARD_CNT_MAX] = {
 	[WARD_CNT_REJECT_SKIPPED]	= "reject_skipped",
 	[WARD_CNT_WOULD_REJECT]		= "would_reject",
 	[WARD_CNT_TCP_IGNORED]		= "tcp_ignored",
+	[WARD_CNT_CT_ANSWERED]		= "ct_answered",
+	[WARD_CNT_CT_GONE_ANSWERED]	= "ct_gone_answered",
+	[WARD_CNT_CT_EARLY_DROP]	= "ct_early_drop",
+	[WARD_CNT_CT_ADAPTIVE]		= "ct_adaptive",
 };
 
 const char *dp_counter_name(int counter)

@@ -89,9 +89,17 @@ struct pol_iface {
 /* conntrack: timeouts in seconds, by WARD_CT_TO_*; 0 means the default. */
 #define POL_CT_TIMEOUTS	6
 
+/* conntrack.adaptive_start: 0 in the file turns adaptive timeouts off. */
+#define POL_CT_ADAPTIVE_OFF	UINT32_MAX
+
 struct pol_conntrack {
 	uint32_t max_flows;	/* 0: WARD_CT_DEFAULT_MAX; read at start only */
 	uint32_t timeout[POL_CT_TIMEOUTS];
+	/* Unanswered flows' timeouts shrink from this fill of max_flows, in
+	 * percent, down to nothing at adaptive_end (pf's adaptive.start/end).
+	 * 0: the default (ct_pressure.h). */
+	uint32_t adaptive_start;
+	uint32_t adaptive_end;
 };
 
 struct pol_alerts {
