@@ -140,7 +140,8 @@ enum ward_counter {
 						 * multicast, later fragment, RST) */
 	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
 	WARD_CNT_TCP_IGNORED,			/* TCP segment passed without changing its flow
-						 * (a SYN on a live flow, a second SYN-ACK) */
+						 * (a SYN on a live flow, a second SYN-ACK, a
+						 * bare ACK answering a SYN) */
 	WARD_CNT_CT_ANSWERED,			/* flows that saw their first answer */
 	WARD_CNT_CT_GONE_ANSWERED,		/* of CT_GONE, flows that had been answered */
 	WARD_CNT_CT_EARLY_DROP,			/* unanswered flows evicted for a new one */
