@@ -350,6 +350,13 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 			v->state = WARD_TCP_CLOSE;	/* connection refused */
 			return TCP_OK;
 		}
+		/* The client's answer to a bare ACK passed in SYN_SENT (below):
+		 * RFC 9293 3.10.7.3 <SEQ=SEG.ACK><CTL=RST>. */
+		if (v->state == WARD_TCP_SYN_SENT && orig &&
+		    (snd->flags & WARD_CT_TCPF_ACK_IGNORED) && seq == snd->fin_end) {
+			v->state = WARD_TCP_CLOSE;
+			return TCP_OK;
+		}
 		if ((rcv->flags & WARD_CT_TCPF_MAXACK && seq == rcv->td_maxack) ||
 		    (snd->td_maxwin && seq == snd->td_end)) {
 			v->state = WARD_TCP_CLOSE;
@@ -361,6 +368,20 @@ static __always_inline int tcp_track(struct ward_ct_val *v, const struct packet 
 		    seq_after(seq + 1, snd->td_end - rcv->td_maxwin - 1))
 			return TCP_RST_INEXACT;
 		return TCP_OUT_OF_WINDOW;
+	}
+	/*
+	 * A bare ACK answering the SYN: a server that still holds the port
+	 * pair's old connection in TIME_WAIT and did not take the SYN as a new
+	 * one acknowledges the old connection (RFC 9293 3.10.7.4). Pass it
+	 * untracked, as Linux ("ignored"): the client answers it with a RST
+	 * whose seq is this ack, which ends the TIME_WAIT, and its next SYN
+	 * connects. Data or a FIN before any SYN-ACK still has no connection.
+	 */
+	if (v->state == WARD_TCP_SYN_SENT && !orig && !p->payload_len &&
+	    (flags & (TCPF_FIN | TCPF_SYN | TCPF_ACK)) == TCPF_ACK) {
+		rcv->fin_end = ack;
+		rcv->flags |= WARD_CT_TCPF_ACK_IGNORED;
+		return TCP_IGNORED;
 	}
 	if (answers_syn && (flags & TCPF_SYN))
 		tcp_resync(v, snd, rcv);

@@ -140,7 +140,8 @@ enum ward_counter {
 						 * multicast, later fragment, RST) */
 	WARD_CNT_WOULD_REJECT,			/* dry-run: would have rejected */
 	WARD_CNT_TCP_IGNORED,			/* TCP segment passed without changing its flow
-						 * (a SYN on a live flow, a second SYN-ACK) */
+						 * (a SYN on a live flow, a second SYN-ACK, a
+						 * bare ACK answering a SYN) */
 	WARD_CNT_CT_ANSWERED,			/* flows that saw their first answer */
 	WARD_CNT_CT_GONE_ANSWERED,		/* of CT_GONE, flows that had been answered */
 	WARD_CNT_CT_EARLY_DROP,			/* unanswered flows evicted for a new one */
@@ -376,6 +377,8 @@ _Static_assert(sizeof(struct ward_ct_tcp) == 24, "ward_ct_tcp is ABI");
 #define WARD_CT_TCPF_SYNACK	(1 << 4)	/* sent a SYN-ACK */
 #define WARD_CT_TCPF_SYN_PASSED	(1 << 5)	/* sent a SYN on a live flow, passed untracked:
 						 * fin_end holds its end (no FIN sent yet) */
+#define WARD_CT_TCPF_ACK_IGNORED	(1 << 6)	/* originator in SYN_SENT: the peer's bare ACK
+						 * passed ignored; fin_end holds its ack */
 
 /* ward_ct_val.flags */
 #define WARD_CTF_REPLIED	(1 << 0)	/* the responder has sent something */

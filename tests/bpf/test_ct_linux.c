@@ -120,6 +120,59 @@ static void test_syn_half_open(void)
 	test_end();
 }
 
+/*
+ * A server still holding the port pair's old connection in TIME_WAIT that
+ * does not take a new SYN answers it with a bare ACK of the old connection;
+ * Linux passes it ignored, the client's RST (seq = that ack) ends the
+ * TIME_WAIT, and its next SYN connects. cli: the client's direction.
+ */
+static void time_wait_reuse(const struct conv *c, int cli, int srv)
+{
+	__u32 isn = 1000, old_snd = 700000, old_rcv = 90000000, li = 5000;
+
+	EXPECT_PASS(seg(c, cli, TH_SYN, isn, 0, 0), "SYN");
+	EXPECT_PASS(seg(c, srv, TH_ACK, old_snd, old_rcv, 0),
+		    "the TIME_WAIT's bare ACK of the old connection passes");
+	ASSERT_EQ(MOVED(TCP_IGNORED), 1, "tcp_ignored");
+	EXPECT_STATE(c, SYN_SENT, "the flow is unchanged");
+	/* The host's own segments pass egress whatever they are: only the
+	 * peer's can be dropped. */
+	if (srv == IN) {
+		EXPECT_DROP(seg(c, srv, TH_ACK, old_snd, old_rcv, 100), TCP_INVALID,
+			    "a reply with data before any SYN-ACK");
+		EXPECT_DROP(seg(c, srv, TH_FIN | TH_ACK, old_snd, old_rcv, 0), TCP_INVALID,
+			    "a FIN before any SYN-ACK");
+	} else {
+		EXPECT_DROP(seg(c, cli, TH_RST, old_rcv + 1, 0, 0), TCP_WINDOW,
+			    "a RST with another seq");
+	}
+	EXPECT_STATE(c, SYN_SENT, "still SYN_SENT");
+	/* RFC 9293 3.10.7.3: <SEQ=SEG.ACK><CTL=RST>. */
+	EXPECT_PASS(seg(c, cli, TH_RST, old_rcv, 0, 0), "the client's RST to the ACK");
+	EXPECT_STATE(c, CLOSE, "closed");
+	EXPECT_PASS(seg(c, cli, TH_SYN, isn, 0, 0), "the retransmitted SYN");
+	ASSERT_EQ(MOVED(CT_NEW), 1, "a new flow");
+	EXPECT_STATE(c, SYN_SENT, "SYN_SENT");
+	EXPECT_PASS(seg(c, srv, TH_SYN | TH_ACK, li, isn + 1, 0), "SYN-ACK");
+	EXPECT_PASS(seg(c, cli, TH_ACK, isn + 1, li + 1, 0), "ACK");
+	EXPECT_STATE(c, ESTABLISHED, "the new connection is established");
+	EXPECT_PASS(seg(c, srv, TH_ACK, li + 1, isn + 1, 100), "the server's data");
+}
+
+static void test_time_wait_reuse(void)
+{
+	struct conv in = mk_conv(P_TCP, RA, 41015, 80);
+	struct conv out = mk_conv(P_TCP, RB, 443, 41016);
+
+	ct_test("TIME_WAIT reuse: the host's bare ACK to a peer's SYN passes ignored");
+	time_wait_reuse(&in, IN, OUT);
+	test_end();
+
+	ct_test("TIME_WAIT reuse: the peer's bare ACK to the host's SYN passes ignored");
+	time_wait_reuse(&out, OUT, IN);
+	test_end();
+}
+
 /* ------------------------------------------------------------------ */
 /* 2. Flags validated before tracking, in every state */
 
@@ -385,6 +438,7 @@ static void run_suite(void)
 {
 	test_port_reuse();
 	test_syn_half_open();
+	test_time_wait_reuse();
 	test_invalid_flags();
 	test_invalid_dry_run();
 	test_first_synack();

@@ -149,6 +149,9 @@ def scenarios():
             ("c", "A", 123457, 5001)],
         "corrupted exact RST": hs + [
             ("c", "R", 1001, 0, 0, True), ("c", "PA", 1001, 5001, 10), ("s", "A", 5001, 1011)],
+        "a server in TIME_WAIT answers the SYN with a bare ACK": [
+            ("c", "S", 1000, 0), ("s", "A", 5000, 3000000), ("c", "R", 3000000, 0),
+            ("c", "S", 1000, 0), ("s", "SA", 8000, 1001), ("c", "A", 1001, 8001)],
         "unsolicited from the server side": [
             ("s", "S", 1000, 0), ("s", "A", 1000, 1000)],
     }

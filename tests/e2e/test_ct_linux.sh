@@ -7,12 +7,19 @@
 #  2. a stray ACK (scapy) does not lock the port pair: a connect from that
 #     port afterwards succeeds;
 #  3. a corrupted RST with the exact sequence number, injected into a live
-#     connection, is dropped as bad_checksum and the connection lives.
-# A is the client, B the server behind ward (policy drop, tcp/8080 allowed).
+#     connection, is dropped as bad_checksum and the connection lives;
+#  4. a client reconnects from the port of a connection the server closed
+#     first and still holds in TIME_WAIT: when the server does not take the
+#     SYN as new, it answers with a bare ACK of the old connection, which
+#     must pass for the client's RST to end the TIME_WAIT.
+# A is the client, B the server behind ward (policy drop, tcp/8080 and
+# tcp/8081 allowed).
 # MODE=xdp|tc.
 . "$(dirname "$0")/lib.sh"
 MODE=${MODE:-xdp}
 PORT=8080
+TW_PORT=8081
+TW_BYTES=$((32 << 20))
 
 cat >"$TMP/ward.yaml" <<EOF2
 interfaces:
@@ -20,16 +27,29 @@ interfaces:
 defaults: { policy: drop }
 rules:
   - { name: app, proto: tcp, port: $PORT, action: accept }
+  - { name: closer, proto: tcp, port: $TW_PORT, action: accept }
 EOF2
+
+# serve_py PORT CODE: a threaded server in B on PORT; the Python CODE
+# defines serve(c), run for each connection.
+serve_py() {
+	ip netns exec "$NS_B" /usr/bin/python3 -c "
+import socket, threading
+$2
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('0.0.0.0', $1)); l.listen(16)
+while True:
+    c, _ = l.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+" &
+	BG_PIDS+=($!)
+}
 
 # B: a server that echoes what it reads and keeps every connection open.
 serve_echo() {
-	ip netns exec "$NS_B" /usr/bin/python3 -c "
-import socket, threading
-l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('0.0.0.0', $PORT)); l.listen(16)
-def echo(c):
+	serve_py $PORT "
+def serve(c):
     try:
         while True:
             d = c.recv(4096)
@@ -38,34 +58,70 @@ def echo(c):
             c.sendall(d)
     except OSError:
         pass                    # the lost connection, reset at last
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=echo, args=(c,), daemon=True).start()
-" &
-	BG_PIDS+=($!)
+"
 }
 
-# connect_from SPORT TIMEOUT: a connect from A's port SPORT, one echo
-# round trip; exit 0 when it worked.
-connect_from() {
+# B: a server that reads TW_BYTES, answers and closes first, so that it
+# holds the connection in TIME_WAIT.
+serve_closer() {
+	serve_py $TW_PORT "
+def serve(c):
+    n = 0
+    try:
+        while n < $TW_BYTES:
+            d = c.recv(1 << 20)
+            if not d:
+                break
+            n += len(d)
+        c.sendall(b'done')
+    except OSError:
+        pass
+    c.close()
+"
+}
+
+# client_py SPORT DPORT TIMEOUT CODE: a connect from A's port SPORT to B's
+# DPORT, then the Python CODE (socket s, within TIMEOUT s); exit 0 when it
+# worked.
+client_py() {
 	in_a /usr/bin/python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$IP_A', $1))
-s.settimeout($2)
+s.settimeout($3)
 try:
-    s.connect(('$IP_B', $PORT))
-    s.sendall(b'ping')
-    sys.exit(0 if s.recv(16) == b'ping' else 1)
+    s.connect(('$IP_B', $2))
+$4
 except OSError as e:
     print('connect from $1:', e, file=sys.stderr)
     sys.exit(1)
 "
 }
 
+# connect_from SPORT TIMEOUT: one echo round trip.
+connect_from() {
+	client_py "$1" $PORT "$2" "
+    s.sendall(b'ping')
+    sys.exit(0 if s.recv(16) == b'ping' else 1)"
+}
+
+# closed_by_server SPORT: send TW_BYTES, then wait for B to close (5 s).
+closed_by_server() {
+	client_py "$1" $TW_PORT 5 "
+    s.sendall(b'x' * $TW_BYTES)
+    got = b''
+    while True:
+        d = s.recv(16)
+        if not d:
+            break
+        got += d
+    sys.exit(0 if got == b'done' else 1)"
+}
+
 e2e_topology
 serve_echo
+serve_closer
 sleep 0.3
 wardd_start "$TMP/ward.yaml"
 connect_from 40100 3 || fail "a plain connect to the allowed port failed"
@@ -158,6 +214,24 @@ sys.exit(0 if s.recv(16) == b'still' else 1)
 PY
 [ "$(counter bad_checksum)" -gt 0 ] || fail "the corrupted RST was not counted as bad_checksum"
 ok "a corrupted exact RST is dropped (bad_checksum) and the connection lives"
+
+# 4. B closes first and keeps (B:8081, A:40500) in TIME_WAIT. Without TCP
+#    timestamps B takes a SYN for that pair as new only when its ISN is past
+#    the old connection's end; Linux's ISN grows by ~16 M a second, so
+#    after TW_BYTES sent within two seconds it is not: B answers the SYN with
+#    a bare ACK of the old connection, A resets it (RFC 9293 3.10.7.3),
+#    the RST ends the TIME_WAIT, and A's retransmitted SYN connects.
+in_a sysctl -qw net.ipv4.tcp_timestamps=0 || fail "test error: cannot turn off A's TCP timestamps"
+closed_by_server 40500 || fail "test error: the first connection to the closing server failed"
+ign=$(counter tcp_ignored)
+for round in 1 2 3 4 5; do
+	in_b ss -tnH state time-wait "( sport = :$TW_PORT and dport = :40500 )" | grep -q . ||
+		fail "test error: B holds no TIME_WAIT for port 40500 before reconnect $round"
+	closed_by_server 40500 || fail "reconnect $round from a port B holds in TIME_WAIT"
+done
+[ "$(counter tcp_ignored)" -gt "$ign" ] ||
+	fail "test error: B never answered a SYN from TIME_WAIT with an ACK (nothing ignored)"
+ok "5 reconnects from a port the server holds in TIME_WAIT (ACKs ignored: $(( $(counter tcp_ignored) - ign )))"
 
 wardd_stop
 echo "PASS test_ct_linux ($MODE)"
