@@ -229,7 +229,9 @@ mnt=$(awk -v d="$TMP/plain/empty" '$5 == d { for (i = 7; $i != "-"; i++); print 
 if awk -v d="$TMP/plain" '$5 == d' /proc/$WARDD_PID/mountinfo | grep -q .; then
 	fail "-p on an empty directory: something was mounted on its parent"
 fi
-nsenter -t "$WARDD_PID" -m ls "$TMP/plain/empty" | grep -q '^ward_ct$' ||
+# -r: wardd's own root too (under a chroot, as tools/fresh-check runs us,
+# entering the mount namespace alone would land at the host's /).
+nsenter -t "$WARDD_PID" -m -r ls "$TMP/plain/empty" | grep -q '^ward_ct$' ||
 	fail "-p on an empty directory: no pins in it"
 ok "-p on an empty plain directory: bpffs mounted there, pins in it"
 wardd_signal USR1 'counter accept'
