@@ -244,10 +244,16 @@ run_mode() { # MODE
 		fail "$mode: same source port: answers '$a' '$b'"
 	[ "$a" != "$b" ] || fail "$mode: two LAN hosts share $a"
 	ok "$mode: two LAN hosts with source port 40000: seen as $a and $b"
-	in_ns "$NS_L1" curl -s -m3 --local-port 40001 -o /dev/null http://$WAN/ &&
-		in_ns "$NS_L2" curl -s -m3 --local-port 40001 -o /dev/null http://$WAN/ ||
-		fail "$mode: TCP from two LAN hosts with source port 40001"
-	ok "$mode: TCP from two LAN hosts with source port 40001"
+	# A port of each mode's own: the WAN server holds the tc run's
+	# connection from 203.0.113.1:40001 in TIME_WAIT for a minute, and a
+	# reconnect through NAT into a TIME_WAIT is not what this checks (it
+	# is an open case: docs/conntrack.md).
+	local sp=40001
+	[ "$mode" = xdp ] && sp=40011
+	in_ns "$NS_L1" curl -s -m3 --local-port $sp -o /dev/null http://$WAN/ &&
+		in_ns "$NS_L2" curl -s -m3 --local-port $sp -o /dev/null http://$WAN/ ||
+		fail "$mode: TCP from two LAN hosts with source port $sp"
+	ok "$mode: TCP from two LAN hosts with source port $sp"
 
 	# iperf3 through the gateway: the server names the gateway.
 	ip netns exec "$NS_W" iperf3 -s -1 -B $WAN >"$TMP/iperf-$mode.log" 2>&1 &

@@ -12,8 +12,7 @@
  * - A walk of the table (bpf_map_lookup_batch: the kernel walks, one call
  *   returns thousands of flows) for what outlives its ring check: answered
  *   flows and unanswered ones still talking. A whole pass takes
- *   CT_WALK_PERIOD_S or half the shortest timeout if less, shorter under
- *   pressure, and the walk stops while
+ *   CT_WALK_PERIOD_S, shorter under pressure, and the walk stops while
  *   the table is empty. Its steps are spread over the period, so an idle
  *   daemon does nothing and a full one does a few milliseconds a second.
  */
@@ -138,6 +137,31 @@ static int walk_buffers(struct dataplane *dp)
 	return -ENOMEM;
 }
 
+/*
+ * One flow, by key: removed if it has expired, with the walk's bookkeeping.
+ * The NAT sweep asks this of the flow behind each binding, so a source NAT
+ * port comes back within a second of its flow's timeout, not when the walk
+ * (CT_WALK_PERIOD_S) reaches the flow.
+ */
+bool dp_ct_expire_flow(struct dataplane *dp, const struct ward_ct_key *k)
+{
+	int fd = bpf_map__fd(dp->skel->maps.ward_ct);
+	struct ward_ct_val v;
+	struct timespec ts;
+	int x;
+
+	if (!dp->ct_timeout[WARD_CT_TO_TCP_EST] || bpf_map_lookup_elem(fd, k, &v))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = dp_ct_expiry(dp, k, &v, (__u64)ts.tv_sec * NSEC + ts.tv_nsec);
+	if (!x || bpf_map_delete_elem(fd, k))
+		return false;
+	if (v.flags & WARD_CTF_NAT)
+		dp_nat_forget(dp, k);
+	swept(dp, 1, !!(v.flags & WARD_CTF_ASSURED), x == CT_SWEPT_ADAPTIVE);
+	return true;
+}
+
 /* One batch of the walk: expired flows in it go. */
 static size_t walk_step(struct dataplane *dp, __u64 now)
 {
@@ -177,20 +201,9 @@ static size_t walk(struct dataplane *dp, __u64 now)
 	size_t flows = dp_ct_count(dp), steps, gone = 0;
 	__u32 scale = dp->ct_ctl ? dp->ct_ctl->scale : WARD_CT_SCALE_ONE;
 	__u64 period = CT_WALK_PERIOD_S * NSEC, gap;
-	int i;
 
 	if (!flows && !dp->walk_started)
 		return 0;
-	/*
-	 * A pass takes no longer than half the shortest timeout: an answered
-	 * flow that expired (a UDP exchange, a closed connection) gives its
-	 * slot and its NAT port back within half a timeout of expiring, as
-	 * before the ring, not up to CT_WALK_PERIOD_S later (a pass every 5 s
-	 * at the default timeouts, tcp_close being 10 s).
-	 */
-	for (i = 0; i < WARD_CT_TO_MAX; i++)
-		if (dp->ct_timeout[i] && (__u64)dp->ct_timeout[i] * NSEC / 2 < period)
-			period = (__u64)dp->ct_timeout[i] * NSEC / 2;
 	if (scale < WARD_CT_SCALE_ONE)
 		period = period / WARD_CT_SCALE_ONE * scale;
 	if (period < NSEC)

@@ -24,6 +24,8 @@ struct dataplane;
  * and past its timeout shortened by the pressure; now is CLOCK_MONOTONIC ns. */
 #define CT_SWEPT_TIMEOUT	1
 #define CT_SWEPT_ADAPTIVE	2
+/* Removes the flow of key K if it has expired; true if it did. */
+bool dp_ct_expire_flow(struct dataplane *dp, const struct ward_ct_key *k);
 int dp_ct_expiry(const struct dataplane *dp, const struct ward_ct_key *k,
 		 const struct ward_ct_val *v, __u64 now);
 

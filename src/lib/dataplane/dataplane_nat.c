@@ -12,6 +12,7 @@
 #include "ward.skel.h"
 #include "dataplane.h"
 #include "dataplane_nat.h"
+#include "ct_sweep.h"
 #include "log.h"
 
 void dp_nat_size(struct dataplane *dp)
@@ -60,8 +61,11 @@ static bool nat_orphan(struct dataplane *dp, const struct ward_ct_key *k,
 	struct ward_ct_val ct;
 	struct ward_nat_val o;
 
+	/* A flow that expired is gone too: removed here, its port is free
+	 * again now rather than when the table walk reaches it. */
 	if (v->dir == 0)
-		return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_ct), k, &ct) != 0;
+		return bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.ward_ct), k, &ct) != 0 ||
+		       dp_ct_expire_flow(dp, k);
 	if (bpf_map_lookup_elem(fd, &v->other, &o))
 		return true;
 	return memcmp(&o.other, k, sizeof(*k)) != 0;
