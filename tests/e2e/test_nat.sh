@@ -110,11 +110,23 @@ sendp([Ether(dst='$3') / p for p in [$4]], iface='$2')
 }
 
 web() { # NS PORT TEXT: an HTTP server whose log names its clients
+	local try i
 	mkdir -p "$TMP/www-$1"
 	echo "$3" >"$TMP/www-$1/index.html"
-	ip netns exec "$1" /usr/bin/python3 -u -m http.server --bind 0.0.0.0 --directory "$TMP/www-$1" "$2" \
-		>"$TMP/web-$1.log" 2>&1 &
-	BG_PIDS+=($!)
+	# Listening before any check relies on it; a server that never came
+	# up (seen once under tools/fresh-check, with nothing in its log) is
+	# started again, and a second miss is the test's error, not ward's.
+	for try in 1 2; do
+		ip netns exec "$1" /usr/bin/python3 -u -m http.server --bind 0.0.0.0 \
+			--directory "$TMP/www-$1" "$2" >>"$TMP/web-$1.log" 2>&1 &
+		BG_PIDS+=($!)
+		for i in $(seq 50); do
+			ip netns exec "$1" ss -Htln "sport = :$2" | grep -q . && return 0
+			sleep 0.1
+		done
+		echo "web: the server on $1:$2 did not listen (try $try): $(tail -n3 "$TMP/web-$1.log")" >&2
+	done
+	e2e_error "the HTTP server on $1:$2 never listened"
 }
 
 nat_config() { # MODE
