@@ -230,6 +230,12 @@ ok "after the flood every curl got through ($W_AFTER/$AFTER)"
 # During the flood both compete with the flooder for the CPU: ward must do
 # about as well as nftables (within one attempt in five), and not fail them all.
 [ "$W_DURING" -gt 0 ] || fail "no curl got through ward during the flood (nftables $N_DURING_OK/$N_N)"
-[ $((W_DURING * 5 * N_N)) -ge $(( (N_DURING_OK * 5 - N_N) * W_N )) ] ||
-	fail "during the flood ward let $W_DURING/$W_N curls through, nftables $N_DURING_OK/$N_N"
+# QUICK (make check, a 3 s flood: four to nine attempts, so one attempt is
+# 10-25 %): at most one failed attempt more than nftables. The issue's own
+# experiment (QUICK unset) holds ward to one attempt in five.
+if [ "$QUICK" = 1 ]; then
+	[ $((W_N - W_DURING)) -le $((N_N - N_DURING_OK + 1)) ]
+else
+	[ $((W_DURING * 5 * N_N)) -ge $(( (N_DURING_OK * 5 - N_N) * W_N )) ]
+fi || fail "during the flood ward let $W_DURING/$W_N curls through, nftables $N_DURING_OK/$N_N"
 ok "during the flood $W_DURING/$W_N curls got through ward (nftables $N_DURING_OK/$N_N)"
