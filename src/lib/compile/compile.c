@@ -272,7 +272,8 @@ int compile_policy(const struct pol_policy *pol, struct compiled *out,
 	pf->entries = malloc((out->n_entries ? out->n_entries : 1) * sizeof(*pf->entries));
 	if (!pf->entries)
 		goto err_nomem;
-	memcpy(pf->entries, out->entries, out->n_entries * sizeof(*pf->entries));
+	if (out->n_entries)	/* no entries: out->entries may be NULL */
+		memcpy(pf->entries, out->entries, out->n_entries * sizeof(*pf->entries));
 	ret = compile_expand_prefixes(&b);
 	if (ret)
 		goto err;

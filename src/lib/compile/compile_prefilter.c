@@ -193,7 +193,8 @@ static void port_drop_duplicates(struct compiled *c)
 {
 	size_t i, n = 0;
 
-	qsort(c->pf_port, c->n_pf_port, sizeof(*c->pf_port), cmp_port);
+	if (c->n_pf_port)	/* none: pf_port may be NULL */
+		qsort(c->pf_port, c->n_pf_port, sizeof(*c->pf_port), cmp_port);
 	for (i = 0; i < c->n_pf_port; i++)
 		if (!n || memcmp(&c->pf_port[n - 1].key, &c->pf_port[i].key,
 				 sizeof(c->pf_port[i].key)))
@@ -254,7 +255,8 @@ int compile_prefilter(struct compiled *c, const struct pf_main *main)
 		if (c->entries[i].key.tuple >= n_main)
 			items[n++] = (struct pf_item){ &c->hdr.tuples[c->entries[i].key.tuple],
 						       &c->entries[i] };
-	qsort(items, n, sizeof(*items), cmp_by_rule);
+	if (n)
+		qsort(items, n, sizeof(*items), cmp_by_rule);
 
 	/* In rule order; the entries of one rule never block each other. */
 	for (i = 0; i < n && !stopped; i = group) {
