@@ -86,6 +86,8 @@ command -v iperf3 >/dev/null || wb_die "iperf3 is not installed"
 
 G_CFG=() LNS=() GNS=() WNS=() WPID=() IPERF=()
 
+# Each wardd gets an API socket of its own: the default one may be another
+# wardd's, and a socket that can't be bound is a startup failure.
 gw_ward_yaml() { # MODE [nat [FAST_PATH]]
 	local fp=
 	[ "${2:-}" = nat ] && [ "$1" = xdp ] && fp=", fast_path: on"
@@ -95,6 +97,7 @@ interfaces:
   - { match: gwl, role: lan, mode: $1$fp }
   - { match: gww, role: wan, mode: $1$fp }
 defaults: { policy: drop, log: none }
+api: { listen: "unix:$WB_TMP/api-gw-$RANDOM.sock" }
 rules:
   - { name: lan-out, in: lan, action: accept }
 EOF
